@@ -1,0 +1,70 @@
+#include "checkers/entry_history.hpp"
+
+namespace vtd {
+
+void EntryHistory::watch(const EntryId& id, const EntryBits& initial) {
+  by_addr_[id.addr] = entries_.size();
+  entries_.push_back(Entry{id, initial, {}, {}});
+  const Addr end = id.addr + format_of(id.kind).bits / 8;
+  lowest_ = std::min(lowest_, id.addr);
+  highest_ = std::max(highest_, end);
+}
+
+void EntryHistory::on_store(const StoreEvent& e) {
+  const Addr end = e.addr + 8 * e.words;
+  if (end <= lowest_ || e.addr >= highest_) return;
+  // Entries do not overlap; find the one starting at or below the store.
+  auto it = by_addr_.upper_bound(e.addr + 8 * e.words - 1);
+  while (it != by_addr_.begin()) {
+    --it;
+    Entry& en = entries_[it->second];
+    const Addr en_end = en.id.addr + format_of(en.id.kind).bits / 8;
+    if (en_end <= e.addr) break;
+    if (en.id.addr < end) en.stores.push_back(e);
+  }
+}
+
+void EntryHistory::on_fetch(const FetchEvent& e) {
+  auto it = by_addr_.find(e.entry.addr);
+  if (it == by_addr_.end()) return;
+  Entry& en = entries_[it->second];
+  if (en.id.kind != e.entry.kind) return;
+  en.fetches.push_back(e);
+}
+
+EntryBits EntryHistory::value_at(const Entry& e, u64 version) {
+  EntryBits v = e.initial;
+  const unsigned words = format_of(e.id.kind).bits / 64;
+  for (const StoreEvent& s : e.stores) {
+    if (s.seq >= version) break;
+    for (unsigned k = 0; k < s.words; ++k) {
+      const Addr a = s.addr + 8 * k;
+      if (a < e.id.addr) continue;
+      const unsigned w = static_cast<unsigned>((a - e.id.addr) / 8);
+      if (w < words) v.w[w] = s.new_val[k];
+    }
+  }
+  return v;
+}
+
+std::vector<Span> EntryHistory::spans(const Entry& e) {
+  std::vector<Span> out;
+  for (const StoreEvent& s : e.stores) {
+    Span* span = nullptr;
+    for (Span& sp : out)
+      if (sp.cpu == s.writer.cpu && sp.item == s.writer.item) span = &sp;
+    if (!span) {
+      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, {}, {}});
+      span = &out.back();
+    }
+    span->stores.push_back(s.seq);
+    span->last_cycle = s.cycle;
+  }
+  for (Span& sp : out) {
+    sp.old_val = value_at(e, sp.first());
+    sp.new_val = value_at(e, sp.last() + 1);
+  }
+  return out;
+}
+
+}  // namespace vtd

@@ -1,0 +1,39 @@
+// The store history of the watched table entries, reconstructed from the
+// event stream alone: the value each entry held at any memory version, and
+// the update spans. SystemC-free.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "checkers/findings.hpp"
+
+namespace vtd {
+
+class EntryHistory : public Observer {
+ public:
+  // `initial`: each watched entry's value at memory version 0.
+  void watch(const EntryId& id, const EntryBits& initial);
+
+  void on_store(const StoreEvent& e) override;
+  void on_fetch(const FetchEvent& e) override;
+
+  struct Entry {
+    EntryId id;
+    EntryBits initial;
+    std::vector<StoreEvent> stores;  // touching this entry, in seq order
+    std::vector<FetchEvent> fetches;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  // Value of entry `e` as a read that saw exactly the stores with seq < version.
+  static EntryBits value_at(const Entry& e, u64 version);
+  static std::vector<Span> spans(const Entry& e);
+
+ private:
+  std::vector<Entry> entries_;
+  std::map<Addr, std::size_t> by_addr_;  // entry base -> index
+  Addr lowest_ = ~Addr{0}, highest_ = 0;
+};
+
+}  // namespace vtd

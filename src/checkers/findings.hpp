@@ -1,0 +1,58 @@
+// What checkers report: one Finding per violation (or benign observation),
+// with everything a person needs to see why: cycle, entry, the update span,
+// OLD / NEW / observed values and the bursts with the versions they read.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/events.hpp"
+#include "formats/formats.hpp"
+
+namespace vtd {
+
+inline constexpr const char* kTornFetch = "torn_fetch";
+inline constexpr const char* kUnsafeLiveUpdate = "unsafe_live_update";
+inline constexpr const char* kBenignMixedFetch = "benign_mixed_fetch";
+
+// One driver operation's run of stores to one entry (vtd issue #2): OLD is the
+// entry just before the first store, NEW just after the last.
+struct Span {
+  EntryId entry;
+  u16 cpu = 0;
+  u32 item = 0;
+  std::vector<u64> stores;  // seqs, ascending
+  Cycle first_cycle = 0, last_cycle = 0;
+  EntryBits old_val, new_val;
+  u64 first() const { return stores.front(); }
+  u64 last() const { return stores.back(); }
+};
+
+struct BurstSeen {
+  Burst burst;
+  unsigned index = 0;  // which 128-bit chunk of the entry
+  // Stores of the span this burst saw: n of the span's stores (0 = none = OLD).
+  unsigned span_stores_seen = 0;
+};
+
+struct Finding {
+  std::string kind;
+  Cycle cycle = 0;
+  EntryId entry;
+  Span span;
+  EntryBits observed;                     // fetched value (fetch rules) or memory state (store rules)
+  EntryBits used;                         // used_bits(observed)
+  std::vector<FieldDiff> vs_old, vs_new;  // on used bits
+  std::optional<u64> request;             // fetch rules: the DMA request
+  std::vector<BurstSeen> bursts;          // fetch rules
+  std::optional<u64> store;               // store rules: the store that left this state
+};
+
+struct Findings {
+  std::vector<Finding> items;  // in (cycle, kind) order
+  std::map<std::string, u64> counts() const;
+};
+
+}  // namespace vtd

@@ -1,0 +1,29 @@
+#include <algorithm>
+
+#include "checkers/rules.hpp"
+
+namespace vtd {
+
+std::map<std::string, u64> Findings::counts() const {
+  std::map<std::string, u64> c{{kTornFetch, 0}, {kUnsafeLiveUpdate, 0}, {kBenignMixedFetch, 0}};
+  for (const Finding& f : items) ++c[f.kind];
+  return c;
+}
+
+Findings judge(const EntryHistory& h) {
+  Findings out;
+  for (const auto& e : h.entries()) {
+    const std::vector<Span> spans = EntryHistory::spans(e);
+    if (spans.empty()) continue;
+    check_torn_fetches(e, spans, out);
+    check_live_updates(e, spans, out);
+  }
+  std::stable_sort(out.items.begin(), out.items.end(), [](const Finding& a, const Finding& b) {
+    if (a.cycle != b.cycle) return a.cycle < b.cycle;
+    if (a.entry.addr != b.entry.addr) return a.entry.addr < b.entry.addr;
+    return a.kind < b.kind;
+  });
+  return out;
+}
+
+}  // namespace vtd

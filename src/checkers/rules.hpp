@@ -1,0 +1,21 @@
+// The checkers' rules, as pure functions over an entry's history.
+//
+// torn_fetch: a fetch related to an update span (some burst saw part of the
+//   span, or its bursts straddle it) whose assembled value S differs from OLD
+//   and from NEW on used_bits(S). benign_mixed_fetch when it mixes versions
+//   but equals OLD or NEW on used_bits(S).
+// unsafe_live_update: a store of a span after which the entry's memory state
+//   has P = 1 and equals neither OLD nor NEW on its used bits.
+#pragma once
+
+#include "checkers/entry_history.hpp"
+
+namespace vtd {
+
+void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
+void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
+
+// Every rule over every watched entry, ordered by (cycle, entry, kind).
+Findings judge(const EntryHistory& h);
+
+}  // namespace vtd

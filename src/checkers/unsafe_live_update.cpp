@@ -1,0 +1,30 @@
+#include "checkers/rules.hpp"
+
+namespace vtd {
+
+void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out) {
+  const Format& f = format_of(e.id.kind);
+  for (const Span& sp : spans) {
+    for (u64 seq : sp.stores) {
+      if (seq == sp.last()) break;
+      const EntryBits state = EntryHistory::value_at(e, seq + 1);
+      if (!f.is_present(state)) continue;
+      const EntryBits used = f.used_bits(state);
+      if (equal_on(state, sp.old_val, used) || equal_on(state, sp.new_val, used)) continue;
+      Finding fd;
+      fd.kind = kUnsafeLiveUpdate;
+      for (const StoreEvent& s : e.stores)
+        if (s.seq == seq) fd.cycle = s.cycle;
+      fd.entry = e.id;
+      fd.span = sp;
+      fd.observed = state;
+      fd.used = used;
+      fd.vs_old = diff_fields(f, state, sp.old_val, used);
+      fd.vs_new = diff_fields(f, state, sp.new_val, used);
+      fd.store = seq;
+      out.items.push_back(std::move(fd));
+    }
+  }
+}
+
+}  // namespace vtd

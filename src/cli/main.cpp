@@ -1,0 +1,291 @@
+// vtdsim command line: run one scenario, check a catalog, show what the
+// compiler model emits, list driver sequences.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <systemc>
+
+#include "cpu_model/compiler.hpp"
+#include "driver/driver.hpp"
+#include "platform/simulation.hpp"
+#include "report/report.hpp"
+#include "scenario/loader.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace vtd;
+
+namespace {
+
+enum Exit { kOk = 0, kMismatch = 1, kBadInput = 2, kInternal = 3 };
+
+const char* kUsage =
+    "vtdsim: a cycle-level simulator of Intel VT-d table updates racing the IOMMU\n"
+    "\n"
+    "usage: vtdsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE        simulate one scenario; print every violation and the verdict\n"
+    "  check DIR       run every scenario (*.yaml) under DIR, one line each\n"
+    "  program FILE    print the CPU program as the compiler model emits it (store regions\n"
+    "                  and indices, for writing platform.cpu.compiler.order)\n"
+    "  sequences       list the driver sequences and their variants\n"
+    "\n"
+    "Run 'vtdsim <command> --help' for a command's options.\n"
+    "Exit codes: 0 observed verdicts match expect:, 1 they do not, 2 bad input,\n"
+    "3 simulation error.\n";
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description opts("vtdsim run FILE [options]\n\nSimulate one scenario and judge it.\n\noptions");
+  opts.add_options()("help,h", "show this help")("json", po::value<std::string>(),
+                                                 "also write the result as JSON to this file")(
+      "log-level", po::value<std::string>()->default_value("warn"),
+      "trace|debug|info|warn|error|critical|off; log lines go to stderr, stamped with cycle and module")(
+      "file", po::value<std::string>(), "scenario file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts
+              << "\nExit codes: 0 observed verdicts match expect:, 1 they do not, 2 bad input, 3 simulation "
+                 "error.\n";
+    return kOk;
+  }
+  if (!vm.count("file")) {
+    std::cerr << "vtdsim run: missing scenario FILE (see vtdsim run --help)\n";
+    return kBadInput;
+  }
+  RunOptions ro;
+  ro.log_level = vm["log-level"].as<std::string>();
+  RunResult r;
+  try {
+    const Scenario s = load_scenario(vm["file"].as<std::string>());
+    r = run_scenario(s, ro);
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "vtdsim run: " << e.what() << "\n";
+    return kBadInput;
+  }
+  std::cout << text_report(r);
+  if (vm.count("json")) {
+    std::ofstream out(vm["json"].as<std::string>());
+    out << json_report(r).dump(2) << "\n";
+    if (!out) {
+      std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
+      return kInternal;
+    }
+  }
+  return r.expectations_met ? kOk : kMismatch;
+}
+
+// Runs one scenario in a child process (SystemC elaborates once per process)
+// and returns its JSON result, or the error text.
+struct ChildResult {
+  int code = kInternal;
+  std::string out;
+};
+
+ChildResult run_in_child(const std::string& file) {
+  int fds[2];
+  if (pipe(fds) != 0) return {kInternal, "pipe failed"};
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return {kInternal, "fork failed"};
+  if (pid == 0) {
+    close(fds[0]);
+    std::string msg;
+    int code;
+    try {
+      const Scenario s = load_scenario(file);
+      RunResult r = run_scenario(s, RunOptions{});
+      msg = json_report(r).dump();
+      code = r.expectations_met ? kOk : kMismatch;
+    } catch (const ScenarioError& e) {
+      msg = e.what();
+      code = kBadInput;
+    } catch (const std::exception& e) {
+      msg = e.what();
+      code = kInternal;
+    }
+    std::size_t off = 0;
+    while (off < msg.size()) {
+      ssize_t n = write(fds[1], msg.data() + off, msg.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    close(fds[1]);
+    _exit(code);
+  }
+  close(fds[1]);
+  ChildResult cr;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) cr.out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  cr.code = WIFEXITED(status) ? WEXITSTATUS(status) : kInternal;
+  if (!WIFEXITED(status))
+    cr.out = "simulation process died (signal " + std::to_string(WTERMSIG(status)) + ")";
+  return cr;
+}
+
+int cmd_check(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "vtdsim check DIR\n\nRun every scenario (*.yaml, recursively, in path order) under DIR, each in its "
+      "own\n"
+      "process; print one line per scenario: status, name, verdict counts.\n\noptions");
+  opts.add_options()("help,h", "show this help")("dir", po::value<std::string>(), "scenario directory");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << "\nExit codes: 0 every scenario as expected, 1 some not, 2 some had bad input.\n";
+    return kOk;
+  }
+  if (!vm.count("dir")) {
+    std::cerr << "vtdsim check: missing DIR (see vtdsim check --help)\n";
+    return kBadInput;
+  }
+  const fs::path dir = vm["dir"].as<std::string>();
+  if (!fs::is_directory(dir)) {
+    std::cerr << "vtdsim check: " << dir.string() << " is not a directory\n";
+    return kBadInput;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && (e.path().extension() == ".yaml" || e.path().extension() == ".yml"))
+      files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    std::cerr << "vtdsim check: no scenario files under " << dir.string() << "\n";
+    return kBadInput;
+  }
+  unsigned ok = 0, mismatch = 0, bad = 0, internal = 0;
+  for (const fs::path& f : files) {
+    const std::string name = fs::relative(f, dir).replace_extension().string();
+    ChildResult cr = run_in_child(f.string());
+    if (cr.code == kOk || cr.code == kMismatch) {
+      const auto j = nlohmann::json::parse(cr.out);
+      std::map<std::string, u64> counts = j["counts"].get<std::map<std::string, u64>>();
+      std::printf("%-8s %-40s %s\n", cr.code == kOk ? "ok" : "MISMATCH", name.c_str(),
+                  counts_line(counts).c_str());
+      (cr.code == kOk ? ok : mismatch)++;
+    } else {
+      std::printf("%-8s %-40s %s\n", cr.code == kBadInput ? "BAD" : "ERROR", name.c_str(), cr.out.c_str());
+      (cr.code == kBadInput ? bad : internal)++;
+    }
+    std::fflush(stdout);
+  }
+  std::printf("%zu scenarios: %u as expected, %u not as expected, %u bad input, %u errors\n", files.size(),
+              ok, mismatch, bad, internal);
+  if (internal) return kInternal;
+  if (bad) return kBadInput;
+  return mismatch ? kMismatch : kOk;
+}
+
+int cmd_program(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "vtdsim program FILE\n\nPrint the CPU program as the compiler model emits it for this scenario: each\n"
+      "operation, and for every store region its index and its stores in program order,\n"
+      "which is what platform.cpu.compiler.order permutations refer to.\n\noptions");
+  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("file")) {
+    std::cout << opts;
+    return vm.count("help") ? kOk : kBadInput;
+  }
+  try {
+    const Scenario s = load_scenario(vm["file"].as<std::string>());
+    PhysicalMemory mem;
+    const TableLayout layout = build_tables(s.tables, mem);
+    const std::vector<DriverOp> items = build_program(s, layout);
+    const EmittedProgram p = emit_program(items, s.platform.cpu.merge_rmw, s.platform.cpu.order);
+    std::cout << "store regions (program order; permutations list these indices):\n";
+    for (std::size_t r = 0; r < p.regions.size(); ++r) {
+      std::cout << "  region " << r << " in item " << p.regions[r].item << ":\n";
+      for (std::size_t i = 0; i < p.regions[r].units.size(); ++i)
+        std::cout << "    " << i << ": " << p.regions[r].units[i] << "\n";
+    }
+    std::cout << "emitted program:\n";
+    u32 item = ~0u;
+    for (const EmittedOp& e : p.ops) {
+      if (e.item != item) {
+        item = e.item;
+        std::cout << "  item " << item << ": " << items[item].name << "\n";
+      }
+      std::cout << "    " << (e.region >= 0 ? "r" + std::to_string(e.region) + " " : "   ")
+                << describe_op(e.op) << "\n";
+    }
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  }
+  return kOk;
+}
+
+int cmd_sequences(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] != "--help" && args[0] != "-h") {
+    std::cerr << "vtdsim sequences takes no arguments\n";
+    return kBadInput;
+  }
+  std::cout << "driver sequences (program items: `- sequence: NAME` with these arguments):\n";
+  for (const SequenceInfo& s : sequences()) {
+    std::cout << "  " << s.name << ": " << s.summary << "\n    arguments:";
+    for (const auto& a : s.args) std::cout << " " << a;
+    std::cout << "\n    variants:";
+    for (const auto& v : s.variants) std::cout << " " << v;
+    std::cout << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The banner would precede every report; SystemC reads this when it starts.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? kBadInput : kOk;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "run") return cmd_run(args);
+    if (cmd == "check") return cmd_check(args);
+    if (cmd == "program") return cmd_program(args);
+    if (cmd == "sequences") return cmd_sequences(args);
+  } catch (const po::error& e) {
+    std::cerr << "vtdsim " << cmd << ": " << e.what() << "\n";
+    return kBadInput;
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "vtdsim " << cmd << ": SystemC: " << e.what() << "\n";
+    return kInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "vtdsim " << cmd << ": " << e.what() << "\n";
+    return kInternal;
+  }
+  std::cerr << "vtdsim: unknown command '" << cmd << "'\n\n" << kUsage;
+  return kBadInput;
+}

@@ -1,0 +1,64 @@
+// A CPU executing an emitted program with x86 store visibility (TSO): stores
+// enter a FIFO store buffer and become visible in program order, at most one
+// per cycle, no earlier than `store_buffer_delay` cycles after they execute.
+// The CPU reads its own buffered stores (store forwarding). Locked
+// instructions (cmpxchg16b) and mfence wait for the buffer to drain.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <systemc>
+
+#include "cpu_model/compiler.hpp"
+#include "events/events.hpp"
+#include "memory/memory_module.hpp"
+#include "scenario/scenario.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace vtd {
+
+class Cpu : public sc_core::sc_module {
+ public:
+  Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProgram program,
+      std::vector<std::string> item_names, MemoryModule& memory, const EventBus& bus);
+
+  bool finished() const { return pc_ >= prog_.ops.size(); }
+  Cycle finish_cycle() const { return finish_; }
+  const EmittedProgram& program() const { return prog_; }
+
+ private:
+  void step();
+  // Executes op at `now`; returns the cycle the next operation may start.
+  Cycle execute(u32 index, Cycle now);
+  u64 view64(Addr addr, Cycle now);
+  Cycle drained_at(Cycle now) const { return last_visible_ && *last_visible_ > now ? *last_visible_ : now; }
+  void post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1);
+
+  u16 id_;
+  CpuConfig cfg_;
+  EmittedProgram prog_;
+  std::vector<std::string> item_names_;
+  std::vector<std::string> op_names_;
+  MemoryModule& memory_;
+  const EventBus& bus_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  struct Buffered {
+    Cycle visible_at;
+    Addr addr;
+    u64 value;
+  };
+  std::deque<Buffered> store_buffer_;  // for forwarding only; memory applies stores
+  std::optional<Cycle> last_visible_;
+  std::size_t pc_ = 0;
+  std::optional<u32> skip_item_;
+  Cycle finish_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace vtd

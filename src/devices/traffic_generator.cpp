@@ -1,0 +1,79 @@
+#include "devices/traffic_generator.hpp"
+
+#include "base/cycles.hpp"
+#include "iommu_model/dma_extension.hpp"
+
+namespace vtd {
+
+TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams)
+    : sc_module(name), pcie_out("pcie_out"), streams_(std::move(streams)), cursors_(streams_.size()) {
+  for (const TrafficStream& s : streams_) total_ += s.at.empty() ? s.count : s.at.size();
+  pcie_out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
+  SC_HAS_PROCESS(TrafficGenerator);
+  SC_METHOD(run);
+}
+
+// Each payload owns its DmaExtension; the payload's destructor frees it.
+TrafficGenerator::~TrafficGenerator() = default;
+
+bool TrafficGenerator::due(std::size_t i, Cycle& when) const {
+  const TrafficStream& s = streams_[i];
+  const std::size_t n = cursors_[i].next;
+  if (!s.at.empty()) {
+    if (n >= s.at.size()) return false;
+    when = s.at[n];
+    return true;
+  }
+  if (n >= s.count) return false;
+  when = s.start + n * s.every;
+  return true;
+}
+
+void TrafficGenerator::issue(const TrafficStream& s) {
+  tlm::tlm_generic_payload* gp;
+  if (free_.empty()) {
+    pool_.push_back(std::make_unique<tlm::tlm_generic_payload>());
+    gp = pool_.back().get();
+    gp->set_extension(new DmaExtension);
+  } else {
+    gp = free_.back();
+    free_.pop_back();
+  }
+  auto* ext = gp->get_extension<DmaExtension>();
+  *ext = DmaExtension{};
+  ext->request = issued_++;
+  ext->rid = s.rid;
+  gp->set_address(s.iova);
+  gp->set_command(s.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp->set_data_length(0);
+  gp->set_data_ptr(nullptr);
+  gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+  pcie_out->nb_transport_fw(*gp, phase, t);
+}
+
+void TrafficGenerator::run() {
+  const Cycle now = now_cycle();
+  Cycle next = ~Cycle{0};
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    Cycle when;
+    while (due(i, when) && when <= now) {
+      issue(streams_[i]);
+      ++cursors_[i].next;
+    }
+    if (due(i, when)) next = std::min(next, when);
+  }
+  if (next != ~Cycle{0}) next_trigger(cycles(next - now));
+}
+
+tlm::tlm_sync_enum TrafficGenerator::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                                     sc_core::sc_time&) {
+  if (phase == tlm::BEGIN_RESP) {
+    ++completed_;
+    free_.push_back(&gp);
+  }
+  return tlm::TLM_COMPLETED;
+}
+
+}  // namespace vtd

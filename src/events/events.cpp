@@ -1,0 +1,15 @@
+#include "events/events.hpp"
+
+namespace vtd {
+
+std::string to_string(const EntryId& id) {
+  switch (id.kind) {
+    case EntryKind::Root: return "root[bus " + hex(id.rid.bus()) + "]@" + hex(id.addr);
+    case EntryKind::Context: return "context[" + to_string(id.rid) + "]@" + hex(id.addr);
+    case EntryKind::SlPte:
+      return "sl_pte[L" + std::to_string(id.level) + " " + to_string(id.rid) + "]@" + hex(id.addr);
+  }
+  return "?";
+}
+
+}  // namespace vtd

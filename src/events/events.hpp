@@ -1,0 +1,137 @@
+// The one event stream of a simulation. Models publish what happened, with
+// cycle stamps; checkers, logs and traces subscribe. No model knows who
+// listens.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/types.hpp"
+#include "formats/formats.hpp"
+
+namespace vtd {
+
+// Who performed a store: CPU `cpu`, program item `item` (one driver
+// operation), emitted operation `op` within that CPU's program.
+struct Writer {
+  static constexpr u32 kNone = ~0u;
+  u16 cpu = 0;
+  u32 item = kNone;
+  u32 op = kNone;
+  bool operator==(const Writer&) const = default;
+};
+
+// One store becoming visible in memory. A 128-bit atomic store is one event
+// with two words.
+struct StoreEvent {
+  u64 seq = 0;  // position in the store history (0-based)
+  Cycle cycle = 0;
+  Writer writer;
+  Addr addr = 0;
+  u8 words = 1;
+  std::array<u64, 2> old_val{};
+  std::array<u64, 2> new_val{};
+};
+
+// One 128-bit aligned burst read by the IOMMU, taken atomically at `cycle`.
+// `version` is the number of stores visible at that instant: the burst saw
+// stores with seq < version and none after.
+struct Burst {
+  Cycle cycle = 0;
+  Addr addr = 0;
+  std::array<u64, 2> data{};
+  u64 version = 0;
+};
+
+// Identity of a table entry: its kind, address, and who it serves.
+struct EntryId {
+  EntryKind kind = EntryKind::Root;
+  Addr addr = 0;
+  Rid rid;             // root: bus only meaningful; context: the device
+  unsigned level = 0;  // paging entries: level (1 = leaf)
+  bool operator==(const EntryId&) const = default;
+};
+std::string to_string(const EntryId& id);
+
+// A whole entry fetched by the IOMMU: its bursts in the order issued, and the
+// value assembled from them.
+struct FetchEvent {
+  u64 request = 0;  // DMA request that caused the fetch
+  EntryId entry;
+  std::array<Burst, 4> bursts{};  // in the order issued
+  u8 nbursts = 0;
+  EntryBits value;
+  Cycle first_cycle() const { return nbursts ? bursts[0].cycle : 0; }
+  Cycle cycle() const { return nbursts ? bursts[nbursts - 1].cycle : 0; }
+};
+
+// A DMA request's outcome.
+struct DmaEvent {
+  u64 request = 0;
+  Rid rid;
+  Addr iova = 0;
+  bool write = false;
+  Cycle arrived = 0;
+  Cycle done = 0;
+  bool fault = false;
+  u8 fault_reason = 0;  // VT-d fault reason code when fault
+  Addr pa = 0;          // translated address when !fault
+};
+
+// A CPU operation executed (for logs and traces).
+struct CpuOpEvent {
+  u16 cpu = 0;
+  u32 item = 0;
+  u32 op = 0;
+  Cycle start = 0;
+  Cycle end = 0;
+  std::string_view name;  // "store64 0x1000 = 0x3  [label]"; valid while the CPU exists
+};
+
+// A (timed no-op) invalidation the driver issued; queued invalidation will
+// replace it with real descriptors.
+struct InvalidationEvent {
+  u16 cpu = 0;
+  Writer writer;
+  Cycle start = 0;
+  Cycle end = 0;
+  std::string_view what;  // "CC-dev(did=1, sid=00:02.0)"; valid while the CPU exists
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_store(const StoreEvent&) {}
+  virtual void on_fetch(const FetchEvent&) {}
+  virtual void on_dma(const DmaEvent&) {}
+  virtual void on_cpu_op(const CpuOpEvent&) {}
+  virtual void on_invalidation(const InvalidationEvent&) {}
+};
+
+class EventBus {
+ public:
+  void subscribe(Observer* o) { observers_.push_back(o); }
+  bool has_subscribers() const { return !observers_.empty(); }
+  void publish(const StoreEvent& e) const {
+    for (Observer* o : observers_) o->on_store(e);
+  }
+  void publish(const FetchEvent& e) const {
+    for (Observer* o : observers_) o->on_fetch(e);
+  }
+  void publish(const DmaEvent& e) const {
+    for (Observer* o : observers_) o->on_dma(e);
+  }
+  void publish(const CpuOpEvent& e) const {
+    for (Observer* o : observers_) o->on_cpu_op(e);
+  }
+  void publish(const InvalidationEvent& e) const {
+    for (Observer* o : observers_) o->on_invalidation(e);
+  }
+
+ private:
+  std::vector<Observer*> observers_;
+};
+
+}  // namespace vtd

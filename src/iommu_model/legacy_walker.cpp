@@ -1,0 +1,74 @@
+#include "iommu_model/legacy_walker.hpp"
+
+#include "formats/formats.hpp"
+#include "iommu_model/fault_reasons.hpp"
+
+namespace vtd {
+
+void LegacyWalker::start(const DmaRequest& req, Addr rtaddr) {
+  req_ = req;
+  result_ = {};
+  stage_ = Stage::Root;
+  next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
+}
+
+void LegacyWalker::fault(u8 reason) {
+  result_.fault = true;
+  result_.reason = reason;
+  stage_ = Stage::Done;
+}
+
+void LegacyWalker::on_entry(const EntryBits& e) {
+  switch (stage_) {
+    case Stage::Root: {
+      using namespace root_fmt;
+      if (!P.get(e)) return fault(fault::kRootNotPresent);
+      if (RSVD_LO.get(e) || RSVD_HI.get(e)) return fault(fault::kRootReserved);
+      stage_ = Stage::Context;
+      next_ = EntryId{EntryKind::Context, (CTP.get(e) << 12) + 16 * req_.rid.devfn(), req_.rid, 0};
+      return;
+    }
+    case Stage::Context: {
+      using namespace ctx_fmt;
+      if (!P.get(e)) return fault(fault::kContextNotPresent);
+      if (RSVD_LO.get(e) || RSVD_HI7.get(e) || RSVD_HI.get(e)) return fault(fault::kContextReserved);
+      const u64 tt = TT.get(e);
+      aw_ = AW.get(e);
+      if (tt > TT_PASS_THROUGH || !((cfg_.sagaw_mask >> aw_) & 1)) return fault(fault::kContextInvalid);
+      if (tt == TT_PASS_THROUGH) {
+        if (!cfg_.pass_through) return fault(fault::kContextInvalid);
+        result_.pa = req_.iova;
+        stage_ = Stage::Done;
+        return;
+      }
+      if (req_.iova >> agaw_width(aw_)) return fault(fault::kBeyondMgaw);
+      stage_ = Stage::Pte;
+      level_ = agaw_levels(aw_);
+      const Addr table = SLPTPTR.get(e) << 12;
+      next_ = EntryId{EntryKind::SlPte, table + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511), req_.rid,
+                      level_};
+      return;
+    }
+    case Stage::Pte: {
+      using namespace slpte_fmt;
+      const bool r = R.get(e), w = W.get(e);
+      if (req_.write ? !w : !r) return fault(req_.write ? fault::kNoWrite : fault::kNoRead);
+      const bool large = PS.get(e) && level_ > 1;
+      if (PS.get(e) && level_ > 3) return fault(fault::kPteReserved);
+      const Addr base = ADDR.get(e) << 12;
+      if (level_ == 1 || large) {
+        const unsigned shift = 12 + 9 * (level_ - 1);
+        result_.pa = (base & ~((Addr{1} << shift) - 1)) | (req_.iova & ((Addr{1} << shift) - 1));
+        stage_ = Stage::Done;
+        return;
+      }
+      --level_;
+      next_ = EntryId{EntryKind::SlPte, base + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511), req_.rid,
+                      level_};
+      return;
+    }
+    case Stage::Done: return;
+  }
+}
+
+}  // namespace vtd

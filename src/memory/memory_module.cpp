@@ -1,0 +1,44 @@
+#include "memory/memory_module.hpp"
+
+#include <cstring>
+
+#include "base/cycles.hpp"
+
+namespace vtd {
+
+MemoryModule::MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem)
+    : sc_module(name), iommu_port("iommu_port"), mem_(mem) {
+  iommu_port.register_b_transport(this, &MemoryModule::b_transport);
+  SC_HAS_PROCESS(MemoryModule);
+  SC_METHOD(drain);
+  sensitive << wake_;
+  dont_initialize();
+}
+
+void MemoryModule::store_posted() {
+  if (!mem_.has_pending()) return;
+  Cycle now = now_cycle();
+  Cycle next = mem_.next_pending();
+  // sc_event keeps only the earliest pending notification.
+  wake_.notify(next > now ? cycles(next - now) : sc_core::SC_ZERO_TIME);
+}
+
+void MemoryModule::drain() {
+  mem_.advance_to(now_cycle());
+  store_posted();
+}
+
+void MemoryModule::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  // The sample instant is now + the annotated delay.
+  Cycle at = now_cycle() + static_cast<Cycle>(delay / cycles(1));
+  if (gp.get_command() != tlm::TLM_READ_COMMAND || gp.get_data_length() != 16 || (gp.get_address() & 15)) {
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  Burst b = mem_.read_burst(gp.get_address(), at);
+  std::memcpy(gp.get_data_ptr(), b.data.data(), 16);
+  if (auto* ext = gp.get_extension<BurstVersion>()) ext->version = b.version;
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace vtd

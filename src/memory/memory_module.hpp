@@ -1,0 +1,42 @@
+// SystemC face of PhysicalMemory: applies posted stores at their visibility
+// cycle (so the event stream stays in time order) and serves the IOMMU's
+// 128-bit burst reads on a TLM-2.0 target socket.
+#pragma once
+
+#include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
+
+#include "memory/physical_memory.hpp"
+
+namespace vtd {
+
+// Returned with every burst read: the memory version the burst saw.
+struct BurstVersion : tlm::tlm_extension<BurstVersion> {
+  u64 version = 0;
+  tlm_extension_base* clone() const override { return new BurstVersion(*this); }
+  void copy_from(const tlm_extension_base& e) override {
+    version = static_cast<const BurstVersion&>(e).version;
+  }
+};
+
+class MemoryModule : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<MemoryModule> iommu_port;
+
+  MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem);
+
+  PhysicalMemory& mem() { return mem_; }
+  // A store was posted: make sure it is applied at its cycle.
+  void store_posted();
+
+ private:
+  void drain();
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+
+  PhysicalMemory& mem_;
+  sc_core::sc_event wake_;
+};
+
+}  // namespace vtd

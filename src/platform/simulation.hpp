@@ -1,0 +1,49 @@
+// Runs one scenario: builds the tables, elaborates the SystemC platform (CPU,
+// memory, IOMMU, traffic generator), simulates until everything is idle, and
+// judges the event stream with the checkers. SystemC elaborates once per
+// process, so call run_scenario at most once per process.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/findings.hpp"
+#include "iommu_model/iommu.hpp"
+#include "scenario/scenario.hpp"
+
+namespace vtd {
+
+struct RunOptions {
+  std::string log_level = "warn";
+};
+
+struct KindVerdict {
+  std::string kind;
+  u64 observed = 0;
+  std::optional<Expectation> expected;  // none: not checked (benign kinds)
+  bool implicit_zero = false;           // violation kind absent from expect:
+  bool ok = true;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string file;
+  Findings findings;
+  std::map<std::string, u64> counts;
+  std::vector<KindVerdict> verdicts;
+  bool expectations_met = true;
+  Cycle cycles = 0;
+  u64 stores = 0;
+  IommuStats iommu;
+  std::map<u8, u64> faults_by_reason;
+  std::vector<std::string> item_names;  // program items of CPU 0
+};
+
+RunResult run_scenario(const Scenario& s, const RunOptions& opt);
+
+// Expectation bookkeeping, shared with sweeps later.
+void evaluate_expectations(const Scenario& s, RunResult& r);
+
+}  // namespace vtd

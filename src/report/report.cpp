@@ -1,0 +1,171 @@
+#include "report/report.hpp"
+
+#include <sstream>
+
+#include "iommu_model/fault_reasons.hpp"
+
+namespace vtd {
+
+namespace {
+
+std::string item_name(const RunResult& r, u32 item) {
+  return item < r.item_names.size() ? r.item_names[item] : "item " + std::to_string(item);
+}
+
+std::string diff_text(const std::vector<FieldDiff>& d) {
+  std::string s;
+  for (const FieldDiff& f : d) {
+    if (!s.empty()) s += ", ";
+    s += std::string(f.field) + " (" + hex(f.a) + " vs " + hex(f.b) + ")";
+  }
+  return s.empty() ? "nothing" : s;
+}
+
+nlohmann::json fields_json(const Format& f, const EntryBits& e) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const Field& fd : f.fields) {
+    const u64 v = fd.get(e);
+    if (fd.name.starts_with("RSVD") && v == 0) continue;
+    j[std::string(fd.name)] = hex(v);
+  }
+  return j;
+}
+
+nlohmann::json diff_json(const std::vector<FieldDiff>& d, const char* other) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const FieldDiff& f : d) a.push_back({{"field", f.field}, {"observed", hex(f.a)}, {other, hex(f.b)}});
+  return a;
+}
+
+nlohmann::json raw_json(const Format& f, const EntryBits& e) {
+  nlohmann::json a = nlohmann::json::array();
+  for (unsigned i = 0; i < (f.bits + 63) / 64; ++i) a.push_back(hex(e.w[i]));
+  return a;
+}
+
+}  // namespace
+
+std::string counts_line(const std::map<std::string, u64>& counts) {
+  std::string s;
+  for (const std::string& k : known_verdict_kinds()) {
+    auto it = counts.find(k);
+    if (!s.empty()) s += ' ';
+    s += k + "=" + std::to_string(it == counts.end() ? 0 : it->second);
+  }
+  return s;
+}
+
+std::string text_report(const RunResult& r) {
+  std::ostringstream o;
+  o << "scenario " << r.scenario << " (" << r.file << ")\n";
+  o << "  simulated " << r.cycles << " cycles; " << r.stores << " stores; " << r.iommu.requests
+    << " DMA requests: " << r.iommu.translated << " translated, " << r.iommu.faulted << " faulted";
+  if (!r.faults_by_reason.empty()) {
+    o << " (";
+    bool first = true;
+    for (const auto& [reason, n] : r.faults_by_reason) {
+      o << (first ? "" : ", ") << n << " x " << hex(reason) << " " << fault::name(reason);
+      first = false;
+    }
+    o << ")";
+  }
+  o << "; " << r.iommu.fetches << " entry fetches in " << r.iommu.bursts << " bursts\n";
+
+  for (std::size_t i = 0; i < r.findings.items.size(); ++i) {
+    const Finding& f = r.findings.items[i];
+    const Format& fmt = format_of(f.entry.kind);
+    o << "\n#" << i << " " << f.kind << (is_violation_kind(f.kind) ? "" : " (not a violation)")
+      << " at cycle " << f.cycle << ": " << to_string(f.entry);
+    if (f.request) o << ", DMA request #" << *f.request;
+    if (f.store) o << ", after store #" << *f.store;
+    o << "\n";
+    o << "  update span: cpu" << f.span.cpu << " \"" << item_name(r, f.span.item) << "\", stores #"
+      << f.span.first() << "..#" << f.span.last() << " at cycles " << f.span.first_cycle << ".."
+      << f.span.last_cycle << "\n";
+    for (const BurstSeen& b : f.bursts)
+      o << "  burst chunk " << b.index << " at cycle " << b.burst.cycle << " read memory version "
+        << b.burst.version << ": saw " << b.span_stores_seen << " of " << f.span.stores.size()
+        << " span stores\n";
+    o << "  observed: " << describe(fmt, f.observed) << "\n";
+    o << "  OLD:      " << describe(fmt, f.span.old_val) << "\n";
+    o << "  NEW:      " << describe(fmt, f.span.new_val) << "\n";
+    o << "  on used bits, differs from OLD in " << diff_text(f.vs_old) << "; from NEW in "
+      << diff_text(f.vs_new) << "\n";
+  }
+
+  o << "\ncounts: " << counts_line(r.counts) << "\n";
+  for (const KindVerdict& v : r.verdicts) {
+    if (!v.expected && !v.implicit_zero) continue;
+    o << "  " << (v.ok ? "ok      " : "MISMATCH") << " " << v.kind << ": expected "
+      << (v.expected ? v.expected->str() : std::string("== 0 (not in expect:)")) << ", observed "
+      << v.observed << "\n";
+  }
+  o << "verdict: " << (r.expectations_met ? "as expected" : "NOT as expected") << "\n";
+  return o.str();
+}
+
+nlohmann::json json_report(const RunResult& r) {
+  using nlohmann::json;
+  json violations = json::array(), benign = json::array();
+  for (const Finding& f : r.findings.items) {
+    const Format& fmt = format_of(f.entry.kind);
+    json v;
+    v["kind"] = f.kind;
+    v["cycle"] = f.cycle;
+    v["entry"] = {
+        {"type", std::string(fmt.name)}, {"rid", to_string(f.entry.rid)}, {"addr", hex(f.entry.addr)}};
+    if (f.request) v["request"] = *f.request;
+    if (f.store) v["store"] = *f.store;
+    v["span"] = {{"cpu", f.span.cpu},
+                 {"item", f.span.item},
+                 {"operation", item_name(r, f.span.item)},
+                 {"stores", f.span.stores},
+                 {"first_cycle", f.span.first_cycle},
+                 {"last_cycle", f.span.last_cycle}};
+    json bursts = json::array();
+    for (const BurstSeen& b : f.bursts)
+      bursts.push_back({{"chunk", b.index},
+                        {"cycle", b.burst.cycle},
+                        {"addr", hex(b.burst.addr)},
+                        {"version", b.burst.version},
+                        {"span_stores_seen", b.span_stores_seen},
+                        {"data", {hex(b.burst.data[0]), hex(b.burst.data[1])}}});
+    if (!f.bursts.empty()) v["bursts"] = bursts;
+    v["observed"] = fields_json(fmt, f.observed);
+    v["old"] = fields_json(fmt, f.span.old_val);
+    v["new"] = fields_json(fmt, f.span.new_val);
+    v["raw"] = {{"observed", raw_json(fmt, f.observed)},
+                {"old", raw_json(fmt, f.span.old_val)},
+                {"new", raw_json(fmt, f.span.new_val)},
+                {"used", raw_json(fmt, f.used)}};
+    v["diff_vs_old"] = diff_json(f.vs_old, "old");
+    v["diff_vs_new"] = diff_json(f.vs_new, "new");
+    (is_violation_kind(f.kind) ? violations : benign).push_back(std::move(v));
+  }
+  json expect = json::object();
+  for (const KindVerdict& v : r.verdicts) {
+    if (!v.expected && !v.implicit_zero) continue;
+    expect[v.kind] = {
+        {"expected", v.expected ? v.expected->str() : "== 0"}, {"observed", v.observed}, {"ok", v.ok}};
+  }
+  json faults = json::object();
+  for (const auto& [reason, n] : r.faults_by_reason) faults[hex(reason)] = n;
+  return json{{"scenario", r.scenario},
+              {"file", r.file},
+              {"violations", violations},
+              {"benign", benign},
+              {"counts", r.counts},
+              {"expectations", expect},
+              {"expectations_met", r.expectations_met},
+              {"stats",
+               {{"cycles", r.cycles},
+                {"stores", r.stores},
+                {"dma_requests", r.iommu.requests},
+                {"translated", r.iommu.translated},
+                {"faulted", r.iommu.faulted},
+                {"faults_by_reason", faults},
+                {"fetches", r.iommu.fetches},
+                {"bursts", r.iommu.bursts}}}};
+}
+
+}  // namespace vtd

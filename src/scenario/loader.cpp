@@ -1,0 +1,713 @@
+#include "scenario/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+namespace vtd {
+
+namespace {
+
+constexpr u64 kU64Max = std::numeric_limits<u64>::max();
+
+[[noreturn]] void fail(const SourceLoc& loc, const std::string& msg) { throw ScenarioError(loc, msg); }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::vector<std::string> s;
+  for (auto x : v) s.emplace_back(x);
+  return join(s);
+}
+
+// A YAML value with where it is and what it is (for messages).
+struct Value {
+  YAML::Node node;
+  SourceLoc loc;
+  std::string path;  // e.g. "tables.domains[0].did"
+};
+
+struct Entry {
+  std::string key;
+  SourceLoc key_loc;
+  Value value;
+};
+
+std::string child_path(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string where(const std::string& path) { return path.empty() ? "at the top level" : "in " + path; }
+
+// What a node is, for "expected X, got Y" messages.
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Scalar:
+      // A quoted scalar has tag "!"; say so, since quoting a number is the usual mistake.
+      if (n.Tag() == "!") return "the quoted string \"" + n.Scalar() + "\"";
+      return "'" + n.Scalar() + "'";
+    default: return "an undefined value";
+  }
+}
+
+[[noreturn]] void expected(const Value& v, const std::string& what) {
+  fail(v.loc, v.path + ": expected " + what + ", got " + describe(v.node));
+}
+
+// A checked YAML map: scalar keys, no duplicates.
+class MapView {
+ public:
+  MapView(SourceLoc loc, std::string path, std::vector<Entry> entries)
+      : loc_(std::move(loc)), path_(std::move(path)), entries_(std::move(entries)) {}
+
+  const SourceLoc& loc() const { return loc_; }
+  const std::string& path() const { return path_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  // Rejects keys outside `allowed`; `what` qualifies the message (e.g. the op kind).
+  void allow(const std::vector<std::string_view>& allowed, const std::string& what = "") const {
+    for (const Entry& e : entries_)
+      if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
+        fail(e.key_loc,
+             "unknown key '" + e.key + "'" + what + " " + where(path_) + " (allowed: " + join(allowed) + ")");
+  }
+
+  const Entry* find(std::string_view key) const {
+    for (const Entry& e : entries_)
+      if (e.key == key) return &e;
+    return nullptr;
+  }
+
+  std::optional<Value> get(std::string_view key) const {
+    if (const Entry* e = find(key)) return e->value;
+    return std::nullopt;
+  }
+
+  Value require(std::string_view key) const {
+    if (const Entry* e = find(key)) return e->value;
+    fail(loc_,
+         (path_.empty() ? std::string("the scenario") : path_) + " needs key '" + std::string(key) + "'");
+  }
+
+ private:
+  SourceLoc loc_;
+  std::string path_;
+  std::vector<Entry> entries_;
+};
+
+enum class IntParse { Ok, NotNumber, OutOfRange };
+
+// Decimal or 0x-hex, nothing else: no sign, no separators, no octal/binary.
+IntParse parse_uint(const std::string& s, u64& out) {
+  std::string_view digits = s;
+  int base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  if (digits.empty()) return IntParse::NotNumber;
+  const char* end = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(digits.data(), end, out, base);
+  if (ptr != end) return IntParse::NotNumber;
+  if (ec == std::errc::result_out_of_range) return IntParse::OutOfRange;
+  if (ec != std::errc()) return IntParse::NotNumber;
+  return IntParse::Ok;
+}
+
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// parse_rid is sscanf-based and lenient (signs, "0x", spaces); require the
+// plain BB:DD.F shape first.
+bool bdf_shape(const std::string& s) {
+  std::size_t i = 0;
+  auto hex_run = [&](std::size_t lo, std::size_t hi) {
+    std::size_t n = 0;
+    while (i < s.size() && is_hex_digit(s[i]) && n < hi) ++i, ++n;
+    return n >= lo;
+  };
+  if (!hex_run(1, 2) || i >= s.size() || s[i++] != ':') return false;
+  if (!hex_run(1, 2) || i >= s.size() || s[i++] != '.') return false;
+  return hex_run(1, 1) && i == s.size();
+}
+
+std::string file_stem(const std::string& file) {
+  std::string base = std::filesystem::path(file).filename().string();
+  for (std::string_view ext : {".yaml", ".yml"})
+    if (base.size() > ext.size() && base.compare(base.size() - ext.size(), ext.size(), ext) == 0)
+      return base.substr(0, base.size() - ext.size());
+  return base;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+struct RawOpSpec {
+  std::string_view op;
+  std::vector<std::string_view> keys;      // all keys valid for the op, `op` included
+  std::vector<std::string_view> required;  // beyond `op`
+};
+
+const std::vector<RawOpSpec>& raw_op_specs() {
+  static const std::vector<RawOpSpec> specs{
+      {"store64", {"op", "addr", "value", "once"}, {"addr", "value"}},
+      {"store128", {"op", "addr", "lo", "hi"}, {"addr", "lo", "hi"}},
+      {"load64", {"op", "addr"}, {"addr"}},
+      {"compiler_barrier", {"op"}, {}},
+      {"mfence", {"op"}, {}},
+      {"clflush", {"op", "addr"}, {"addr"}},
+      {"delay", {"op", "cycles"}, {"cycles"}},
+  };
+  return specs;
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  SourceLoc loc(const YAML::Mark& m) const {
+    if (m.is_null()) return {file_, 0, 0};
+    return {file_, m.line + 1, m.column + 1};
+  }
+  SourceLoc loc(const YAML::Node& n) const { return loc(n.Mark()); }
+
+  Scenario load(const std::string& text) {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+      fail(loc(e.mark), e.msg);
+    }
+    Scenario s;
+    s.file = file_;
+    if (docs.size() > 1) fail(loc(docs[1]), "only one YAML document per scenario file");
+    if (docs.empty() || docs[0].IsNull())
+      fail({file_, 1, 1}, "empty scenario: expected a map with keys " + join(kTopKeys));
+    scenario(Value{docs[0], loc(docs[0]), ""}, s);
+    return s;
+  }
+
+ private:
+  inline static const std::vector<std::string_view> kTopKeys{"name",   "description", "source",  "platform",
+                                                             "tables", "program",     "traffic", "expect"};
+
+  // ------------------------------------------------------------ primitives
+  MapView map(const Value& v) const {
+    if (!v.node.IsMap()) {
+      if (v.path.empty()) fail(v.loc, "the top level must be a map with keys " + join(kTopKeys));
+      expected(v, "a map");
+    }
+    std::vector<Entry> entries;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      // Copy the pair out of the iterator: yaml-cpp's it-> returns a pointer
+      // into a temporary proxy, which GCC 12 -O2 really does let dangle.
+      const auto kv = *it;
+      const YAML::Node k = kv.first;
+      const YAML::Node val = kv.second;
+      const SourceLoc kloc = loc(k);
+      if (!k.IsScalar()) fail(kloc, "keys " + where(v.path) + " must be plain names, got " + describe(k));
+      const std::string key = k.Scalar();
+      for (const Entry& e : entries)
+        if (e.key == key)
+          fail(kloc, "duplicate key '" + key + "' " + where(v.path) + " (first at " +
+                         std::to_string(e.key_loc.line) + ":" + std::to_string(e.key_loc.column) + ")");
+      // An empty value's mark points past it (often the next line); the key is where the user looks.
+      const SourceLoc vloc = val.IsNull() ? kloc : loc(val);
+      entries.push_back(Entry{key, kloc, Value{val, vloc, child_path(v.path, key)}});
+    }
+    return MapView(v.loc, v.path, std::move(entries));
+  }
+
+  std::vector<Value> list(const Value& v) const {
+    if (!v.node.IsSequence()) expected(v, "a list");
+    std::vector<Value> out;
+    std::size_t i = 0;
+    for (const YAML::Node& n : v.node) {
+      out.push_back(Value{n, loc(n), v.path + "[" + std::to_string(i) + "]"});
+      ++i;
+    }
+    return out;
+  }
+
+  static std::string str(const Value& v) {
+    if (!v.node.IsScalar()) expected(v, "a string");
+    return v.node.Scalar();
+  }
+
+  // [lo, hi]; hi is the field's type limit unless the field has a tighter one.
+  static u64 uint(const Value& v, u64 lo = 0, u64 hi = kU64Max) {
+    const bool type_limit = hi == kU64Max || hi == UINT_MAX;
+    std::string what = !type_limit ? "an integer in " + std::to_string(lo) + ".." + std::to_string(hi)
+                       : lo == 0   ? "an unsigned integer (decimal or 0x-hex)"
+                                   : "an integer >= " + std::to_string(lo);
+    // Quoted numbers are strings in YAML; accepting them would hide typos like "0x1000 ".
+    if (!v.node.IsScalar() || v.node.Tag() == "!") expected(v, what);
+    u64 n = 0;
+    switch (parse_uint(v.node.Scalar(), n)) {
+      case IntParse::NotNumber: expected(v, what);
+      case IntParse::OutOfRange: fail(v.loc, v.path + ": " + v.node.Scalar() + " does not fit in 64 bits");
+      case IntParse::Ok: break;
+    }
+    if (n < lo) expected(v, what);
+    if (n > hi) expected(v, type_limit ? "an integer <= " + std::to_string(hi) : what);
+    return n;
+  }
+
+  static unsigned uint32(const Value& v, u64 lo = 0) { return static_cast<unsigned>(uint(v, lo, UINT_MAX)); }
+
+  static bool boolean(const Value& v) {
+    // YAML 1.2 core schema booleans only: yes/no/on/off are strings there.
+    if (v.node.IsScalar() && v.node.Tag() != "!") {
+      const std::string& t = v.node.Scalar();
+      if (t == "true" || t == "True" || t == "TRUE") return true;
+      if (t == "false" || t == "False" || t == "FALSE") return false;
+    }
+    expected(v, "true or false");
+  }
+
+  // One of a fixed set of words.
+  static std::string word(const Value& v, const std::vector<std::string_view>& words) {
+    const std::string what = "one of " + join(words);
+    if (!v.node.IsScalar()) expected(v, what);
+    const std::string t = v.node.Scalar();
+    if (std::find(words.begin(), words.end(), t) == words.end()) expected(v, what);
+    return t;
+  }
+
+  // A list of distinct indices, each below the list's length.
+  std::vector<unsigned> permutation(const Value& v) const {
+    const std::vector<Value> items = list(v);
+    const std::size_t n = items.size();
+    if (n == 0) fail(v.loc, v.path + ": expected a permutation of 0..n-1, got an empty list");
+    std::vector<unsigned> out;
+    std::vector<bool> seen(n, false);
+    for (const Value& item : items) {
+      const unsigned i = uint32(item);
+      const std::string perm = "not a permutation of 0.." + std::to_string(n - 1);
+      if (i >= n) fail(item.loc, item.path + ": index " + std::to_string(i) + " is out of range; " + perm);
+      if (seen[i]) fail(item.loc, item.path + ": index " + std::to_string(i) + " is listed twice; " + perm);
+      seen[i] = true;
+      out.push_back(i);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ scenario
+  void scenario(const Value& v, Scenario& s) {
+    const MapView m = map(v);
+    m.allow(kTopKeys);
+    s.name = file_stem(file_);
+    if (auto x = m.get("name")) {
+      s.name = str(*x);
+      if (s.name.empty()) fail(x->loc, "name: must not be empty");
+    }
+    if (auto x = m.get("description")) s.description = str(*x);
+    if (auto x = m.get("source")) s.source = str(*x);
+    if (auto x = m.get("platform")) platform(*x, s.platform);
+    if (auto x = m.get("tables")) tables(*x, s.tables);
+    if (auto x = m.get("program"))
+      for (const Value& item : list(*x)) s.program.push_back(program_item(item));
+    if (auto x = m.get("traffic"))
+      for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables));
+    if (auto x = m.get("expect")) expect(*x, s.expect);
+  }
+
+  // ------------------------------------------------------------ platform
+  void platform(const Value& v, Platform& p) {
+    const MapView m = map(v);
+    m.allow({"cpu", "iommu", "sim"});
+    if (auto x = m.get("cpu")) cpu(*x, p.cpu);
+    if (auto x = m.get("iommu")) iommu(*x, p.iommu);
+    if (auto x = m.get("sim")) {
+      const MapView sim = map(*x);
+      sim.allow({"max_cycles"});
+      if (auto y = sim.get("max_cycles")) p.sim.max_cycles = uint(*y, 1);
+    }
+  }
+
+  void cpu(const Value& v, CpuConfig& c) {
+    const MapView m = map(v);
+    m.allow({"cmpxchg16b", "store_buffer_delay", "start", "compiler", "costs"});
+    if (auto x = m.get("cmpxchg16b")) c.cmpxchg16b = boolean(*x);
+    if (auto x = m.get("store_buffer_delay")) c.store_buffer_delay = uint(*x);
+    if (auto x = m.get("start")) c.start = uint(*x);
+    if (auto x = m.get("compiler")) {
+      const MapView comp = map(*x);
+      comp.allow({"merge_rmw", "order"});
+      if (auto y = comp.get("merge_rmw")) c.merge_rmw = boolean(*y);
+      if (auto y = comp.get("order")) compiler_order(*y, c.order);
+    }
+    if (auto x = m.get("costs")) costs(*x, c.costs);
+  }
+
+  void compiler_order(const Value& v, CompilerOrder& o) {
+    o.loc = v.loc;
+    const std::string what = "program, reversed, or a map {REGION: [store indices...]}";
+    if (v.node.IsScalar()) {
+      const std::string t = v.node.Scalar();
+      if (t == "program")
+        o.kind = CompilerOrder::Kind::Program;
+      else if (t == "reversed")
+        o.kind = CompilerOrder::Kind::Reversed;
+      else
+        expected(v, what);
+      return;
+    }
+    if (!v.node.IsMap()) expected(v, what);
+    o.kind = CompilerOrder::Kind::Explicit;
+    const MapView m = map(v);
+    if (m.entries().empty()) fail(v.loc, v.path + ": an explicit order needs at least one region");
+    for (const Entry& e : m.entries()) {
+      u64 region = 0;
+      if (parse_uint(e.key, region) != IntParse::Ok || region > UINT_MAX)
+        fail(e.key_loc, v.path + ": region keys are region indices (unsigned integers), got '" + e.key + "'");
+      const unsigned r = static_cast<unsigned>(region);
+      if (o.permutations.count(r))
+        fail(e.key_loc, v.path + ": region " + std::to_string(r) + " is listed twice");
+      o.permutations[r] = permutation(e.value);
+    }
+  }
+
+  void costs(const Value& v, CpuCosts& c) {
+    static const std::vector<std::pair<std::string_view, Cycle CpuCosts::*>> fields{
+        {"store64", &CpuCosts::store64},
+        {"store128", &CpuCosts::store128},
+        {"load64", &CpuCosts::load64},
+        {"compiler_barrier", &CpuCosts::compiler_barrier},
+        {"mfence", &CpuCosts::mfence},
+        {"clflush", &CpuCosts::clflush},
+        {"invalidation", &CpuCosts::invalidation},
+        {"branch", &CpuCosts::branch},
+    };
+    const MapView m = map(v);
+    m.allow(
+        {"store64", "store128", "load64", "compiler_barrier", "mfence", "clflush", "invalidation", "branch"});
+    for (const auto& [key, field] : fields)
+      if (auto x = m.get(key)) c.*field = uint(*x);
+  }
+
+  void iommu(const Value& v, IommuConfig& c) {
+    const MapView m = map(v);
+    m.allow({"mode", "coherent", "burst_latency", "inter_burst", "burst_order", "pte_latency",
+             "max_outstanding", "sagaw", "pass_through"});
+    if (auto x = m.get("mode")) {
+      c.mode = str(*x);
+      if (c.mode != "legacy")
+        fail(x->loc,
+             x->path +
+                 ": only legacy mode is modeled so far (scalable mode arrives with the scalable-mode issue)");
+    }
+    if (auto x = m.get("coherent")) {
+      c.coherent = boolean(*x);
+      if (!c.coherent) fail(x->loc, x->path + ": non-coherent walks (ECAP.C = 0) are not modeled yet");
+    }
+    if (auto x = m.get("burst_latency")) c.burst_latency = uint(*x, 1);
+    if (auto x = m.get("inter_burst")) c.inter_burst = uint(*x);
+    if (auto x = m.get("burst_order")) burst_order(*x, c);
+    if (auto x = m.get("pte_latency")) c.pte_latency = uint(*x, 1);
+    if (auto x = m.get("max_outstanding")) c.max_outstanding = uint32(*x, 1);
+    if (auto x = m.get("sagaw")) {
+      c.sagaw.clear();
+      const std::vector<Value> items = list(*x);
+      if (items.empty()) fail(x->loc, x->path + ": needs at least one AGAW code (1..3)");
+      for (const Value& item : items) {
+        const unsigned code = static_cast<unsigned>(uint(item, 1, 3));
+        if (std::find(c.sagaw.begin(), c.sagaw.end(), code) != c.sagaw.end())
+          fail(item.loc, item.path + ": AGAW code " + std::to_string(code) + " is listed twice");
+        c.sagaw.push_back(code);
+      }
+    }
+    if (auto x = m.get("pass_through")) c.pass_through = boolean(*x);
+  }
+
+  void burst_order(const Value& v, IommuConfig& c) {
+    c.burst_order_loc = v.loc;
+    if (v.node.IsScalar()) {
+      const std::string t = word(v, {"ascending", "descending"});
+      c.burst_order = t == "ascending" ? std::vector<unsigned>{} : std::vector<unsigned>{3, 2, 1, 0};
+      return;
+    }
+    if (!v.node.IsSequence()) expected(v, "ascending, descending, or a list of burst indices");
+    if (v.node.size() > 4)
+      fail(v.loc, v.path + ": an entry has at most 4 bursts, got " + std::to_string(v.node.size()));
+    c.burst_order = permutation(v);
+  }
+
+  // ------------------------------------------------------------ tables
+  void tables(const Value& v, Tables& t) {
+    const MapView m = map(v);
+    m.allow({"domains", "devices"});
+    if (auto x = m.get("domains"))
+      for (const Value& item : list(*x)) t.domains.push_back(domain(item, t.domains));
+    if (auto x = m.get("devices"))
+      for (const Value& item : list(*x)) t.devices.push_back(device(item, t));
+  }
+
+  Domain domain(const Value& v, const std::vector<Domain>& earlier) {
+    const MapView m = map(v);
+    m.allow({"name", "did", "aw", "mappings"});
+    Domain d;
+    d.loc = m.loc();
+    const Value name = m.require("name");
+    d.name = str(name);
+    if (d.name.empty()) fail(name.loc, name.path + ": must not be empty");
+    for (const Domain& e : earlier)
+      if (e.name == d.name)
+        fail(name.loc, "domain '" + d.name + "' is declared twice (first at " + std::to_string(e.loc.line) +
+                           ":" + std::to_string(e.loc.column) + ")");
+    // DID 0 is what Linux reserves in caching mode; keep scenarios portable.
+    d.did = static_cast<u16>(uint(m.require("did"), 1, 65535));
+    if (auto x = m.get("aw")) d.aw = static_cast<unsigned>(uint(*x, 1, 3));
+    if (auto x = m.get("mappings"))
+      for (const Value& item : list(*x)) d.mappings.push_back(mapping(item));
+    return d;
+  }
+
+  Mapping mapping(const Value& v) {
+    const MapView m = map(v);
+    m.allow({"iova", "pa", "size", "read", "write"});
+    Mapping mp;
+    mp.loc = m.loc();
+    auto page_aligned = [](const Value& x) {
+      const u64 a = uint(x);
+      if (a & 0xfff) fail(x.loc, x.path + ": " + hex(a) + " is not 4 KiB aligned");
+      return a;
+    };
+    mp.iova = page_aligned(m.require("iova"));
+    mp.pa = page_aligned(m.require("pa"));
+    if (auto x = m.get("size")) {
+      mp.size = uint(*x);
+      if (mp.size == 0 || (mp.size & 0xfff))
+        fail(x->loc, x->path + ": expected a non-zero multiple of 0x1000, got " + hex(mp.size));
+      if (mp.iova > kU64Max - (mp.size - 1) || mp.pa > kU64Max - (mp.size - 1))
+        fail(x->loc, x->path + ": " + hex(mp.size) + " bytes run past the end of the address space");
+    }
+    if (auto x = m.get("read")) mp.read = boolean(*x);
+    if (auto x = m.get("write")) mp.write = boolean(*x);
+    return mp;
+  }
+
+  Rid bdf(const Value& v) const {
+    Rid rid;
+    if (!v.node.IsScalar() || !bdf_shape(v.node.Scalar()) || !parse_rid(v.node.Scalar(), rid))
+      expected(v, "a bus:device.function like \"00:02.0\" (hex; device <= 1f, function <= 7)");
+    return rid;
+  }
+
+  Device device(const Value& v, const Tables& t) {
+    const MapView m = map(v);
+    m.allow({"bdf", "domain", "translation"});
+    Device d;
+    d.loc = m.loc();
+    const Value b = m.require("bdf");
+    d.rid = bdf(b);
+    for (const Device& e : t.devices)
+      if (e.rid == d.rid)
+        fail(b.loc, "device " + to_string(d.rid) + " is declared twice (first at " +
+                        std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) + ")");
+    if (auto x = m.get("domain")) {
+      d.domain = str(*x);
+      const bool known = std::any_of(t.domains.begin(), t.domains.end(),
+                                     [&](const Domain& dom) { return dom.name == d.domain; });
+      if (!known) {
+        std::vector<std::string> names;
+        for (const Domain& dom : t.domains) names.push_back(dom.name);
+        fail(x->loc, "domain '" + d.domain + "' is not declared under tables.domains" +
+                         (names.empty() ? std::string(" (none are)") : " (declared: " + join(names) + ")"));
+      }
+    }
+    if (auto x = m.get("translation")) d.translation = word(*x, {"multi_level", "dev_iotlb", "pass_through"});
+    return d;
+  }
+
+  // ------------------------------------------------------------ program
+  ProgramItem program_item(const Value& v) {
+    if (!v.node.IsMap()) expected(v, "a map with one of sequence, ops, delay");
+    const MapView m = map(v);
+    ProgramItem item;
+    item.loc = m.loc();
+    const Entry* kind = nullptr;
+    for (const Entry& e : m.entries()) {
+      if (e.key != "sequence" && e.key != "ops" && e.key != "delay") continue;
+      if (kind)
+        fail(e.key_loc, v.path + " has both '" + kind->key + "' and '" + e.key +
+                            "'; a program item is exactly one of sequence, ops, delay");
+      kind = &e;
+    }
+    if (!kind) fail(m.loc(), v.path + " needs one of 'sequence', 'ops', 'delay'");
+
+    if (kind->key == "sequence") {
+      item.kind = ProgramItem::Kind::Sequence;
+      item.sequence = str(kind->value);
+      // Arguments are checked by the driver registry, which knows each sequence.
+      for (const Entry& e : m.entries()) {
+        if (&e == kind) continue;
+        if (!e.value.node.IsScalar()) expected(e.value, "a scalar sequence argument");
+        item.args[e.key] = Arg{e.value.node.Scalar(), e.value.loc};
+      }
+    } else if (kind->key == "ops") {
+      m.allow({"ops"});
+      item.kind = ProgramItem::Kind::Ops;
+      for (const Value& op : list(kind->value)) item.ops.push_back(raw_op(op));
+    } else {
+      m.allow({"delay"});
+      item.kind = ProgramItem::Kind::Delay;
+      item.delay = uint(kind->value);
+    }
+    return item;
+  }
+
+  RawOp raw_op(const Value& v) {
+    const MapView m = map(v);
+    RawOp r;
+    r.loc = m.loc();
+    const Value opv = m.require("op");
+    r.op = str(opv);
+    const auto& specs = raw_op_specs();
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const RawOpSpec& s) { return s.op == r.op; });
+    if (spec == specs.end()) {
+      std::vector<std::string> names;
+      for (const RawOpSpec& s : specs) names.emplace_back(s.op);
+      fail(opv.loc, opv.path + ": unknown op '" + r.op + "' (known: " + join(names) + ")");
+    }
+    m.allow(spec->keys, " for op " + r.op);
+    for (std::string_view key : spec->required) m.require(key);
+
+    auto aligned = [](const Value& x, u64 align) {
+      const u64 a = uint(x);
+      if (a % align)
+        fail(x.loc, x.path + ": " + hex(a) + " is not " + std::to_string(align) + "-byte aligned");
+      return a;
+    };
+    if (r.op == "store64") {
+      r.addr = aligned(m.require("addr"), 8);
+      r.value = uint(m.require("value"));
+      if (auto x = m.get("once")) r.once = boolean(*x);
+    } else if (r.op == "store128") {
+      r.addr = aligned(m.require("addr"), 16);
+      r.lo = uint(m.require("lo"));
+      r.hi = uint(m.require("hi"));
+    } else if (r.op == "load64") {
+      r.addr = aligned(m.require("addr"), 8);
+    } else if (r.op == "clflush") {
+      r.addr = uint(m.require("addr"));
+    } else if (r.op == "delay") {
+      r.cycles = uint(m.require("cycles"));
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------ traffic
+  TrafficStream traffic(const Value& v, const Tables& t) {
+    const MapView m = map(v);
+    m.allow({"device", "iova", "access", "at", "every", "start", "count"});
+    TrafficStream s;
+    s.loc = m.loc();
+    const Value dev = m.require("device");
+    s.rid = bdf(dev);
+    if (std::none_of(t.devices.begin(), t.devices.end(), [&](const Device& d) { return d.rid == s.rid; }))
+      fail(dev.loc, "device " + to_string(s.rid) + " is not declared under tables.devices");
+    s.iova = uint(m.require("iova"));
+    if (auto x = m.get("access")) s.write = word(*x, {"read", "write"}) == "write";
+
+    const Entry* at = m.find("at");
+    const Entry* every = m.find("every");
+    if (at && every) {
+      const Entry* later =
+          at->key_loc.line > every->key_loc.line ||
+                  (at->key_loc.line == every->key_loc.line && at->key_loc.column > every->key_loc.column)
+              ? at
+              : every;
+      fail(later->key_loc,
+           v.path + " has both 'at' and 'every'; use at (listed cycles) or every/start/count (periodic)");
+    }
+    if (!at && !every)
+      fail(m.loc(), v.path + " needs 'at' (listed cycles) or 'every' (periodic, with count)");
+    if (at) {
+      for (std::string_view key : {"start", "count"})
+        if (const Entry* e = m.find(key))
+          fail(e->key_loc, "'" + e->key + "' " + where(v.path) + " only applies with 'every', not 'at'");
+      const std::vector<Value> cycles = list(at->value);
+      if (cycles.empty()) fail(at->value.loc, at->value.path + ": needs at least one cycle");
+      for (const Value& c : cycles) {
+        const Cycle cyc = uint(c);
+        if (!s.at.empty() && cyc < s.at.back())
+          fail(c.loc, c.path + ": cycles must be non-decreasing (" + std::to_string(cyc) + " comes after " +
+                          std::to_string(s.at.back()) + ")");
+        s.at.push_back(cyc);
+      }
+    } else {
+      s.every = uint(every->value, 1);
+      s.count = uint(m.require("count"), 1);
+      if (auto x = m.get("start")) s.start = uint(*x);
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ expect
+  void expect(const Value& v, std::map<std::string, Expectation>& out) {
+    const MapView m = map(v);
+    const auto& kinds = known_verdict_kinds();
+    for (const Entry& e : m.entries()) {
+      if (std::find(kinds.begin(), kinds.end(), e.key) == kinds.end())
+        fail(e.key_loc, "unknown verdict kind '" + e.key + "' under expect (known: " + join(kinds) + ")");
+      out[e.key] = expectation(e.value);
+    }
+  }
+
+  static Expectation expectation(const Value& v) {
+    const std::string what = "a count N or a comparison \"== N\", \">= N\", \"<= N\"";
+    if (!v.node.IsScalar()) expected(v, what);
+    Expectation x;
+    x.loc = v.loc;
+    std::string t = trim(v.node.Scalar());
+    if (t.size() >= 2 && t[1] == '=' && (t[0] == '=' || t[0] == '>' || t[0] == '<')) {
+      x.cmp = t[0] == '=' ? Expectation::Cmp::Eq : t[0] == '>' ? Expectation::Cmp::Ge : Expectation::Cmp::Le;
+      t = trim(std::string_view(t).substr(2));
+    }
+    if (parse_uint(t, x.n) != IntParse::Ok) expected(v, what);
+    return x;
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& file_name) {
+  return Loader(file_name).load(text);
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::error_code ec;
+  const SourceLoc where{path, 0, 0};
+  if (std::filesystem::is_directory(path, ec)) fail(where, "cannot read file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(where, "cannot read file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) fail(where, "cannot read file");
+  return load_scenario_text(text.str(), path);
+}
+
+}  // namespace vtd

@@ -1,0 +1,21 @@
+// Loading a scenario from YAML (format: docs/scenario-format.md). The loader
+// checks shape and types only: every key, type, range and cross-reference it
+// can judge without building tables or running the driver. Errors carry
+// file:line:column of the offending key or value.
+#pragma once
+
+#include <string>
+
+#include "scenario/scenario.hpp"
+
+namespace vtd {
+
+// Reads and loads a scenario file; throws ScenarioError (an unreadable file
+// gives loc.file = path, line 0, message "cannot read file").
+Scenario load_scenario(const std::string& path);
+
+// Loads scenario text as if read from file_name (used for locations and the
+// default name); throws ScenarioError.
+Scenario load_scenario_text(const std::string& text, const std::string& file_name);
+
+}  // namespace vtd

@@ -1,0 +1,141 @@
+// The span, torn-fetch and live-update rules on hand-made histories.
+#include <catch2/catch.hpp>
+
+#include "checkers/rules.hpp"
+
+using namespace vtd;
+
+namespace {
+
+constexpr Addr kCtx = 0x1000;
+const EntryId kId{EntryKind::Context, kCtx, Rid{0x10}, 0};
+
+// A present entry for DID 2, AW 2, root 0x5000.
+constexpr u64 kLo = 0x5001, kHi = 0x202;
+
+struct History {
+  EntryHistory h;
+  u64 seq = 0;
+  std::array<u64, 2> mem{};
+
+  explicit History(std::array<u64, 2> initial) : mem(initial) {
+    EntryBits e;
+    e.w[0] = initial[0];
+    e.w[1] = initial[1];
+    h.watch(kId, e);
+  }
+  void store(unsigned word, u64 v, Cycle c, u32 item = 0) {
+    StoreEvent s;
+    s.seq = seq++;
+    s.cycle = c;
+    s.writer = Writer{0, item, static_cast<u32>(s.seq)};
+    s.addr = kCtx + 8 * word;
+    s.words = 1;
+    s.old_val[0] = mem[word];
+    s.new_val[0] = v;
+    mem[word] = v;
+    h.on_store(s);
+  }
+  // A fetch whose single burst saw the first `version` stores.
+  void fetch(u64 version, std::array<u64, 2> data, Cycle c) {
+    FetchEvent f;
+    f.entry = kId;
+    f.nbursts = 1;
+    f.bursts[0] = Burst{c, kCtx, data, version};
+    f.value.w[0] = data[0];
+    f.value.w[1] = data[1];
+    h.on_fetch(f);
+  }
+  Findings judge() const { return vtd::judge(h); }
+};
+
+}  // namespace
+
+TEST_CASE("a span's OLD and NEW come from the store history", "[checkers][span]") {
+  History t({0, 0});
+  t.store(0, kLo, 10);
+  t.store(1, kHi, 11);
+  t.store(0, 0, 50, /*item=*/1);
+  const auto spans = EntryHistory::spans(t.h.entries()[0]);
+  REQUIRE(spans.size() == 2);
+  CHECK(spans[0].stores == std::vector<u64>{0, 1});
+  CHECK(spans[0].old_val.w[0] == 0);
+  CHECK(spans[0].new_val.w[0] == kLo);
+  CHECK(spans[0].new_val.w[1] == kHi);
+  CHECK(spans[1].old_val.w[0] == kLo);
+  CHECK(spans[1].new_val.w[0] == 0);
+  CHECK(spans[1].new_val.w[1] == kHi);
+}
+
+TEST_CASE("P published before DID/AW: the fetch in between is torn", "[checkers][torn_fetch]") {
+  History t({0, 0});
+  t.store(0, kLo, 10);       // P = 1, hi still 0
+  t.fetch(1, {kLo, 0}, 10);  // sees it
+  t.store(1, kHi, 11);
+  const Findings f = t.judge();
+  const auto c = f.counts();
+  CHECK(c.at(kTornFetch) == 1);
+  CHECK(c.at(kUnsafeLiveUpdate) == 1);
+  const Finding& torn = f.items[0].kind == kTornFetch ? f.items[0] : f.items[1];
+  REQUIRE(torn.kind == kTornFetch);
+  CHECK(torn.cycle == 10);
+  REQUIRE(torn.bursts.size() == 1);
+  CHECK(torn.bursts[0].span_stores_seen == 1);
+  std::vector<std::string> vs_new;
+  for (const auto& d : torn.vs_new) vs_new.emplace_back(d.field);
+  CHECK(vs_new == std::vector<std::string>{"AW", "DID"});
+  REQUIRE(torn.vs_old.size() >= 1);
+  CHECK(torn.vs_old[0].field == "P");
+}
+
+TEST_CASE("a mixed fetch with P = 0 is benign not a violation", "[checkers][benign]") {
+  History t({0, 0});
+  t.store(0, 0x5000, 10);       // root, P = 0
+  t.fetch(1, {0x5000, 0}, 10);  // mixed: neither OLD nor NEW as a whole
+  t.store(1, kHi, 11);
+  t.store(0, kLo, 12);  // P last
+  const auto c = t.judge().counts();
+  CHECK(c.at(kBenignMixedFetch) == 1);
+  CHECK(c.at(kTornFetch) == 0);
+  CHECK(c.at(kUnsafeLiveUpdate) == 0);
+}
+
+TEST_CASE("fetches of OLD or NEW or outside any span are not findings", "[checkers][torn_fetch]") {
+  History t({0, 0});
+  t.fetch(0, {0, 0}, 5);
+  t.store(1, kHi, 10);  // hi first: every intermediate state has P = 0
+  t.store(0, kLo, 11);
+  t.fetch(2, {kLo, kHi}, 12);
+  CHECK(t.judge().items.empty());
+}
+
+TEST_CASE("zeroing a live entry: hi first is unsafe but lo first is not", "[checkers][unsafe_live_update]") {
+  SECTION("hi = 0 first leaves P = 1 with DID = 0") {
+    History t({kLo, kHi});
+    t.store(1, 0, 10);
+    t.store(0, 0, 11);
+    const Findings f = t.judge();
+    REQUIRE(f.items.size() == 1);
+    CHECK(f.items[0].kind == kUnsafeLiveUpdate);
+    CHECK(f.items[0].store == 0u);
+    CHECK(f.items[0].cycle == 10);
+  }
+  SECTION("lo = 0 first clears P") {
+    History t({kLo, kHi});
+    t.store(0, 0, 10);
+    t.store(1, 0, 11);
+    CHECK(t.judge().items.empty());
+  }
+}
+
+TEST_CASE("a change hardware ignores is hitless", "[checkers][used_bits]") {
+  // AVAIL (hi[6:3]) is software's: changing it together with nothing else is
+  // not torn even though the fetch sees a mix.
+  History t({kLo, kHi});
+  t.store(1, kHi | (0xf << 3), 10);
+  t.store(0, kLo, 11);  // same value: span covers both words
+  t.fetch(1, {kLo, kHi | (0xf << 3)}, 10);
+  const auto c = t.judge().counts();
+  CHECK(c.at(kTornFetch) == 0);
+  CHECK(c.at(kUnsafeLiveUpdate) == 0);
+}
