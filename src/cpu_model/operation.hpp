@@ -17,8 +17,13 @@ enum class OpKind : u8 {
   Mfence,           // waits until the store buffer has drained
   Clflush,          // no visible effect while page walks are coherent
   Delay,            // time spent in code that does not touch the tables
-  Invalidate,       // a synchronous cache invalidation (timed no-op for now)
+  Invalidate,       // a synchronous cache invalidation as a timed no-op (no queued invalidation)
   ReturnIfSet,      // driver control flow: end the driver operation if (word & mask) != 0
+  MmioWrite,        // uncached register write (writel/writeq): ordered after earlier stores
+  MmioRead,         // uncached register read
+  PollUntil,        // spin until (word & mask) == value, re-reading every costs.poll cycles
+  Lock,             // spin_lock: locked cmpxchg of the word from 0 to 1, spinning while it is 1
+  Unlock,           // spin_unlock: a plain store of 0
 };
 std::string_view to_string(OpKind k);
 
@@ -30,7 +35,9 @@ struct Operation {
   u64 set = 0;
   // Store128: the new value.
   u64 lo = 0, hi = 0;
-  u64 mask = 0;  // ReturnIfSet
+  u64 mask = 0;   // ReturnIfSet, PollUntil
+  u64 value = 0;  // PollUntil: awaited (word & mask); MmioWrite: the value
+  u8 bytes = 8;   // Store64: 8, or 4 for a 32-bit store (addr 4-byte aligned); MmioWrite/Read: 4 or 8
   bool once =
       false;         // Store64: WRITE_ONCE (volatile): never merged, kept in order with other volatile stores
   Cycle cycles = 0;  // Delay
@@ -79,6 +86,40 @@ struct Operation {
     o.label = std::move(label);
     return o;
   }
+  static Operation store32(Addr a, u32 v, std::string label, bool once = false) {
+    Operation o = assign64(a, v, std::move(label), once);
+    o.bytes = 4;
+    o.clear = 0xffffffffull;
+    return o;
+  }
+  static Operation mmio_write(Addr reg, u64 v, u8 bytes, std::string label) {
+    Operation o;
+    o.kind = OpKind::MmioWrite;
+    o.addr = reg;
+    o.value = v;
+    o.bytes = bytes;
+    o.label = std::move(label);
+    return o;
+  }
+  static Operation mmio_read(Addr reg, u8 bytes, std::string label) {
+    Operation o;
+    o.kind = OpKind::MmioRead;
+    o.addr = reg;
+    o.bytes = bytes;
+    o.label = std::move(label);
+    return o;
+  }
+  static Operation poll_until(Addr a, u64 mask, u64 value, std::string label) {
+    Operation o;
+    o.kind = OpKind::PollUntil;
+    o.addr = a;
+    o.mask = mask;
+    o.value = value;
+    o.label = std::move(label);
+    return o;
+  }
+  static Operation lock(Addr a, std::string label) { return simple(OpKind::Lock, std::move(label), a); }
+  static Operation unlock(Addr a, std::string label) { return simple(OpKind::Unlock, std::move(label), a); }
   static Operation return_if_set(Addr a, u64 mask, std::string label) {
     Operation o;
     o.kind = OpKind::ReturnIfSet;
@@ -87,7 +128,9 @@ struct Operation {
     o.label = std::move(label);
     return o;
   }
-  // Stores and loads are the only operations the compiler may move.
+  // For Store64 with bytes == 4: `clear`/`set` are relative to the 32-bit
+  // value at addr (which may be the upper half of its 64-bit word).
+  // Plain stores are the only operations the compiler may move.
   bool is_region_member() const { return kind == OpKind::Store64; }
 };
 

@@ -51,6 +51,7 @@ struct EntryId {
   Addr addr = 0;
   Rid rid;             // root: bus only meaningful; context: the device
   unsigned level = 0;  // paging entries: level (1 = leaf)
+  u32 pasid = 0;       // PASID directory and table entries, first-level paging entries
   bool operator==(const EntryId&) const = default;
 };
 std::string to_string(const EntryId& id);

@@ -9,6 +9,11 @@ std::string_view to_string(EntryKind k) {
     case EntryKind::Root: return "root";
     case EntryKind::Context: return "context";
     case EntryKind::SlPte: return "sl_pte";
+    case EntryKind::SmRoot: return "sm_root";
+    case EntryKind::SmContext: return "sm_context";
+    case EntryKind::PasidDir: return "pasid_dir";
+    case EntryKind::Pasid: return "pasid";
+    case EntryKind::FlPte: return "fl_pte";
   }
   return "?";
 }
@@ -53,6 +58,64 @@ EntryBits slpte_used_bits(const EntryBits& e) {
   return mask_of(fields);
 }
 
+EntryBits smroot_used_bits(const EntryBits& e) {
+  using namespace smroot_fmt;
+  // Each half is its own present bit and pointer; reserved bits always checked.
+  EntryBits m;
+  for (const Field& f : {LP, RSVD_LO, UP, RSVD_HI}) f.add_to(m);
+  if (LP.get(e)) LCTP.add_to(m);
+  if (UP.get(e)) UCTP.add_to(m);
+  return m;
+}
+
+EntryBits smcontext_used_bits(const EntryBits& e) {
+  using namespace smctx_fmt;
+  EntryBits m;
+  P.add_to(m);
+  if (P.get(e) == 0) return m;
+  return mask_of(fields);
+}
+
+EntryBits pasid_dir_used_bits(const EntryBits& e) {
+  using namespace pdir_fmt;
+  EntryBits m;
+  P.add_to(m);
+  if (P.get(e) == 0) return m;
+  return mask_of(fields);
+}
+
+EntryBits pasid_used_bits(const EntryBits& e) {
+  using namespace pasid_fmt;
+  EntryBits m;
+  P.add_to(m);
+  // FPD is honoured for a non-present entry too: that is how Linux silences
+  // faults after an SVA process exits (seed 001, pasid_clear_entry_with_fpd).
+  FPD.add_to(m);
+  if (P.get(e) == 0) return m;
+  for (const Field& f : {PGTT, DID, PWSNP, PGSNP, RSVD_0, RSVD_1, RSVD_2, RSVD_3, RSVD_4, RSVD_5, RSVD_6, RSVD_7})
+    f.add_to(m);
+  const u64 pgtt = PGTT.get(e);
+  const bool first = pgtt == PGTT_FL || pgtt == PGTT_NESTED;
+  const bool second = pgtt == PGTT_SL || pgtt == PGTT_NESTED;
+  if (first)
+    for (const Field& f : {FLPTPTR, FLPM, SRE, ERE, WPE, NXE, SMEP, EAFE, PWT, PCD, PAT}) f.add_to(m);
+  if (second)
+    for (const Field& f : {SLPTPTR, AW, SSEE, SSADE, CD, EMTE, EMT}) f.add_to(m);
+  if (!first && !second && pgtt != PGTT_PT) {
+    // An invalid PGTT faults whatever the rest holds: every field matters.
+    return mask_of(fields);
+  }
+  return m;
+}
+
+EntryBits flpte_used_bits(const EntryBits& e) {
+  using namespace flpte_fmt;
+  EntryBits m;
+  P.add_to(m);
+  if (P.get(e) == 0) return m;
+  return mask_of(fields);
+}
+
 const Format& format_of(EntryKind k) {
   static const Format root{EntryKind::Root,  "root",       root_fmt::bits,
                            root_fmt::fields, &root_fmt::P, &root_used_bits};
@@ -60,10 +123,25 @@ const Format& format_of(EntryKind k) {
                           ctx_fmt::fields,    &ctx_fmt::P, &context_used_bits};
   static const Format pte{EntryKind::SlPte,  "sl_pte", slpte_fmt::bits,
                           slpte_fmt::fields, nullptr,  &slpte_used_bits};
+  static const Format smroot{EntryKind::SmRoot, "sm_root", smroot_fmt::bits, smroot_fmt::fields, nullptr,
+                             &smroot_used_bits};
+  static const Format smctx{EntryKind::SmContext, "sm_context", smctx_fmt::bits, smctx_fmt::fields, &smctx_fmt::P,
+                            &smcontext_used_bits};
+  static const Format pdir{EntryKind::PasidDir, "pasid_dir", pdir_fmt::bits, pdir_fmt::fields, &pdir_fmt::P,
+                           &pasid_dir_used_bits};
+  static const Format pasid{EntryKind::Pasid, "pasid", pasid_fmt::bits, pasid_fmt::fields, &pasid_fmt::P,
+                            &pasid_used_bits};
+  static const Format flpte{EntryKind::FlPte, "fl_pte", flpte_fmt::bits, flpte_fmt::fields, &flpte_fmt::P,
+                            &flpte_used_bits};
   switch (k) {
     case EntryKind::Root: return root;
     case EntryKind::Context: return ctx;
     case EntryKind::SlPte: return pte;
+    case EntryKind::SmRoot: return smroot;
+    case EntryKind::SmContext: return smctx;
+    case EntryKind::PasidDir: return pdir;
+    case EntryKind::Pasid: return pasid;
+    case EntryKind::FlPte: return flpte;
   }
   return root;
 }

@@ -17,8 +17,11 @@ namespace vtd {
 struct DomainLayout {
   std::string name;
   u16 did = 0;
-  unsigned aw = 2;
-  Addr pgd = 0;  // second-level page-table root
+  std::string type = "second_level";  // second_level | first_level
+  unsigned aw = 2;                    // second_level: AGAW code
+  unsigned fl_levels = 4;             // first_level: 4 or 5
+  std::string parent;                 // first_level used nested: its second-level domain
+  Addr pgd = 0;  // page-table root (second- or first-level, by type)
   // 4 KiB pages mapped: iova page -> pa page with permissions.
   struct Page {
     Addr pa;
@@ -28,16 +31,43 @@ struct DomainLayout {
   std::map<Addr, Page> pages;
 };
 
+struct PasidLayout {
+  u32 pasid = 0;
+  Addr entry = 0;      // the 64-byte PASID table entry
+  std::string domain;  // initially attached domain, or empty (entry zero)
+  u64 pgtt = 0;        // initial PGTT (0 when not present)
+};
+
 struct DeviceLayout {
   Rid rid;
   Addr root_entry = 0;
-  Addr context_entry = 0;
-  std::string domain;   // initially attached domain, or empty
-  u64 translation = 0;  // TT
+  Addr context_entry = 0;  // legacy: 128-bit; scalable: 256-bit
+  std::string domain;      // legacy: initially attached domain, or empty
+  u64 translation = 0;     // legacy: TT
+  // scalable mode
+  bool ats = false;
+  Addr pasid_dir = 0;
+  unsigned pdts = 0;
+  std::map<u32, PasidLayout> pasids;  // every PASID with a table page allocated
+  const PasidLayout* pasid(u32 p) const {
+    auto it = pasids.find(p);
+    return it == pasids.end() ? nullptr : &it->second;
+  }
+};
+
+// Driver-side state the scenario's kernel owns in memory.
+struct DriverMemory {
+  Addr qi_queue = 0;      // 256 descriptors (16 B legacy, 32 B scalable)
+  unsigned qi_shift = 4;  // log2(descriptor size)
+  Addr qi_status = 0;     // desc_status[256], 4 bytes each
+  Addr iommu_lock = 0;    // iommu->lock
+  Addr qi_lock = 0;       // qi->q_lock
 };
 
 struct TableLayout {
+  bool scalable = false;
   Addr rtaddr = 0;
+  DriverMemory driver;
   std::map<std::string, DomainLayout> domains;
   std::map<Rid, DeviceLayout> devices;
   Addr next_free = 0;  // first page not used by the tables

@@ -52,6 +52,9 @@ struct CpuCosts {
   Cycle clflush = 20;
   Cycle invalidation = 100;  // one timed no-op invalidation (until queued invalidation exists)
   Cycle branch = 1;          // evaluating a driver-level condition
+  Cycle mmio = 50;           // one uncached register access
+  Cycle poll = 20;           // one iteration of a polling loop
+  Cycle atomic = 20;         // a locked read-modify-write (spin_lock's cmpxchg)
 };
 
 struct CpuConfig {
@@ -63,9 +66,36 @@ struct CpuConfig {
   Cycle start = 0;  // cycle at which the program starts
 };
 
+// One IOMMU cache (context-cache, PASID-cache or IOTLB).
+struct CacheConfig {
+  bool enabled = true;
+  unsigned entries = 64;     // fully associative, LRU
+  Cycle hit_latency = 1;     // a hit replaces the fetch
+  Cycle miss_latency = 1;    // the lookup that misses, before the fetch starts
+};
+
+// Per-descriptor-type processing latency of queued invalidation, in cycles
+// from the descriptor's fetch to its completion.
+struct QiLatencies {
+  Cycle fetch = 10;          // reading one descriptor from the queue
+  Cycle context_cache = 20;  // type 1
+  Cycle iotlb = 30;          // type 2
+  Cycle dev_tlb = 200;       // type 3 (completes after this until an ATS device model exists)
+  Cycle wait = 5;            // type 5, after every earlier descriptor has completed
+  Cycle piotlb = 30;         // type 6
+  Cycle pasid_cache = 20;    // type 7
+  Cycle pasid_dev_tlb = 200; // type 8
+};
+
 struct IommuConfig {
-  std::string mode = "legacy";        // only "legacy" so far
-  bool coherent = true;               // ECAP.C
+  std::string mode = "legacy";        // legacy | scalable
+  bool coherent = true;               // ECAP.C: page walks snoop CPU caches
+  bool caching_mode = false;          // CAP.CM
+  CacheConfig context_cache;
+  CacheConfig pasid_cache;
+  CacheConfig iotlb;
+  QiLatencies qi;
+  bool fl5lp = true;                  // CAP.FL5LP: 5-level first-level paging
   Cycle burst_latency = 10;           // one 128-bit table burst
   Cycle inter_burst = 0;              // extra gap between bursts of one multi-burst entry
   std::vector<unsigned> burst_order;  // empty = ascending
@@ -74,6 +104,12 @@ struct IommuConfig {
   unsigned max_outstanding = 8;       // requests walked concurrently
   std::vector<unsigned> sagaw{2, 3};  // supported AGAW codes
   bool pass_through = true;           // ECAP.PT
+};
+
+// The CPU's write-back cache for table memory when walks are not coherent.
+struct CpuCacheConfig {
+  bool evict = false;          // false: lines stay dirty until clflush (the worst case)
+  Cycle eviction_delay = 1000; // with evict: a dirty line is written back this long after its first store
 };
 
 struct SimConfig {
@@ -99,8 +135,26 @@ struct Mapping {
 struct Domain {
   std::string name;
   u16 did = 0;
-  unsigned aw = 2;  // AGAW code
+  // second_level: an SL page table of `aw` (AGAW code) levels + 2.
+  // first_level: an FL (x86) page table of 4 or 5 levels (`fl_levels`).
+  std::string type = "second_level";
+  unsigned aw = 2;          // AGAW code (second_level)
+  unsigned fl_levels = 4;   // first_level
+  // first_level domains used nested: the second-level domain that translates
+  // this domain's table and output addresses (empty: not nested).
+  std::string parent;
   std::vector<Mapping> mappings;
+  SourceLoc loc;
+};
+
+// A PASID entry present at the start of a scalable-mode scenario.
+struct PasidAttach {
+  u32 pasid = 0;
+  std::string domain;
+  // first_level | second_level | nested | pass_through (nested: `domain` is
+  // the first-level domain, its `parent` the second-level one)
+  std::string pgtt = "second_level";
+  bool fpd = false;
   SourceLoc loc;
 };
 
@@ -109,7 +163,12 @@ struct Device {
   // Name of the domain the context entry initially points to; empty means
   // the context entry starts all-zero (not present).
   std::string domain;
-  std::string translation = "multi_level";  // multi_level | dev_iotlb | pass_through
+  std::string translation = "multi_level";  // legacy: multi_level | dev_iotlb | pass_through
+  // scalable mode: the context entry is present (PASID table set up) unless
+  // `context: false`; these PASID entries start present.
+  bool context = true;
+  bool ats = false;              // DTE in the context entry; device-TLB invalidations issued
+  std::vector<PasidAttach> pasids;
   SourceLoc loc;
 };
 
@@ -147,9 +206,17 @@ struct ProgramItem {
   SourceLoc loc;
 };
 
+// A further CPU running concurrently with CPU 0 (e.g. a debugfs-style reader).
+struct ExtraCpu {
+  Cycle start = 0;
+  std::vector<ProgramItem> program;
+  SourceLoc loc;
+};
+
 // ---------------------------------------------------------------- traffic
 struct TrafficStream {
   Rid rid;
+  std::optional<u32> pasid;  // requests with a PASID (scalable mode); none: RID_PASID
   Addr iova = 0;
   bool write = false;
   std::vector<Cycle> at;  // listed cycles, or
@@ -183,7 +250,8 @@ struct Scenario {
   std::string file;
   Platform platform;
   Tables tables;
-  std::vector<ProgramItem> program;
+  std::vector<ProgramItem> program;   // CPU 0
+  std::vector<ExtraCpu> more_cpus;    // `cpus:` beyond CPU 0
   std::vector<TrafficStream> traffic;
   // Violation (or benign) kind -> expectation. Kinds absent here are expected
   // to be 0 for violations and are not checked for benign kinds.
