@@ -217,7 +217,7 @@ int cmd_program(const std::vector<std::string>& args) {
   try {
     const Scenario s = load_scenario(vm["file"].as<std::string>());
     PhysicalMemory mem;
-    const TableLayout layout = build_tables(s.tables, mem);
+    const TableLayout layout = build_tables(s, mem);
     const std::vector<DriverOp> items = build_program(s, layout);
     const EmittedProgram p = emit_program(items, s.platform.cpu.merge_rmw, s.platform.cpu.order);
     std::cout << "store regions (program order; permutations list these indices):\n";

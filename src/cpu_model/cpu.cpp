@@ -1,5 +1,7 @@
 #include "cpu_model/cpu.hpp"
 
+#include <cstring>
+
 #include "base/cycles.hpp"
 #include "base/log.hpp"
 
@@ -8,6 +10,7 @@ namespace vtd {
 Cpu::Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProgram program,
          std::vector<std::string> item_names, MemoryModule& memory, const EventBus& bus)
     : sc_module(name),
+      mmio("mmio"),
       id_(id),
       cfg_(cfg),
       prog_(std::move(program)),
@@ -28,32 +31,79 @@ u64 Cpu::view64(Addr addr, Cycle now) {
   return memory_.mem().read64(addr, now);
 }
 
-void Cpu::post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1) {
+void Cpu::post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1, u64 mask0) {
   PhysicalMemory::PendingStore s;
   s.visible_at = visible_at;
   s.writer = Writer{id_, e.item, index};
-  s.addr = e.op.addr;
+  s.addr = e.op.addr & ~Addr{7};
   s.words = words;
-  s.clear = {~0ull, words == 2 ? ~0ull : 0};
-  s.set = {v0, v1};
+  // A 32-bit store changes only its half of the word in memory: the other
+  // half may be written meanwhile by someone else (the IOMMU's status writes).
+  s.clear = {mask0, words == 2 ? ~0ull : 0};
+  s.set = {v0 & mask0, v1};
   memory_.mem().post(s);
   memory_.store_posted();
   last_visible_ = visible_at;
-  store_buffer_.push_back({visible_at, e.op.addr, v0});
-  if (words == 2) store_buffer_.push_back({visible_at, e.op.addr + 8, v1});
+  store_buffer_.push_back({visible_at, s.addr, v0});
+  if (words == 2) store_buffer_.push_back({visible_at, s.addr + 8, v1});
 }
 
-Cycle Cpu::execute(u32 index, Cycle now) {
+u64 Cpu::mmio_access(bool write, Addr reg, u64 value, u8 bytes) {
+  tlm::tlm_generic_payload gp;
+  std::array<unsigned char, 8> buf{};
+  std::memcpy(buf.data(), &value, 8);
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(reg);
+  gp.set_data_ptr(buf.data());
+  gp.set_data_length(bytes);
+  gp.set_streaming_width(bytes);
+  gp.set_byte_enable_ptr(nullptr);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  mmio->b_transport(gp, delay);
+  if (!gp.is_response_ok())
+    SC_REPORT_WARNING(
+        name(), ("MMIO " + std::string(write ? "write" : "read") + " at " + hex(reg) + " failed").c_str());
+  u64 out = 0;
+  std::memcpy(&out, buf.data(), bytes);
+  return out;
+}
+
+void Cpu::finish_item(u32 item, Cycle end) {
+  if (bus_.has_subscribers()) bus_.publish(ItemEvent{id_, item, item_start_, end, item_names_[item]});
+}
+
+Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
   const EmittedOp& e = prog_.ops[index];
   const Operation& op = e.op;
   const CpuCosts& c = cfg_.costs;
+  retry = false;
+  // Operations ordered after every earlier store wait for the buffer first.
+  auto wait_for_drain = [&]() -> bool {
+    const Cycle d = drained_at(now);
+    if (d > now) {
+      retry = true;
+      return true;
+    }
+    return false;
+  };
   switch (op.kind) {
     case OpKind::Store64: {
-      const u64 v = (view64(op.addr, now) & ~op.clear) | op.set;
+      const Addr word = op.addr & ~Addr{7};
+      const u64 old = view64(word, now);
+      u64 v, mask = ~0ull;
+      if (op.bytes == 4) {
+        const unsigned shift = (op.addr & 4) ? 32 : 0;
+        const u64 half = ((old >> shift) & 0xffffffffull & ~op.clear) | (op.set & 0xffffffffull);
+        mask = 0xffffffffull << shift;
+        v = (old & ~mask) | (half << shift);
+      } else {
+        v = (old & ~op.clear) | op.set;
+      }
       Cycle vis = now + cfg_.store_buffer_delay;
       if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
-      post(vis, e, index, 1, v, 0);
-      log_->debug("store64 {:#x} = {:#x} visible at {} [{}]", op.addr, v, vis, op.label);
+      post(vis, e, index, 1, v, 0, mask);
+      log_->debug("store{} {:#x} = {:#x} visible at {} [{}]", op.bytes * 8, op.addr, v, vis, op.label);
       return now + c.store64;
     }
     case OpKind::Store128: {
@@ -72,7 +122,51 @@ Cycle Cpu::execute(u32 index, Cycle now) {
     }
     case OpKind::CompilerBarrier: return now + c.compiler_barrier;
     case OpKind::Mfence: return drained_at(now) + c.mfence;
-    case OpKind::Clflush: return now + c.clflush;
+    case OpKind::Clflush: {
+      // Ordered after earlier stores to the line (Linux brackets it with mb()).
+      if (wait_for_drain()) return drained_at(now);
+      memory_.mem().flush_line(op.addr, now);
+      memory_.store_posted();
+      log_->debug("clflush {:#x} [{}]", op.addr, op.label);
+      return now + c.clflush;
+    }
+    case OpKind::MmioWrite: {
+      if (wait_for_drain()) return drained_at(now);
+      mmio_access(true, op.addr, op.value, op.bytes);
+      log_->debug("mmio write {:#x} = {:#x} [{}]", op.addr, op.value, op.label);
+      return now + c.mmio;
+    }
+    case OpKind::MmioRead: {
+      if (wait_for_drain()) return drained_at(now);
+      const u64 v = mmio_access(false, op.addr, 0, op.bytes);
+      log_->debug("mmio read {:#x} -> {:#x} [{}]", op.addr, v, op.label);
+      return now + c.mmio;
+    }
+    case OpKind::PollUntil: {
+      const u64 v = view64(op.addr & ~Addr{7}, now);
+      if ((v & op.mask) != op.value) {
+        retry = true;
+        return now + c.poll;
+      }
+      log_->debug("poll {:#x} done [{}]", op.addr, op.label);
+      return now + c.poll;
+    }
+    case OpKind::Lock: {
+      if (wait_for_drain()) return drained_at(now);
+      if (!memory_.mem().compare_and_store(Writer{id_, e.item, index}, op.addr, 0, 1, now)) {
+        retry = true;
+        return now + c.poll;
+      }
+      memory_.store_posted();
+      log_->debug("lock {:#x} taken [{}]", op.addr, op.label);
+      return now + c.atomic;
+    }
+    case OpKind::Unlock: {
+      Cycle vis = now + cfg_.store_buffer_delay;
+      if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
+      post(vis, e, index, 1, 0, 0);
+      return now + c.store64;
+    }
     case OpKind::Delay: return now + op.cycles;
     case OpKind::Invalidate: {
       // The doorbell write is ordered after earlier stores: wait for them.
@@ -86,7 +180,7 @@ Cycle Cpu::execute(u32 index, Cycle now) {
     case OpKind::ReturnIfSet: {
       const u64 v = view64(op.addr, now);
       if (v & op.mask) {
-        skip_item_ = e.item;
+        skip_item_ = e.item;  // the rest of this driver operation is skipped
         log_->debug("{}: {:#x} has {:#x} set, returning", op.label, op.addr, op.mask);
       }
       return now + c.branch;
@@ -107,20 +201,35 @@ void Cpu::step() {
   while (pc_ < prog_.ops.size()) {
     const u32 index = static_cast<u32>(pc_);
     const EmittedOp& e = prog_.ops[index];
+    if (current_item_ != e.item) {
+      if (current_item_) finish_item(*current_item_, now);
+      current_item_ = e.item;
+      item_start_ = now;
+    }
     if (skip_item_ && *skip_item_ == e.item) {
       ++pc_;
       continue;
     }
-    const Cycle next = execute(index, now);
-    if (bus_.has_subscribers()) bus_.publish(CpuOpEvent{id_, e.item, index, now, next, op_names_[index]});
+    if (!retrying_) op_start_ = now;
+    bool retry = false;
+    const Cycle next = execute(index, now, retry);
+    retrying_ = retry;
+    if (retry) {
+      next_trigger(cycles(next - now));
+      return;
+    }
+    if (bus_.has_subscribers())
+      bus_.publish(CpuOpEvent{id_, e.item, index, op_start_, next, op_names_[index]});
     ++pc_;
     if (next > now) {
       finish_ = next;
-      if (pc_ < prog_.ops.size()) {
-        next_trigger(cycles(next - now));
-        return;
-      }
+      next_trigger(cycles(next - now));
+      return;
     }
+  }
+  if (current_item_) {
+    finish_item(*current_item_, now);
+    current_item_.reset();
   }
   if (finish_ < now) finish_ = now;
 }

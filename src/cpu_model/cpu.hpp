@@ -5,6 +5,8 @@
 // instructions (cmpxchg16b) and mfence wait for the buffer to drain.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <deque>
 #include <memory>
 #include <optional>
@@ -24,6 +26,9 @@ namespace vtd {
 
 class Cpu : public sc_core::sc_module {
  public:
+  // Uncached register accesses (writel/readl) to the IOMMU.
+  tlm_utils::simple_initiator_socket<Cpu> mmio;
+
   Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProgram program,
       std::vector<std::string> item_names, MemoryModule& memory, const EventBus& bus);
 
@@ -33,11 +38,15 @@ class Cpu : public sc_core::sc_module {
 
  private:
   void step();
-  // Executes op at `now`; returns the cycle the next operation may start.
-  Cycle execute(u32 index, Cycle now);
+  // Executes op at `now`. Returns the cycle the next operation may start,
+  // or, with `retry` set, the cycle at which to execute this one again (it
+  // is waiting: for the store buffer, a lock, a polled value).
+  Cycle execute(u32 index, Cycle now, bool& retry);
+  u64 mmio_access(bool write, Addr reg, u64 value, u8 bytes);
+  void finish_item(u32 item, Cycle end);
   u64 view64(Addr addr, Cycle now);
   Cycle drained_at(Cycle now) const { return last_visible_ && *last_visible_ > now ? *last_visible_ : now; }
-  void post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1);
+  void post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1, u64 mask0 = ~0ull);
 
   u16 id_;
   CpuConfig cfg_;
@@ -57,6 +66,10 @@ class Cpu : public sc_core::sc_module {
   std::optional<Cycle> last_visible_;
   std::size_t pc_ = 0;
   std::optional<u32> skip_item_;
+  std::optional<u32> current_item_;
+  Cycle item_start_ = 0;
+  Cycle op_start_ = 0;     // when the current operation first started
+  bool retrying_ = false;  // the current operation is waiting
   Cycle finish_ = 0;
   bool started_ = false;
 };

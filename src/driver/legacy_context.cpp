@@ -1,88 +1,97 @@
-// Legacy-mode context-entry sequences. Field masks come from the format
-// table; the labels name the Linux helper each store comes from.
-#include "driver/driver.hpp"
-#include "formats/formats.hpp"
+// Legacy-mode context-entry sequences (iommu.c domain_context_mapping_one,
+// domain_context_clear_one). Field masks come from the format table; the
+// labels name the Linux helper each operation comes from.
+#include "driver/emit.hpp"
 
 namespace vtd {
 
 namespace {
 
 using namespace ctx_fmt;
+using drv::field_bits;
+using drv::field_mask;
 
-u64 word_mask(const Field& f) { return f.mask_in_word(); }
-u64 word_value(const Field& f, u64 v) { return (v << (f.lsb % 64)) & f.mask_in_word(); }
-
-Operation invalidate(std::string what) {
-  Operation o = Operation::simple(OpKind::Invalidate, std::move(what));
-  return o;
-}
-
-// intel_context_flush_no_pasid() / intel_context_flush_present(): CC-dev,
-// IOTLB-DSI and, when ATS is on, a device-TLB flush. Timed no-ops until
-// queued invalidation is modeled.
-void context_flush(std::vector<Operation>& ops, const DeviceLayout& dev, u16 did) {
-  const std::string sid = to_string(dev.rid);
-  ops.push_back(invalidate("CC-dev(did=" + std::to_string(did) + ", sid=" + sid + ")"));
-  ops.push_back(invalidate("IOTLB-DSI(did=" + std::to_string(did) + ")"));
-  if (dev.translation == TT_DEV_IOTLB) ops.push_back(invalidate("devTLB-global(sid=" + sid + ")"));
+// intel_context_flush_no_pasid() (and, before it, intel_context_flush_present
+// with flush_domains) in legacy mode: CC-dev, IOTLB-DSI, then the devTLB when
+// ATS is enabled; each its own qi_submit_sync.
+void context_flush(std::vector<Operation>& ops, const DriverEnv& env, const DeviceLayout& dev, u16 did) {
+  qi_submit_sync(ops, env, {qi_cc_dev(did, dev.rid)});
+  qi_submit_sync(ops, env, {qi_iotlb_dsi(did)});
+  if (drv::ats_enabled(env, dev)) qi_submit_sync(ops, env, {qi_devtlb_global(dev.rid)});
 }
 
 }  // namespace
 
 DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& dev, const DomainLayout& dom,
                                     MapVariant v) {
-  (void)env;
   const Addr lo = dev.context_entry, hi = dev.context_entry + 8;
   DriverOp d;
   std::vector<Operation>& ops = d.ops;
+  ops.push_back(drv::lock_iommu(env));
   // "If P = 1 and the entry was not copied, return without changes."
-  ops.push_back(Operation::return_if_set(lo, word_mask(P), "context_present() -> return"));
+  ops.push_back(Operation::return_if_set(lo, field_mask(P), "context_present() -> goto out_unlock"));
 
   if (v == MapVariant::Cmpxchg16b) {
     const EntryBits e = legacy_context_value(dom, dev.translation);
     ops.push_back(Operation::store128(lo, e.w[0], e.w[1], "intel_iommu_atomic128_set(context, new)"));
-    return d;
-  }
-  ops.push_back(Operation::assign64(lo, 0, "context_clear_entry: lo = 0"));
-  ops.push_back(Operation::assign64(hi, 0, "context_clear_entry: hi = 0"));
-  ops.push_back(Operation::rmw64(hi, 0, word_value(DID, dom.did), "context_set_domain_id"));
-  ops.push_back(Operation::rmw64(lo, word_mask(SLPTPTR), word_value(SLPTPTR, dom.pgd >> 12),
-                                 "context_set_address_root"));
-  ops.push_back(Operation::rmw64(hi, 0, word_value(AW, dom.aw), "context_set_address_width"));
-  ops.push_back(
-      Operation::rmw64(lo, word_mask(TT), word_value(TT, dev.translation), "context_set_translation_type"));
-  ops.push_back(Operation::rmw64(lo, word_mask(FPD), 0, "context_set_fault_enable"));
-  if (v == MapVariant::PreFix) {
-    ops.push_back(Operation::rmw64(lo, 0, word_value(P, 1), "context_set_present: lo |= 1"));
   } else {
-    ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_set_present: dma_wmb()"));
-    ops.push_back(Operation::rmw64(lo, 0, word_value(P, 1), "context_set_present: WRITE_ONCE(lo | 1)", true));
+    ops.push_back(Operation::assign64(lo, 0, "context_clear_entry: lo = 0"));
+    ops.push_back(Operation::assign64(hi, 0, "context_clear_entry: hi = 0"));
+    ops.push_back(Operation::rmw64(hi, 0, field_bits(DID, dom.did), "context_set_domain_id"));
+    ops.push_back(Operation::rmw64(lo, field_mask(SLPTPTR), field_bits(SLPTPTR, dom.pgd >> 12),
+                                   "context_set_address_root"));
+    ops.push_back(Operation::rmw64(hi, 0, field_bits(AW, dom.aw), "context_set_address_width"));
+    ops.push_back(Operation::rmw64(lo, field_mask(TT), field_bits(TT, dev.translation),
+                                   "context_set_translation_type"));
+    ops.push_back(Operation::rmw64(lo, field_mask(FPD), 0, "context_set_fault_enable"));
+    if (v == MapVariant::PreFix) {
+      ops.push_back(Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: lo |= 1"));
+    } else {
+      ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_set_present: dma_wmb()"));
+      ops.push_back(
+          Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: WRITE_ONCE(lo | 1)", true));
+    }
   }
-  // With caching mode off, a non-present -> present change needs no
-  // invalidation (context_present_cache_flush does a write-buffer flush,
-  // which only matters with CAP.RWBF, not modeled).
+  drv::flush_cache(ops, env, lo, 16, "context");
+  // A present entry makes the driver return early: the state keeps it.
+  env.state.context_domain.try_emplace(dev.rid, dom.name);
+  // context_present_cache_flush(): a non-present -> present change needs
+  // invalidation only in caching mode, where "not present" is cached under
+  // DID 0 (otherwise a write-buffer flush, which only matters with RWBF).
+  if (env.platform.iommu.caching_mode) {
+    qi_submit_sync(ops, env, {qi_cc_dev(0, dev.rid)});
+    qi_submit_sync(ops, env, {qi_iotlb_dsi(dom.did)});
+  }
+  ops.push_back(drv::unlock_iommu(env));
   return d;
 }
 
 DriverOp domain_context_clear_one(const DriverEnv& env, const DeviceLayout& dev, TeardownVariant v) {
   const Addr lo = dev.context_entry, hi = dev.context_entry + 8;
-  const DomainLayout* dom = env.layout.domain(dev.domain);
+  // context_domain_id() reads the DID the entry holds (0 when not present).
+  auto attached = env.state.context_domain.find(dev.rid);
+  const DomainLayout* dom =
+      attached == env.state.context_domain.end() ? nullptr : env.layout.domain(attached->second);
   const u16 did = dom ? dom->did : 0;
+  env.state.context_domain.erase(dev.rid);
   DriverOp d;
   std::vector<Operation>& ops = d.ops;
+  ops.push_back(drv::lock_iommu(env));
   ops.push_back(Operation::simple(OpKind::Load64, "did = context_domain_id()", hi));
   if (v == TeardownVariant::ClearPresent) {
-    ops.push_back(Operation::rmw64(lo, word_mask(P), 0, "context_clear_present: WRITE_ONCE(lo & ~1)", true));
+    ops.push_back(Operation::rmw64(lo, field_mask(P), 0, "context_clear_present: WRITE_ONCE(lo & ~1)", true));
     ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_clear_present: dma_wmb()"));
-    if (!env.platform.iommu.coherent)
-      ops.push_back(Operation::simple(OpKind::Clflush, "__iommu_flush_cache(context)", lo));
-    context_flush(ops, dev, did);
+    drv::flush_cache(ops, env, lo, 16, "context");
+    ops.push_back(drv::unlock_iommu(env));
+    context_flush(ops, env, dev, did);
   }
   ops.push_back(Operation::assign64(lo, 0, "context_clear_entry: lo = 0"));
   ops.push_back(Operation::assign64(hi, 0, "context_clear_entry: hi = 0"));
-  if (!env.platform.iommu.coherent)
-    ops.push_back(Operation::simple(OpKind::Clflush, "__iommu_flush_cache(context)", lo));
-  if (v == TeardownVariant::PreFix) context_flush(ops, dev, did);
+  drv::flush_cache(ops, env, lo, 16, "context");
+  if (v == TeardownVariant::PreFix) {
+    ops.push_back(drv::unlock_iommu(env));
+    context_flush(ops, env, dev, did);
+  }
   return d;
 }
 

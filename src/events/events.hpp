@@ -17,6 +17,7 @@ namespace vtd {
 // operation), emitted operation `op` within that CPU's program.
 struct Writer {
   static constexpr u32 kNone = ~0u;
+  static constexpr u16 kIommu = 0xffff;  // `cpu` of stores the IOMMU makes (wait-descriptor status)
   u16 cpu = 0;
   u32 item = kNone;
   u32 op = kNone;
@@ -68,6 +69,15 @@ struct FetchEvent {
   Cycle cycle() const { return nbursts ? bursts[nbursts - 1].cycle : 0; }
 };
 
+// Where a copy of an entry the IOMMU used came from: the fetch that read it.
+struct Provenance {
+  u64 request = 0;  // DMA request whose walk fetched it
+  Cycle cycle = 0;  // when the fetch completed
+  Addr entry_addr = 0;
+  u8 nbursts = 0;
+  std::array<u64, 4> versions{};  // memory version each burst saw
+};
+
 // A DMA request's outcome.
 struct DmaEvent {
   u64 request = 0;
@@ -77,8 +87,23 @@ struct DmaEvent {
   Cycle arrived = 0;
   Cycle done = 0;
   bool fault = false;
-  u8 fault_reason = 0;  // VT-d fault reason code when fault
-  Addr pa = 0;          // translated address when !fault
+  u8 fault_reason = 0;         // VT-d fault reason code when fault
+  bool fault_recorded = true;  // false when FPD suppressed recording
+  Addr pa = 0;                 // translated address when !fault
+  u32 pasid = 0;               // effective PASID (scalable mode)
+  bool has_pasid = false;
+  u16 did = 0;  // domain the translation was tagged with
+  // The copies of table entries the translation went through, from a cache
+  // or fetched by this walk.
+  struct CopyUsed {
+    EntryKind kind;
+    Addr entry = 0;
+    bool from_cache = false;
+    EntryBits value;
+    Provenance source;
+  };
+  std::vector<CopyUsed> copies;
+  bool iotlb_hit = false;
 };
 
 // A CPU operation executed (for logs and traces).
@@ -101,6 +126,53 @@ struct InvalidationEvent {
   std::string_view what;  // "CC-dev(did=1, sid=00:02.0)"; valid while the CPU exists
 };
 
+// With non-coherent walks (ECAP.C = 0): a dirty CPU cache line reaching
+// memory, by clflush or eviction. Until then the IOMMU reads the old data.
+struct WritebackEvent {
+  Cycle cycle = 0;
+  Addr line = 0;          // 64-byte aligned
+  u64 through_seq = 0;    // every store to the line with seq < through_seq is now in memory
+  bool eviction = false;  // false: clflush
+};
+
+// A driver operation (program item) finished: its last operation retired.
+struct ItemEvent {
+  u16 cpu = 0;
+  u32 item = 0;
+  Cycle start = 0;
+  Cycle end = 0;
+  std::string_view name;
+};
+
+enum class CacheKind : u8 { Context, Pasid, Iotlb };
+std::string_view to_string(CacheKind k);
+
+// IOMMU cache activity.
+struct CacheEvent {
+  enum class What : u8 { Fill, Hit, Miss, Invalidate, Evict };
+  What what = What::Fill;
+  CacheKind cache = CacheKind::Context;
+  Cycle cycle = 0;
+  Rid rid;
+  u16 did = 0;
+  u32 pasid = 0;
+  Addr addr = 0;      // IOTLB: page address; context/PASID caches: entry address
+  u64 count = 1;      // Invalidate: entries dropped
+  EntryBits value;    // Fill/Hit: the cached entry (IOTLB: w[0] = output page, w[1] = permissions)
+  Provenance source;  // Fill/Hit: where the copy came from
+};
+
+// A queued-invalidation descriptor: fetched by the IOMMU, then completed
+// (its effect on the caches happens at completion).
+struct DescriptorEvent {
+  enum class What : u8 { Fetched, Completed, Error };
+  What what = What::Fetched;
+  Cycle cycle = 0;
+  unsigned index = 0;  // slot in the queue
+  std::array<u64, 4> qw{};
+  std::string_view error;  // What::Error: why it is malformed
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -109,6 +181,10 @@ class Observer {
   virtual void on_dma(const DmaEvent&) {}
   virtual void on_cpu_op(const CpuOpEvent&) {}
   virtual void on_invalidation(const InvalidationEvent&) {}
+  virtual void on_writeback(const WritebackEvent&) {}
+  virtual void on_item(const ItemEvent&) {}
+  virtual void on_cache(const CacheEvent&) {}
+  virtual void on_descriptor(const DescriptorEvent&) {}
 };
 
 class EventBus {
@@ -129,6 +205,18 @@ class EventBus {
   }
   void publish(const InvalidationEvent& e) const {
     for (Observer* o : observers_) o->on_invalidation(e);
+  }
+  void publish(const WritebackEvent& e) const {
+    for (Observer* o : observers_) o->on_writeback(e);
+  }
+  void publish(const ItemEvent& e) const {
+    for (Observer* o : observers_) o->on_item(e);
+  }
+  void publish(const CacheEvent& e) const {
+    for (Observer* o : observers_) o->on_cache(e);
+  }
+  void publish(const DescriptorEvent& e) const {
+    for (Observer* o : observers_) o->on_descriptor(e);
   }
 
  private:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 
 #include "formats/bits.hpp"
 
@@ -96,6 +97,57 @@ inline constexpr Field S{"S", 75, 1};
 inline constexpr Field ADDR{"ADDR", 76, 52};
 }  // namespace pdevtlb
 
+// 0x4 interrupt-entry-cache invalidate (accepted, no effect: no interrupt remapping model)
+namespace iec {
+inline constexpr Field G{"G", 4, 1};  // 0 global, 1 index-selective
+inline constexpr Field IM{"IM", 27, 5};
+inline constexpr Field IIDX{"IIDX", 32, 16};
+}  // namespace iec
+
+// 0x9 page-group response (accepted, no effect: no page-request model)
+inline constexpr u64 TYPE_PGRP = 0x9;
+namespace pgrp {
+inline constexpr Field PP{"PP", 4, 1};
+inline constexpr Field RESP{"RESP", 12, 4};
+inline constexpr Field RID{"RID", 16, 16};
+inline constexpr Field PASID{"PASID", 32, 20};
+inline constexpr Field LPIG{"LPIG", 66, 1};
+inline constexpr Field PRGI{"PRGI", 67, 9};
+}  // namespace pgrp
+
+// Reserved bits per type as QEMU checks them: RSVD0 over qw0, RSVD1 over qw1
+// (§5.2). With 256-bit descriptors qw2 and qw3 are reserved as a whole.
+namespace cc {
+inline constexpr u64 RSVD0 = 0xfffc00000000ffc0, RSVD1 = ~0ull;
+}
+namespace iotlb {
+inline constexpr u64 RSVD0 = 0xffffffff0000ff00, RSVD1 = 0xf80;
+}
+namespace devtlb {
+// QEMU's mask covers PFSID; the decoder exempts it because Linux fills it in.
+inline constexpr u64 RSVD0 = 0xffff0000ffe0fff8, RSVD1 = 0xffe;
+}  // namespace devtlb
+namespace iec {
+inline constexpr u64 RSVD0 = 0xffff000007fff1e0, RSVD1 = ~0ull;
+}
+namespace wait {
+// PD (bit 7) is reserved too unless ECAP.PDS.
+inline constexpr u64 RSVD0 = 0xffffff00, RSVD1 = 0x3;
+}  // namespace wait
+namespace piotlb {
+inline constexpr u64 RSVD0 = 0xfff000000000ffc0, RSVD1 = 0xf80;
+}
+namespace pc {
+inline constexpr u64 RSVD0 = 0xfff000000000ffc0, RSVD1 = ~0ull;
+}
+namespace pdevtlb {
+// As for type 3, the decoder exempts PFSID from QEMU's qw0 mask.
+inline constexpr u64 RSVD0 = 0xfff000000000f000, RSVD1 = 0x7fe;
+}  // namespace pdevtlb
+namespace pgrp {
+inline constexpr u64 RSVD0 = 0xfff00000000001e0, RSVD1 = 0xfffffffffffff003;
+}
+
 // Queue-wait status slot values Linux uses (§5.3).
 inline constexpr u32 QI_FREE = 0, QI_IN_USE = 1, QI_DONE = 2, QI_ABORT = 3;
 inline constexpr unsigned QI_LENGTH = 256;
@@ -142,6 +194,69 @@ inline constexpr Field ECAP_PT{"PT", 6, 1};
 inline constexpr Field ECAP_PASID{"PASID", 40, 1};
 inline constexpr Field ECAP_SMTS{"SMTS", 43, 1};
 inline constexpr Field RTADDR_SMT{"SMT", 10, 1};
+inline constexpr Field RTADDR_TTM{"TTM", 10, 2};
+inline constexpr Field RTADDR_RTA{"RTA", 12, 52};
+inline constexpr Field GCMD_SRTP{"SRTP", 30, 1};
+inline constexpr Field GSTS_TES{"TES", 31, 1};
+inline constexpr Field GSTS_RTPS{"RTPS", 30, 1};
+inline constexpr Field GSTS_QIES{"QIES", 26, 1};
+inline constexpr Field ICS_IWC{"IWC", 0, 1};
+inline constexpr Field IQT_256_RSV{"QT4", 4, 1};  // must be 0 with 256-bit descriptors
+inline constexpr Field IQER_ICESID{"ICESID", 48, 16};
+inline constexpr Field CAP_ND{"ND", 0, 3};
+inline constexpr Field CAP_MGAW{"MGAW", 16, 6};
+inline constexpr Field CAP_PSI{"PSI", 39, 1};
+inline constexpr Field CAP_MAMV{"MAMV", 48, 6};
+inline constexpr Field ECAP_PDS{"PDS", 42, 1};
+
+// IQER.IQEI: what caused FSTS.IQE (VT-d register IQERCD).
+inline constexpr u8 IQEI_NONE = 0;
+inline constexpr u8 IQEI_INVALID_TAIL = 1;
+inline constexpr u8 IQEI_FETCH_ERROR = 2;
+inline constexpr u8 IQEI_INVALID_TYPE = 3;
+inline constexpr u8 IQEI_RESERVED = 4;
+inline constexpr u8 IQEI_INVALID_WIDTH = 5;
 }  // namespace reg_fmt
+
+// ---------------------------------------------------------------- decoding
+// One descriptor as fetched from the queue: its type and raw words (qw2/qw3
+// are 0 for 128-bit descriptors). Fields are read with the qi_fmt tables.
+struct Descriptor {
+  u64 type = 0;
+  std::array<u64, 4> qw{};
+  bool dw256 = false;
+
+  EntryBits bits() const {
+    EntryBits e;
+    for (std::size_t i = 0; i < qw.size(); ++i) e.w[i] = qw[i];
+    return e;
+  }
+  u64 get(const Field& f) const {
+    return f.word() < qw.size() ? (qw[f.word()] & f.mask_in_word()) >> (f.lsb % 64) : 0;
+  }
+};
+
+// What the decoder accepts beyond the fixed formats (from CAP/ECAP).
+struct DecodeOptions {
+  bool pds = false;      // ECAP.PDS: PD in wait descriptors is defined
+  unsigned mamv = 0x3f;  // CAP.MAMV: largest AM of page-selective invalidations
+};
+
+// A decoded descriptor, or why hardware refuses it ("malformed"): the IQEI
+// cause it reports and a human-readable reason.
+struct DecodeResult {
+  Descriptor desc;  // the raw words and type even when malformed
+  u8 iqei = reg_fmt::IQEI_NONE;
+  std::string reason;
+  bool ok() const { return iqei == reg_fmt::IQEI_NONE; }
+  bool malformed() const { return !ok(); }
+};
+
+DecodeResult decode_descriptor(const std::array<u64, 4>& qw, bool dw256, const DecodeOptions& opt = {});
+
+// "IOTLB", "WAIT", ...; "type 0xb" for unknown types.
+std::string descriptor_type_name(u64 type);
+// One line for logs: "IOTLB-page(did=1 addr=0x1000 am=0 ih=0)".
+std::string describe(const Descriptor& d);
 
 }  // namespace vtd

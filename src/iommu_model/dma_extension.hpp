@@ -11,6 +11,8 @@ namespace vtd {
 struct DmaExtension : tlm::tlm_extension<DmaExtension> {
   u64 request = 0;
   Rid rid;
+  bool has_pasid = false;  // scalable mode: the request carries a PASID TLP prefix
+  u32 pasid = 0;
   // Filled by the IOMMU on completion.
   bool fault = false;
   u8 reason = 0;

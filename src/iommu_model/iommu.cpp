@@ -11,28 +11,44 @@
 
 namespace vtd {
 
-Iommu::Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, Addr rtaddr, const EventBus& bus)
+Iommu::Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootState& boot, const EventBus& bus)
     : sc_module(name),
       pcie_in("pcie_in"),
       mem_port("mem_port"),
+      regs("regs"),
       cfg_(cfg),
-      rtaddr_(rtaddr),
       bus_(bus),
-      log_(module_logger(this->name())) {
-  wcfg_.sagaw_mask = 0;
-  for (unsigned aw : cfg.sagaw) wcfg_.sagaw_mask |= static_cast<u8>(1u << aw);
-  wcfg_.pass_through = cfg.pass_through;
+      log_(module_logger(this->name())),
+      regs_(Registers::config_from(cfg)),
+      qi_(regs_, cfg.qi),
+      translator_(cfg, boot.rtaddr, bus) {
   pcie_in.register_nb_transport_fw(this, &Iommu::nb_transport_fw);
-  mem_gp_.set_command(tlm::TLM_READ_COMMAND);
-  mem_gp_.set_data_length(16);
+  regs.register_b_transport(this, &Iommu::regs_b_transport);
   mem_gp_.set_data_ptr(mem_buf_.data());
   mem_gp_.set_streaming_width(16);
   mem_gp_.set_extension(new BurstVersion);
+
+  // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
+  // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
+  const bool sm = cfg.mode == "scalable";
+  regs_.write(reg::RTADDR, 8, boot.rtaddr | (sm ? reg_fmt::RTADDR_SMT.mask_in_word() : 0));
+  regs_.write(reg::GCMD, 4, reg_fmt::GCMD_SRTP.mask_in_word());
+  qi_.mmio_write(reg::IQT, 8, 0, 0);
+  qi_.mmio_write(reg::IQA, 8, boot.qi_queue | (sm ? (reg_fmt::IQA_DW.mask_in_word() | 1) : 0), 0);
+  qi_.mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word(), 0);
+  qi_.mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word() | reg_fmt::GCMD_TE.mask_in_word(), 0);
+  translator_.set_root(regs_.root_table() & ~Addr{0xfff});
+
   SC_HAS_PROCESS(Iommu);
   SC_METHOD(run);
   sensitive << wake_;
   dont_initialize();
+  // Runs once at cycle 0 too: the boot-time register writes above are due.
+  SC_METHOD(qi_run);
+  sensitive << qi_wake_;
 }
+
+// ------------------------------------------------------------------ requests
 
 tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                           sc_core::sc_time&) {
@@ -43,15 +59,13 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
     return tlm::TLM_COMPLETED;
   }
   const Cycle now = now_cycle();
-  Walk w{DmaRequest{ext->request, ext->rid, gp.get_address(), gp.is_write(), now},
-         port,
-         &gp,
-         LegacyWalker(wcfg_),
-         {},
-         0,
-         1,
-         0,
-         false};
+  const DmaRequest req{ext->request, ext->rid, gp.get_address(), gp.is_write(), now};
+  std::optional<u32> pasid;
+  if (ext->has_pasid) pasid = ext->pasid;
+  Walk w;
+  w.job = translator_.start(req, pasid);
+  w.port = port;
+  w.gp = &gp;
   ++stats_.requests;
   log_->debug("request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
               gp.is_write() ? "write" : "read", gp.get_address());
@@ -65,7 +79,7 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
-  return e.kind == EntryKind::SlPte ? cfg_.pte_latency : cfg_.burst_latency;
+  return e.kind == EntryKind::SlPte || e.kind == EntryKind::FlPte ? cfg_.pte_latency : cfg_.burst_latency;
 }
 
 unsigned Iommu::burst_index(unsigned nth, unsigned nbursts) const {
@@ -77,42 +91,58 @@ unsigned Iommu::burst_index(unsigned nth, unsigned nbursts) const {
 }
 
 void Iommu::admit(Walk&& w, Cycle now) {
-  w.walker.start(w.req, rtaddr_);
   active_.push_back(std::move(w));
-  begin_entry(active_.back(), now);
+  advance(active_.back(), now);
 }
 
-void Iommu::begin_entry(Walk& w, Cycle now) {
-  const EntryId& e = w.walker.next_entry();
-  w.fetch = FetchEvent{};
-  w.fetch.request = w.req.id;
-  w.fetch.entry = e;
-  w.burst = 0;
-  w.nbursts = format_of(e.kind).bursts();
-  w.next = now + latency_of(e);
+// Ask the translator what comes next and set the walk up for it.
+void Iommu::advance(Walk& w, Cycle now) {
+  const Translator::Step s = translator_.next(w.job, now);
+  switch (s.kind) {
+    case Translator::Step::Kind::Done: complete(w, now); return;
+    case Translator::Step::Kind::Wait:
+      w.phase = Walk::Phase::Resume;
+      w.next = now + s.delay;
+      if (s.delay == 0) advance(w, now);
+      return;
+    case Translator::Step::Kind::Fetch:
+      w.phase = Walk::Phase::Fetch;
+      w.fetch = FetchEvent{};
+      w.fetch.request = w.job.req.id;
+      w.fetch.entry = s.entry;
+      w.burst = 0;
+      w.nbursts = format_of(s.entry.kind).bursts();
+      w.next = now + s.delay + latency_of(s.entry);
+      return;
+  }
 }
 
-Burst Iommu::read_burst(Addr addr, Cycle now) {
-  (void)now;
+Burst Iommu::read_burst(Addr addr, Cycle now, bool snoop) {
   sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  mem_gp_.set_command(tlm::TLM_READ_COMMAND);
+  mem_gp_.set_data_length(16);
   mem_gp_.set_address(addr);
   mem_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  auto* ext = mem_gp_.get_extension<BurstVersion>();
+  ext->snoop = snoop;
   mem_port->b_transport(mem_gp_, zero);
   Burst b;
   b.cycle = now;
   b.addr = addr;
   std::memcpy(b.data.data(), mem_buf_.data(), 16);
-  b.version = mem_gp_.get_extension<BurstVersion>()->version;
+  b.version = ext->version;
   return b;
 }
 
 void Iommu::step(Walk& w, Cycle now) {
+  if (w.phase == Walk::Phase::Resume) return advance(w, now);
   const EntryId& e = w.fetch.entry;
   const Format& f = format_of(e.kind);
   const unsigned idx = burst_index(w.burst, w.nbursts);
-  // Entries narrower than a burst (paging entries) come in the aligned burst holding them.
+  // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
   const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
-  Burst b = read_burst(burst_addr, now);
+  // Page walks snoop CPU caches only when ECAP.C = 1.
+  Burst b = read_burst(burst_addr, now, cfg_.coherent);
   ++stats_.bursts;
   w.fetch.bursts[w.fetch.nbursts++] = b;
   if (f.bits < 128) {
@@ -128,31 +158,28 @@ void Iommu::step(Walk& w, Cycle now) {
   ++stats_.fetches;
   log_->trace("fetch {} = {}", to_string(e), describe(f, w.fetch.value));
   bus_.publish(w.fetch);
-  w.walker.on_entry(w.fetch.value);
-  if (w.walker.done())
-    complete(w, now);
-  else
-    begin_entry(w, now);
+  translator_.on_fetched(w.job, w.fetch, now);
+  advance(w, now);
 }
 
 void Iommu::complete(Walk& w, Cycle now) {
-  const TranslationResult& r = w.walker.result();
   w.done = true;
-  if (r.fault)
+  DmaEvent ev = translator_.outcome(w.job, now);
+  if (ev.fault) {
     ++stats_.faulted;
-  else
+    if (ev.fault_recorded) ++stats_.faults_recorded;
+    log_->debug("request #{} fault {:#x} ({}){}", ev.request, ev.fault_reason, fault::name(ev.fault_reason),
+                ev.fault_recorded ? "" : ", not recorded (FPD)");
+  } else {
     ++stats_.translated;
-  DmaEvent ev{w.req.id, w.req.rid, w.req.iova, w.req.write, w.req.arrived, now, r.fault, r.reason, r.pa};
-  bus_.publish(ev);
-  if (r.fault)
-    log_->debug("request #{} fault {:#x} ({})", w.req.id, r.reason, fault::name(r.reason));
-  else
-    log_->debug("request #{} iova {:#x} -> pa {:#x}", w.req.id, w.req.iova, r.pa);
+    log_->debug("request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
+  }
   auto* ext = w.gp->get_extension<DmaExtension>();
-  ext->fault = r.fault;
-  ext->reason = r.reason;
-  ext->pa = r.pa;
-  w.gp->set_response_status(r.fault ? tlm::TLM_ADDRESS_ERROR_RESPONSE : tlm::TLM_OK_RESPONSE);
+  ext->fault = ev.fault;
+  ext->reason = ev.fault_reason;
+  ext->pa = ev.pa;
+  bus_.publish(ev);
+  w.gp->set_response_status(ev.fault ? tlm::TLM_ADDRESS_ERROR_RESPONSE : tlm::TLM_OK_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_RESP;
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;
   pcie_in[w.port]->nb_transport_bw(*w.gp, phase, t);
@@ -161,14 +188,16 @@ void Iommu::complete(Walk& w, Cycle now) {
 void Iommu::run() {
   const Cycle now = now_cycle();
   // Walks step in arrival order, so same-cycle samples are deterministic.
-  for (Walk& w : active_)
-    if (!w.done && w.next == now) step(w, now);
+  for (std::size_t i = 0; i < active_.size(); ++i)
+    if (!active_[i].done && active_[i].next == now) step(active_[i], now);
   active_.erase(std::remove_if(active_.begin(), active_.end(), [](const Walk& w) { return w.done; }),
                 active_.end());
   while (!waiting_.empty() && active_.size() < cfg_.max_outstanding) {
     admit(std::move(waiting_.front()), now);
     waiting_.pop_front();
   }
+  active_.erase(std::remove_if(active_.begin(), active_.end(), [](const Walk& w) { return w.done; }),
+                active_.end());
   reschedule(now);
 }
 
@@ -177,6 +206,97 @@ void Iommu::reschedule(Cycle now) {
   for (const Walk& w : active_)
     if (!w.done) next = std::min(next, w.next);
   if (next != ~Cycle{0}) wake_.notify(cycles(next - now));
+}
+
+// ------------------------------------------------------------------ registers
+
+void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+  const Cycle now = now_cycle();
+  const unsigned size = gp.get_data_length();
+  // Register writes must follow every queue event due before them.
+  qi_.advance(now, *this, *this);
+  if (gp.is_write()) {
+    u64 v = 0;
+    std::memcpy(&v, gp.get_data_ptr(), std::min(size, 8u));
+    const RegWrite r = qi_.mmio_write(gp.get_address(), size, v, now);
+    if (r.status != RegAccess::Ok) {
+      log_->warn("register write {:#x} ({} bytes) = {:#x}: {}", gp.get_address(), size, v,
+                 to_string(r.status));
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    log_->debug("register write {:#x} = {:#x}", gp.get_address(), v);
+  } else {
+    const RegRead r = regs_.read(gp.get_address(), size);
+    if (r.status != RegAccess::Ok) {
+      log_->warn("register read {:#x} ({} bytes): {}", gp.get_address(), size, to_string(r.status));
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    std::memcpy(gp.get_data_ptr(), &r.value, std::min(size, 8u));
+  }
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  qi_schedule(now);
+}
+
+// ------------------------------------------------------------------ queued invalidation
+
+void Iommu::qi_schedule(Cycle now) {
+  if (auto t = qi_.next_event()) qi_wake_.notify(cycles(*t > now ? *t - now : 0));
+}
+
+void Iommu::qi_run() {
+  const Cycle now = now_cycle();
+  qi_.advance(now, *this, *this);
+  qi_schedule(now);
+}
+
+std::array<u64, 4> Iommu::read_descriptor(Addr addr, bool dw256, Cycle now) {
+  // Descriptor fetches always snoop (only page walks depend on ECAP.C).
+  std::array<u64, 4> qw{};
+  const Burst b0 = read_burst(addr, now, true);
+  qw[0] = b0.data[0];
+  qw[1] = b0.data[1];
+  if (dw256) {
+    const Burst b1 = read_burst(addr + 16, now, true);
+    qw[2] = b1.data[0];
+    qw[3] = b1.data[1];
+  }
+  return qw;
+}
+
+void Iommu::write_status(Addr addr, u32 data, Cycle) {
+  std::array<unsigned char, 4> buf{};
+  std::memcpy(buf.data(), &data, 4);
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(buf.data());
+  gp.set_data_length(4);
+  gp.set_streaming_width(4);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+  mem_port->b_transport(gp, zero);
+  if (!gp.is_response_ok()) SC_REPORT_WARNING(name(), ("status write to " + hex(addr) + " failed").c_str());
+}
+
+void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
+  log_->debug("descriptor [{}] fetched: {}", index, describe(d));
+  if (bus_.has_subscribers())
+    bus_.publish(DescriptorEvent{DescriptorEvent::What::Fetched, now, index, d.qw, {}});
+}
+
+void Iommu::on_complete(const Descriptor& d, unsigned index, Cycle now) {
+  translator_.apply(d, now);
+  log_->debug("descriptor [{}] completed: {}", index, describe(d));
+  if (bus_.has_subscribers())
+    bus_.publish(DescriptorEvent{DescriptorEvent::What::Completed, now, index, d.qw, {}});
+}
+
+void Iommu::on_error(const QiFault& f, Cycle now) {
+  log_->warn("invalidation queue error at slot {}: {} (IQE, IQEI {})", f.index, f.reason, f.iqei);
+  if (bus_.has_subscribers())
+    bus_.publish(DescriptorEvent{DescriptorEvent::What::Error, now, f.index, f.qw, f.reason});
 }
 
 }  // namespace vtd

@@ -1,13 +1,16 @@
-// The VT-d remapping unit (legacy mode). Devices send DMA requests on
-// `pcie_in` (TLM-2.0, non-blocking: BEGIN_REQ in, BEGIN_RESP back when the
-// translation or fault is known). For each request a LegacyWalker decides
-// which entry it needs; this module fetches it from memory on `mem_port` as
-// 128-bit bursts, each sampled at one instant after `burst_latency` cycles,
-// and publishes every fetch and every outcome on the event bus.
+// The VT-d remapping unit. Devices send DMA requests on `pcie_in` (TLM-2.0,
+// non-blocking: BEGIN_REQ in, BEGIN_RESP back with the outcome). A Translator
+// decides, per request, whether a cache answers or which entry to fetch; this
+// module fetches entries from memory on `mem_port` as 128-bit bursts, each
+// sampled at one instant, and runs queued invalidation: software programs the
+// registers on `regs`, the queue's descriptors are read from memory and take
+// effect on the caches when they complete. Everything that happens is
+// published on the event bus.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 
 #include <deque>
 #include <memory>
@@ -16,7 +19,9 @@
 #include <vector>
 
 #include "events/events.hpp"
-#include "iommu_model/legacy_walker.hpp"
+#include "iommu_model/invalidation_queue.hpp"
+#include "iommu_model/registers.hpp"
+#include "iommu_model/translator.hpp"
 #include "scenario/scenario.hpp"
 
 namespace spdlog {
@@ -29,53 +34,75 @@ struct IommuStats {
   u64 requests = 0;
   u64 translated = 0;
   u64 faulted = 0;
+  u64 faults_recorded = 0;
   u64 fetches = 0;
   u64 bursts = 0;
 };
 
-class Iommu : public sc_core::sc_module {
+// Register state Linux leaves after boot (vtd-facts §7.1): root table set,
+// queued invalidation enabled on its ring, translation enabled.
+struct BootState {
+  Addr rtaddr = 0;
+  Addr qi_queue = 0;
+};
+
+class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
  public:
   tlm_utils::multi_passthrough_target_socket<Iommu> pcie_in;
   tlm_utils::simple_initiator_socket<Iommu> mem_port;
+  tlm_utils::multi_passthrough_target_socket<Iommu> regs;  // MMIO register window, one binding per CPU
 
-  Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, Addr rtaddr, const EventBus& bus);
+  Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootState& boot, const EventBus& bus);
 
   const IommuStats& stats() const { return stats_; }
-  bool idle() const { return active_.empty() && waiting_.empty(); }
+  const Translator& translator() const { return translator_; }
+  const InvalidationQueue& queue() const { return qi_; }
+  bool idle() const { return active_.empty() && waiting_.empty() && !qi_.next_event(); }
 
  private:
   struct Walk {
-    DmaRequest req;
+    Translator::Job job;
     int port = 0;
     tlm::tlm_generic_payload* gp = nullptr;
-    LegacyWalker walker;
+    enum class Phase { Resume, Fetch } phase = Phase::Resume;
     FetchEvent fetch;    // the entry being fetched
     unsigned burst = 0;  // bursts of it read so far
     unsigned nbursts = 1;
-    Cycle next = 0;  // cycle of the next burst sample
+    Cycle next = 0;  // cycle of the next burst sample or resumption
     bool done = false;
   };
 
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
+  void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
   void admit(Walk&& w, Cycle now);
-  void begin_entry(Walk& w, Cycle now);
+  void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);
-  Burst read_burst(Addr addr, Cycle now);
+  Burst read_burst(Addr addr, Cycle now, bool snoop);
   void complete(Walk& w, Cycle now);
   void run();
   void reschedule(Cycle now);
   Cycle latency_of(const EntryId& e) const;
   unsigned burst_index(unsigned nth, unsigned nbursts) const;
 
+  // Queued invalidation.
+  void qi_run();
+  void qi_schedule(Cycle now);
+  std::array<u64, 4> read_descriptor(Addr addr, bool dw256, Cycle now) override;
+  void write_status(Addr addr, u32 data, Cycle now) override;
+  void on_fetched(const Descriptor& d, unsigned index, Cycle now) override;
+  void on_complete(const Descriptor& d, unsigned index, Cycle now) override;
+  void on_error(const QiFault& f, Cycle now) override;
+
   IommuConfig cfg_;
-  WalkerConfig wcfg_;
-  Addr rtaddr_;
   const EventBus& bus_;
   std::shared_ptr<spdlog::logger> log_;
+  Registers regs_;
+  InvalidationQueue qi_;
+  Translator translator_;
   std::vector<Walk> active_;  // in arrival order
   std::deque<Walk> waiting_;
-  sc_core::sc_event wake_;
+  sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;
   std::array<unsigned char, 16> mem_buf_{};
   IommuStats stats_;

@@ -12,6 +12,20 @@ void LegacyWalker::start(const DmaRequest& req, Addr rtaddr) {
   next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
 }
 
+void LegacyWalker::resume_at_context(const EntryBits& ctx, Addr ctx_addr) {
+  stage_ = Stage::Context;
+  next_ = EntryId{EntryKind::Context, ctx_addr, req_.rid, 0};
+  on_entry(ctx);
+}
+
+void LegacyWalker::complete_from_iotlb(Addr pa, bool read, bool write, unsigned page_shift) {
+  result_.pa = pa;
+  result_.read = read;
+  result_.write = write;
+  result_.page_shift = page_shift;
+  stage_ = Stage::Done;
+}
+
 void LegacyWalker::fault(u8 reason) {
   result_.fault = true;
   result_.reason = reason;
@@ -34,16 +48,19 @@ void LegacyWalker::on_entry(const EntryBits& e) {
       if (RSVD_LO.get(e) || RSVD_HI7.get(e) || RSVD_HI.get(e)) return fault(fault::kContextReserved);
       const u64 tt = TT.get(e);
       aw_ = AW.get(e);
+      result_.did = static_cast<u16>(DID.get(e));
       if (tt > TT_PASS_THROUGH || !((cfg_.sagaw_mask >> aw_) & 1)) return fault(fault::kContextInvalid);
       if (tt == TT_PASS_THROUGH) {
         if (!cfg_.pass_through) return fault(fault::kContextInvalid);
         result_.pa = req_.iova;
+        result_.read = result_.write = true;
         stage_ = Stage::Done;
         return;
       }
       if (req_.iova >> agaw_width(aw_)) return fault(fault::kBeyondMgaw);
       stage_ = Stage::Pte;
       level_ = agaw_levels(aw_);
+      top_level_ = level_;
       const Addr table = SLPTPTR.get(e) << 12;
       next_ = EntryId{EntryKind::SlPte, table + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511), req_.rid,
                       level_};
@@ -59,6 +76,9 @@ void LegacyWalker::on_entry(const EntryBits& e) {
       if (level_ == 1 || large) {
         const unsigned shift = 12 + 9 * (level_ - 1);
         result_.pa = (base & ~((Addr{1} << shift) - 1)) | (req_.iova & ((Addr{1} << shift) - 1));
+        result_.read = r;
+        result_.write = w;
+        result_.page_shift = shift;
         stage_ = Stage::Done;
         return;
       }

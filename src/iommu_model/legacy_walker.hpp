@@ -20,6 +20,9 @@ struct TranslationResult {
   bool fault = false;
   u8 reason = 0;
   Addr pa = 0;
+  bool read = false, write = false;  // permissions of the final translation
+  unsigned page_shift = 12;
+  u16 did = 0;
 };
 
 struct WalkerConfig {
@@ -39,6 +42,14 @@ class LegacyWalker {
   void on_entry(const EntryBits& value);
   const TranslationResult& result() const { return result_; }
 
+  // Short cuts the caches take. A context-cache hit: continue as if the root
+  // and context entries had been fetched and the context entry held `ctx`.
+  void resume_at_context(const EntryBits& ctx, Addr ctx_addr);
+  // True before the first paging entry is fetched: the IOTLB may answer.
+  bool at_page_walk_start() const { return stage_ == Stage::Pte && level_ == top_level_; }
+  u16 did() const { return result_.did; }
+  void complete_from_iotlb(Addr pa, bool read, bool write, unsigned page_shift);
+
  private:
   enum class Stage { Root, Context, Pte, Done };
   void fault(u8 reason);
@@ -48,6 +59,7 @@ class LegacyWalker {
   Stage stage_ = Stage::Done;
   EntryId next_;
   unsigned level_ = 0;
+  unsigned top_level_ = 0;
   u64 aw_ = 0;
   TranslationResult result_;
 };

@@ -16,9 +16,9 @@ MemoryModule::MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem)
 }
 
 void MemoryModule::store_posted() {
-  if (!mem_.has_pending()) return;
-  Cycle now = now_cycle();
-  Cycle next = mem_.next_pending();
+  const Cycle next = mem_.next_event();
+  if (next == ~Cycle{0}) return;
+  const Cycle now = now_cycle();
   // sc_event keeps only the earliest pending notification.
   wake_.notify(next > now ? cycles(next - now) : sc_core::SC_ZERO_TIME);
 }
@@ -31,13 +31,23 @@ void MemoryModule::drain() {
 void MemoryModule::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   // The sample instant is now + the annotated delay.
   Cycle at = now_cycle() + static_cast<Cycle>(delay / cycles(1));
+  if (gp.get_command() == tlm::TLM_WRITE_COMMAND && gp.get_data_length() == 4 && !(gp.get_address() & 3)) {
+    // The IOMMU's own stores (wait-descriptor status): 32 bits, snooped.
+    u32 v = 0;
+    std::memcpy(&v, gp.get_data_ptr(), 4);
+    mem_.device_write32(Writer{Writer::kIommu, Writer::kNone, Writer::kNone}, gp.get_address(), v, at);
+    store_posted();
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
   if (gp.get_command() != tlm::TLM_READ_COMMAND || gp.get_data_length() != 16 || (gp.get_address() & 15)) {
     gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return;
   }
-  Burst b = mem_.read_burst(gp.get_address(), at);
+  auto* ext = gp.get_extension<BurstVersion>();
+  Burst b = mem_.read_burst(gp.get_address(), at, ext ? ext->snoop : true);
   std::memcpy(gp.get_data_ptr(), b.data.data(), 16);
-  if (auto* ext = gp.get_extension<BurstVersion>()) ext->version = b.version;
+  if (ext) ext->version = b.version;
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

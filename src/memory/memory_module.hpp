@@ -1,6 +1,7 @@
 // SystemC face of PhysicalMemory: applies posted stores at their visibility
-// cycle (so the event stream stays in time order) and serves the IOMMU's
-// 128-bit burst reads on a TLM-2.0 target socket.
+// cycle (so the event stream stays in time order) and serves the IOMMU on a
+// TLM-2.0 target socket: 128-bit burst reads, and 32-bit writes (the
+// wait-descriptor status).
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -14,7 +15,8 @@ namespace vtd {
 
 // Returned with every burst read: the memory version the burst saw.
 struct BurstVersion : tlm::tlm_extension<BurstVersion> {
-  u64 version = 0;
+  bool snoop = true;  // in: read through CPU caches (false: non-coherent page walk)
+  u64 version = 0;    // out
   tlm_extension_base* clone() const override { return new BurstVersion(*this); }
   void copy_from(const tlm_extension_base& e) override {
     version = static_cast<const BurstVersion&>(e).version;
@@ -28,7 +30,7 @@ class MemoryModule : public sc_core::sc_module {
   MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem);
 
   PhysicalMemory& mem() { return mem_; }
-  // A store was posted: make sure it is applied at its cycle.
+  // A store was posted (or a line dirtied): apply it, and evictions, at their cycle.
   void store_posted();
 
  private:

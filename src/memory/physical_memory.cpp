@@ -36,17 +36,102 @@ void PhysicalMemory::post(const PendingStore& s) {
   pending_.insert(it, s);
 }
 
+Cycle PhysicalMemory::next_eviction() const {
+  Cycle t = ~Cycle{0};
+  if (evict_after_ == 0) return t;
+  for (const auto& [line, d] : dram_lines_) t = std::min(t, d.dirtied + evict_after_);
+  return t;
+}
+
 void PhysicalMemory::advance_to(Cycle now) {
-  while (!pending_.empty() && pending_.front().visible_at <= now) {
-    PendingStore s = pending_.front();
-    pending_.pop_front();
-    apply(s);
+  // Stores and evictions in time order; stores first within a cycle.
+  for (;;) {
+    const Cycle ts = pending_.empty() ? ~Cycle{0} : pending_.front().visible_at;
+    const Cycle te = next_eviction();
+    if (ts <= now && ts <= te) {
+      PendingStore s = pending_.front();
+      pending_.pop_front();
+      apply(s);
+    } else if (te <= now) {
+      for (auto it = dram_lines_.begin(); it != dram_lines_.end(); ++it)
+        if (it->second.dirtied + evict_after_ == te) {
+          writeback(it->first, te, true);
+          break;
+        }
+    } else {
+      break;
+    }
   }
 }
 
-void PhysicalMemory::apply(const PendingStore& s) {
-  StoreEvent ev;
+void PhysicalMemory::mark_dirty(Addr addr, u64 seq, Cycle cycle) {
+  if (!cpu_cache_) return;
+  const Addr line = addr & ~Addr{63};
+  if (dram_lines_.count(line)) return;
+  DramLine d;
+  for (unsigned i = 0; i < 8; ++i) d.data[i] = peek64(line + 8 * i);
+  d.version = seq;
+  d.dirtied = cycle;
+  dram_lines_.emplace(line, d);
+}
+
+void PhysicalMemory::writeback(Addr line, Cycle now, bool eviction) {
+  if (dram_lines_.erase(line) == 0) return;
+  if (bus_) bus_->publish(WritebackEvent{now, line, history_.size(), eviction});
+}
+
+void PhysicalMemory::flush_line(Addr addr, Cycle now) {
+  advance_to(now);
+  writeback(addr & ~Addr{63}, now, false);
+}
+
+void PhysicalMemory::record(StoreEvent& ev) {
   ev.seq = history_.size();
+  history_.push_back(ev);
+  if (bus_) bus_->publish(history_.back());
+}
+
+void PhysicalMemory::device_write32(Writer w, Addr addr, u32 value, Cycle now) {
+  if (addr & 3) throw std::invalid_argument("unaligned 32-bit write at " + hex(addr));
+  advance_to(now);
+  const Addr word = addr & ~Addr{7};
+  const unsigned shift = (addr & 4) ? 32 : 0;
+  StoreEvent ev;
+  ev.cycle = now;
+  ev.writer = w;
+  ev.addr = word;
+  u64* p = word_ptr(word);
+  ev.old_val[0] = *p;
+  *p = (*p & ~(0xffffffffull << shift)) | (u64{value} << shift);
+  ev.new_val[0] = *p;
+  auto it = dram_lines_.find(word & ~Addr{63});
+  if (it != dram_lines_.end()) {
+    u64& d = it->second.data[(word & 63) >> 3];
+    d = (d & ~(0xffffffffull << shift)) | (u64{value} << shift);
+  }
+  record(ev);
+}
+
+bool PhysicalMemory::compare_and_store(Writer w, Addr addr, u64 expected, u64 desired, Cycle now) {
+  if (addr & 7) throw std::invalid_argument("unaligned compare-and-store at " + hex(addr));
+  advance_to(now);
+  u64* p = word_ptr(addr);
+  if (*p != expected) return false;
+  StoreEvent ev;
+  ev.cycle = now;
+  ev.writer = w;
+  ev.addr = addr;
+  ev.old_val[0] = *p;
+  *p = desired;
+  ev.new_val[0] = desired;
+  mark_dirty(addr, history_.size(), now);
+  record(ev);
+  return true;
+}
+
+void PhysicalMemory::apply(const PendingStore& s) {
+  mark_dirty(s.addr, history_.size(), s.visible_at);
+  StoreEvent ev;
   ev.cycle = s.visible_at;
   ev.writer = s.writer;
   ev.addr = s.addr;
@@ -57,18 +142,24 @@ void PhysicalMemory::apply(const PendingStore& s) {
     *w = (*w & ~s.clear[i]) | s.set[i];
     ev.new_val[i] = *w;
   }
-  history_.push_back(ev);
-  if (bus_) bus_->publish(history_.back());
+  record(ev);
 }
 
-Burst PhysicalMemory::read_burst(Addr addr16, Cycle now) {
+Burst PhysicalMemory::read_burst(Addr addr16, Cycle now, bool snoop) {
   if (addr16 & 15) throw std::invalid_argument("unaligned burst at " + hex(addr16));
   advance_to(now);
   Burst b;
   b.cycle = now;
   b.addr = addr16;
-  b.data = {peek64(addr16), peek64(addr16 + 8)};
-  b.version = version();
+  auto it = snoop ? dram_lines_.end() : dram_lines_.find(addr16 & ~Addr{63});
+  if (it != dram_lines_.end()) {
+    const unsigned i = (addr16 & 63) >> 3;
+    b.data = {it->second.data[i], it->second.data[i + 1]};
+    b.version = it->second.version;
+  } else {
+    b.data = {peek64(addr16), peek64(addr16 + 8)};
+    b.version = version();
+  }
   return b;
 }
 
@@ -83,6 +174,7 @@ u64 PhysicalMemory::value_at(Addr addr, u64 version) const {
 }
 
 void PhysicalMemory::reset() {
+  dram_lines_.clear();
   pages_.clear();
   pending_.clear();
   history_.clear();

@@ -1,13 +1,21 @@
 // Sparse physical memory with the history of every store. SystemC-free: the
-// MemoryModule wraps it for time. Stores are posted with the cycle at which
+// MemoryModule wraps it for time.
+//
+// Two views: the coherent view (what CPUs and snooping DMA see: CPU caches
+// included) and DRAM (what a non-snooping page walk reads). They differ only
+// with non-coherent walks (ECAP.C = 0), where a line the CPU wrote stays
+// dirty in the CPU cache, and DRAM keeps its old data until clflush or an
+// eviction writes it back. Stores are posted with the cycle at which
 // they become visible (the CPU's store buffer decides it) and applied in
 // (cycle, posting order); any access at cycle t first applies every store
 // visible at or before t, so "a store visible at t is seen by a read at t"
 // holds whatever order SystemC runs processes in.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <deque>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +28,13 @@ namespace vtd {
 class PhysicalMemory {
  public:
   explicit PhysicalMemory(const EventBus* bus = nullptr) : bus_(bus) {}
+
+  // Non-coherent walks: keep dirty lines in a CPU cache. `evict_after`: write
+  // a dirty line back this many cycles after it was first dirtied (0: never).
+  void set_cpu_cache(bool enabled, Cycle evict_after) {
+    cpu_cache_ = enabled;
+    evict_after_ = evict_after;
+  }
 
   // Initial contents (tables built before the simulation): no history.
   void poke64(Addr addr, u64 value);
@@ -37,14 +52,29 @@ class PhysicalMemory {
   // Apply every posted store visible at or before `now`.
   void advance_to(Cycle now);
   bool has_pending() const { return !pending_.empty(); }
-  Cycle next_pending() const { return pending_.front().visible_at; }
+  // Cycle of the next posted store or eviction, ~0 when none.
+  Cycle next_event() const {
+    return std::min(pending_.empty() ? ~Cycle{0} : pending_.front().visible_at, next_eviction());
+  }
 
   // Reads at cycle `now` (after applying what is due).
   u64 read64(Addr addr, Cycle now) {
     advance_to(now);
     return peek64(addr);
   }
-  Burst read_burst(Addr addr16, Cycle now);
+  // `snoop`: read the coherent view (QI descriptor fetches, coherent walks);
+  // otherwise DRAM (non-coherent walks). A DRAM burst of a dirty line reports
+  // the version DRAM holds for that line: it saw every store to the line with
+  // seq below it, and none after.
+  Burst read_burst(Addr addr16, Cycle now, bool snoop = true);
+  // clflush: write a dirty line back at `now` (no-op when clean).
+  void flush_line(Addr addr, Cycle now);
+  bool line_dirty(Addr addr) const { return dram_lines_.count(addr & ~Addr{63}) != 0; }
+  // A store made now by the IOMMU (wait-descriptor status, 32 bits). DMA
+  // writes snoop: both views get it.
+  void device_write32(Writer w, Addr addr, u32 value, Cycle now);
+  // A locked compare-and-exchange of a 64-bit word, at `now`.
+  bool compare_and_store(Writer w, Addr addr, u64 expected, u64 desired, Cycle now);
 
   // Current contents, without applying anything.
   u64 peek64(Addr addr) const;
@@ -63,8 +93,21 @@ class PhysicalMemory {
   u64* word_ptr(Addr addr);
   const u64* find_word(Addr addr) const;
   void apply(const PendingStore& s);
+  void record(StoreEvent& ev);
+  void mark_dirty(Addr addr, u64 seq, Cycle cycle);
+  void writeback(Addr line, Cycle now, bool eviction);
+  Cycle next_eviction() const;
+
+  struct DramLine {
+    std::array<u64, 8> data;  // what DRAM holds
+    u64 version;              // seq of the first store not in DRAM
+    Cycle dirtied;
+  };
 
   const EventBus* bus_;
+  bool cpu_cache_ = false;
+  Cycle evict_after_ = 0;
+  std::map<Addr, DramLine> dram_lines_;  // dirty lines, by line address
   std::unordered_map<u64, std::unique_ptr<Page>> pages_;
   std::deque<PendingStore> pending_;  // sorted by visible_at, stable
   std::vector<StoreEvent> history_;

@@ -28,22 +28,28 @@ class DmaTally : public Observer {
 
 struct Top : sc_core::sc_module {
   MemoryModule memory;
-  Cpu cpu;
   Iommu iommu;
   TrafficGenerator traffic;
+  std::vector<std::unique_ptr<Cpu>> cpus;
 
   Top(sc_core::sc_module_name name, const Scenario& s, PhysicalMemory& mem, const TableLayout& layout,
-      EmittedProgram prog, std::vector<std::string> item_names, const EventBus& bus)
+      std::vector<EmittedProgram> progs, std::vector<std::vector<std::string>> names, const EventBus& bus)
       : sc_module(name),
         memory("memory", mem),
-        cpu("cpu0", 0, s.platform.cpu, std::move(prog), std::move(item_names), memory, bus),
-        iommu("iommu", s.platform.iommu, layout.rtaddr, bus),
+        iommu("iommu", s.platform.iommu, BootState{layout.rtaddr, layout.driver.qi_queue}, bus),
         traffic("traffic", s.traffic) {
     traffic.pcie_out.bind(iommu.pcie_in);
     iommu.mem_port.bind(memory.iommu_port);
+    // Every CPU reaches the IOMMU's registers (a multi-target socket).
+    for (std::size_t i = 0; i < progs.size(); ++i) {
+      CpuConfig cfg = s.platform.cpu;
+      if (i > 0) cfg.start = s.more_cpus[i - 1].start;
+      cpus.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(i)).c_str(), static_cast<u16>(i), cfg,
+                                           std::move(progs[i]), std::move(names[i]), memory, bus));
+      cpus.back()->mmio.bind(iommu.regs);
+    }
   }
 };
-
 }  // namespace
 
 void evaluate_expectations(const Scenario& s, RunResult& r) {
@@ -75,11 +81,23 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
 
   EventBus bus;
   PhysicalMemory mem(&bus);
-  const TableLayout layout = build_tables(s.tables, mem);
-  std::vector<DriverOp> items = build_program(s, layout);
-  std::vector<std::string> names;
-  for (const DriverOp& d : items) names.push_back(d.name);
-  EmittedProgram prog = emit_program(items, s.platform.cpu.merge_rmw, s.platform.cpu.order);
+  const bool coherent = s.platform.iommu.coherent;
+  mem.set_cpu_cache(!coherent, s.platform.cpu.cache.evict ? s.platform.cpu.cache.eviction_delay : 0);
+  const TableLayout layout = build_tables(s, mem);
+
+  // One driver state across CPUs: they share the queue and the tables.
+  DriverState state = DriverState::from_layout(layout);
+  std::vector<EmittedProgram> progs;
+  std::vector<std::vector<std::string>> names;
+  auto add_cpu = [&](const std::vector<ProgramItem>& items) {
+    std::vector<DriverOp> ops = build_items(items, s.platform, layout, state);
+    std::vector<std::string> n;
+    for (const DriverOp& d : ops) n.push_back(d.name);
+    progs.push_back(emit_program(ops, s.platform.cpu.merge_rmw, s.platform.cpu.order));
+    names.push_back(std::move(n));
+  };
+  add_cpu(s.program);
+  for (const ExtraCpu& c : s.more_cpus) add_cpu(c.program);
 
   EntryHistory history;
   for (const EntryId& id : layout.watched_entries()) {
@@ -91,11 +109,14 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   bus.subscribe(&history);
   bus.subscribe(&tally);
 
-  Top top("top", s, mem, layout, std::move(prog), names, bus);
+  const std::vector<std::string> cpu0_names = names[0];
+  Top top("top", s, mem, layout, std::move(progs), std::move(names), bus);
   sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
   const Cycle end = now_cycle();
-  mem.advance_to(~Cycle{0} >> 1);
-  if (!top.cpu.finished() || !top.traffic.finished() || !top.iommu.idle())
+  mem.advance_to(end);
+  bool cpus_done = true;
+  for (const auto& c : top.cpus) cpus_done = cpus_done && c->finished();
+  if (!cpus_done || !top.traffic.finished() || !top.iommu.idle())
     throw std::runtime_error("simulation still running at cycle " + std::to_string(end) +
                              " (platform.sim.max_cycles = " + std::to_string(s.platform.sim.max_cycles) +
                              ")");
@@ -109,7 +130,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   r.stores = mem.history().size();
   r.iommu = top.iommu.stats();
   r.faults_by_reason = tally.faults;
-  r.item_names = names;
+  r.item_names = cpu0_names;
   evaluate_expectations(s, r);
   return r;
 }

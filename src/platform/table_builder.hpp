@@ -1,7 +1,9 @@
 // Builds the initial translation tables of a scenario in memory, as the OS
-// would have left them: a legacy root table, one context table per bus, one
-// second-level page table per domain. Records where everything went so driver
-// sequences and checkers can find the entries.
+// would have left them: a root table, context tables, one page table per
+// domain (second-level, or x86-format first-level), in scalable mode the PASID
+// directories and tables, and the driver's own memory (QI ring, wait-status
+// slots, locks). Records where everything went so driver sequences and
+// checkers can find the entries.
 #pragma once
 
 #include <map>
@@ -21,7 +23,7 @@ struct DomainLayout {
   unsigned aw = 2;                    // second_level: AGAW code
   unsigned fl_levels = 4;             // first_level: 4 or 5
   std::string parent;                 // first_level used nested: its second-level domain
-  Addr pgd = 0;  // page-table root (second- or first-level, by type)
+  Addr pgd = 0;                       // page-table root (second- or first-level, by type)
   // 4 KiB pages mapped: iova page -> pa page with permissions.
   struct Page {
     Addr pa;
@@ -45,8 +47,9 @@ struct DeviceLayout {
   std::string domain;      // legacy: initially attached domain, or empty
   u64 translation = 0;     // legacy: TT
   // scalable mode
-  bool ats = false;
-  Addr pasid_dir = 0;
+  bool ats = false;    // DTE
+  bool paside = true;  // PASIDE: every scalable-mode device is modeled as PASID-capable
+  Addr pasid_dir = 0;  // allocated for every device, even one with context: false
   unsigned pdts = 0;
   std::map<u32, PasidLayout> pasids;  // every PASID with a table page allocated
   const PasidLayout* pasid(u32 p) const {
@@ -70,7 +73,7 @@ struct TableLayout {
   DriverMemory driver;
   std::map<std::string, DomainLayout> domains;
   std::map<Rid, DeviceLayout> devices;
-  Addr next_free = 0;  // first page not used by the tables
+  Addr next_free = 0;  // first page not used by the tables or the driver memory
 
   const DeviceLayout* device(Rid rid) const {
     auto it = devices.find(rid);
@@ -80,15 +83,35 @@ struct TableLayout {
     auto it = domains.find(name);
     return it == domains.end() ? nullptr : &it->second;
   }
-  // Every root and context entry the tables hold for the scenario's devices.
+  // Every root and context entry the tables hold for the scenario's devices;
+  // in scalable mode also every PASID table entry of DeviceLayout::pasids.
   std::vector<EntryId> watched_entries() const;
 };
 
 // The context entry Linux's legacy mapping writes for a device in `domain`.
 EntryBits legacy_context_value(const DomainLayout& domain, u64 translation);
 
-// Throws ScenarioError on layouts that cannot be built (overlapping mappings).
+// Builds the tables in the mode `iommu.mode` names. Pages are allocated from
+// `base` upwards: the root table, then the domains' page tables (in
+// declaration order), then the context tables (scalable: with each device's
+// PASID directory and PASID-table pages), then the driver memory.
+// Throws ScenarioError on layouts that cannot be built (overlapping mappings,
+// addresses beyond a table's reach, nested output addresses the parent does
+// not map).
+TableLayout build_tables(const Tables& tables, const IommuConfig& iommu, PhysicalMemory& mem,
+                         Addr base = 0x100000);
+// The scenario's tables in the scenario's mode.
+TableLayout build_tables(const Scenario& s, PhysicalMemory& mem, Addr base = 0x100000);
+// Legacy mode (throws ScenarioError on scalable-only tables).
 TableLayout build_tables(const Tables& tables, PhysicalMemory& mem, Addr base = 0x100000);
+
+// Scalable-mode geometry Linux uses (vtd-facts §1.2, §2.2, §3).
+inline constexpr unsigned kPasidDirPdts = 2;                      // one 4-KiB directory page: 512 entries
+inline constexpr u32 kPasidDirEntries = 512;                      // 2^(PDTS + 7)
+inline constexpr u32 kMaxTablePasid = kPasidDirEntries * 64 - 1;  // highest PASID the directory reaches
+// Where a scalable-mode context entry lives: the lower (devfn < 0x80) or upper
+// table's entry, 256 bits each, indexed devfn * 2 in 128-bit units.
+inline constexpr Addr sm_context_offset(u8 devfn) { return 32 * Addr(devfn & 0x7f); }
 
 u64 translation_type_of(const std::string& name);
 

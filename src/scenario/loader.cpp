@@ -171,12 +171,18 @@ struct RawOpSpec {
 const std::vector<RawOpSpec>& raw_op_specs() {
   static const std::vector<RawOpSpec> specs{
       {"store64", {"op", "addr", "value", "once"}, {"addr", "value"}},
+      {"store32", {"op", "addr", "value", "once"}, {"addr", "value"}},
       {"store128", {"op", "addr", "lo", "hi"}, {"addr", "lo", "hi"}},
       {"load64", {"op", "addr"}, {"addr"}},
       {"compiler_barrier", {"op"}, {}},
       {"mfence", {"op"}, {}},
       {"clflush", {"op", "addr"}, {"addr"}},
       {"delay", {"op", "cycles"}, {"cycles"}},
+      {"mmio_write", {"op", "reg", "value", "bytes"}, {"reg", "value", "bytes"}},
+      {"mmio_read", {"op", "reg", "bytes"}, {"reg", "bytes"}},
+      {"poll", {"op", "addr", "mask", "value"}, {"addr", "mask", "value"}},
+      {"lock", {"op", "addr"}, {"addr"}},
+      {"unlock", {"op", "addr"}, {"addr"}},
   };
   return specs;
 }
@@ -208,8 +214,8 @@ class Loader {
   }
 
  private:
-  inline static const std::vector<std::string_view> kTopKeys{"name",   "description", "source",  "platform",
-                                                             "tables", "program",     "traffic", "expect"};
+  inline static const std::vector<std::string_view> kTopKeys{
+      "name", "description", "source", "platform", "tables", "program", "cpus", "traffic", "expect"};
 
   // ------------------------------------------------------------ primitives
   MapView map(const Value& v) const {
@@ -323,12 +329,15 @@ class Loader {
     }
     if (auto x = m.get("description")) s.description = str(*x);
     if (auto x = m.get("source")) s.source = str(*x);
+    // Platform first: the mode decides which table and traffic keys are valid.
     if (auto x = m.get("platform")) platform(*x, s.platform);
-    if (auto x = m.get("tables")) tables(*x, s.tables);
+    if (auto x = m.get("tables")) tables(*x, s.tables, s.platform.iommu);
     if (auto x = m.get("program"))
       for (const Value& item : list(*x)) s.program.push_back(program_item(item));
+    if (auto x = m.get("cpus"))
+      for (const Value& item : list(*x)) s.more_cpus.push_back(extra_cpu(item));
     if (auto x = m.get("traffic"))
-      for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables));
+      for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
     if (auto x = m.get("expect")) expect(*x, s.expect);
   }
 
@@ -338,6 +347,14 @@ class Loader {
     m.allow({"cpu", "iommu", "sim"});
     if (auto x = m.get("cpu")) cpu(*x, p.cpu);
     if (auto x = m.get("iommu")) iommu(*x, p.iommu);
+    // The CPU cache only matters when walks do not snoop it; judged once both are read.
+    if (auto x = m.get("cpu")) {
+      const MapView cm = map(*x);
+      if (const Entry* cache = cm.find("cache"); cache && p.iommu.coherent)
+        fail(cache->key_loc,
+             "platform.cpu.cache has no effect while page walks are coherent "
+             "(platform.iommu.coherent: true); set coherent: false to model the CPU cache");
+    }
     if (auto x = m.get("sim")) {
       const MapView sim = map(*x);
       sim.allow({"max_cycles"});
@@ -347,7 +364,7 @@ class Loader {
 
   void cpu(const Value& v, CpuConfig& c) {
     const MapView m = map(v);
-    m.allow({"cmpxchg16b", "store_buffer_delay", "start", "compiler", "costs"});
+    m.allow({"cmpxchg16b", "store_buffer_delay", "start", "compiler", "costs", "cache"});
     if (auto x = m.get("cmpxchg16b")) c.cmpxchg16b = boolean(*x);
     if (auto x = m.get("store_buffer_delay")) c.store_buffer_delay = uint(*x);
     if (auto x = m.get("start")) c.start = uint(*x);
@@ -358,6 +375,18 @@ class Loader {
       if (auto y = comp.get("order")) compiler_order(*y, c.order);
     }
     if (auto x = m.get("costs")) costs(*x, c.costs);
+    if (auto x = m.get("cache")) {
+      const MapView cache = map(*x);
+      cache.allow({"evict", "eviction_delay"});
+      if (auto y = cache.get("evict")) c.cache.evict = boolean(*y);
+      if (const Entry* e = cache.find("eviction_delay")) {
+        if (!c.cache.evict)
+          fail(e->key_loc,
+               "'eviction_delay' " + where(cache.path()) +
+                   " applies only with evict: true (without eviction lines stay dirty until clflush)");
+        c.cache.eviction_delay = uint(e->value, 1);
+      }
+    }
   }
 
   void compiler_order(const Value& v, CompilerOrder& o) {
@@ -398,29 +427,39 @@ class Loader {
         {"clflush", &CpuCosts::clflush},
         {"invalidation", &CpuCosts::invalidation},
         {"branch", &CpuCosts::branch},
+        {"mmio", &CpuCosts::mmio},
+        {"poll", &CpuCosts::poll},
+        {"atomic", &CpuCosts::atomic},
     };
     const MapView m = map(v);
-    m.allow(
-        {"store64", "store128", "load64", "compiler_barrier", "mfence", "clflush", "invalidation", "branch"});
+    std::vector<std::string_view> keys;
+    for (const auto& f : fields) keys.push_back(f.first);
+    m.allow(keys);
     for (const auto& [key, field] : fields)
-      if (auto x = m.get(key)) c.*field = uint(*x);
+      // A zero-cycle poll would spin without time passing.
+      if (auto x = m.get(key)) c.*field = uint(*x, key == "poll" ? 1 : 0);
   }
 
   void iommu(const Value& v, IommuConfig& c) {
     const MapView m = map(v);
-    m.allow({"mode", "coherent", "burst_latency", "inter_burst", "burst_order", "pte_latency",
-             "max_outstanding", "sagaw", "pass_through"});
-    if (auto x = m.get("mode")) {
-      c.mode = str(*x);
-      if (c.mode != "legacy")
-        fail(x->loc,
-             x->path +
-                 ": only legacy mode is modeled so far (scalable mode arrives with the scalable-mode issue)");
+    m.allow({"mode", "coherent", "caching_mode", "fl5lp", "context_cache", "pasid_cache", "iotlb", "qi",
+             "burst_latency", "inter_burst", "burst_order", "pte_latency", "max_outstanding", "sagaw",
+             "pass_through"});
+    if (auto x = m.get("mode")) c.mode = word(*x, {"legacy", "scalable"});
+    const bool scalable = c.mode == "scalable";
+    if (auto x = m.get("coherent")) c.coherent = boolean(*x);
+    if (auto x = m.get("caching_mode")) c.caching_mode = boolean(*x);
+    if (auto x = m.get("fl5lp")) c.fl5lp = boolean(*x);
+    if (auto x = m.get("context_cache")) cache_config(*x, c.context_cache);
+    if (const Entry* e = m.find("pasid_cache")) {
+      if (!scalable)
+        fail(e->key_loc,
+             "'pasid_cache' " + where(m.path()) +
+                 " applies to scalable mode only (legacy mode has no PASID cache); set mode: scalable");
+      cache_config(e->value, c.pasid_cache);
     }
-    if (auto x = m.get("coherent")) {
-      c.coherent = boolean(*x);
-      if (!c.coherent) fail(x->loc, x->path + ": non-coherent walks (ECAP.C = 0) are not modeled yet");
-    }
+    if (auto x = m.get("iotlb")) cache_config(*x, c.iotlb);
+    if (auto x = m.get("qi")) qi_latencies(*x, c.qi, scalable);
     if (auto x = m.get("burst_latency")) c.burst_latency = uint(*x, 1);
     if (auto x = m.get("inter_burst")) c.inter_burst = uint(*x);
     if (auto x = m.get("burst_order")) burst_order(*x, c);
@@ -440,6 +479,43 @@ class Loader {
     if (auto x = m.get("pass_through")) c.pass_through = boolean(*x);
   }
 
+  void cache_config(const Value& v, CacheConfig& c) {
+    const MapView m = map(v);
+    m.allow({"enabled", "entries", "hit_latency", "miss_latency"});
+    if (auto x = m.get("enabled")) c.enabled = boolean(*x);
+    if (auto x = m.get("entries")) c.entries = uint32(*x, 1);
+    if (auto x = m.get("hit_latency")) c.hit_latency = uint(*x);
+    if (auto x = m.get("miss_latency")) c.miss_latency = uint(*x);
+  }
+
+  void qi_latencies(const Value& v, QiLatencies& q, bool scalable) {
+    static const std::vector<std::pair<std::string_view, Cycle QiLatencies::*>> fields{
+        {"fetch", &QiLatencies::fetch},
+        {"context_cache", &QiLatencies::context_cache},
+        {"iotlb", &QiLatencies::iotlb},
+        {"dev_tlb", &QiLatencies::dev_tlb},
+        {"wait", &QiLatencies::wait},
+        {"piotlb", &QiLatencies::piotlb},
+        {"pasid_cache", &QiLatencies::pasid_cache},
+        {"pasid_dev_tlb", &QiLatencies::pasid_dev_tlb},
+    };
+    // PASID-granular descriptors (types 6-8) exist only with scalable-mode tables.
+    static const std::vector<std::string_view> scalable_only{"piotlb", "pasid_cache", "pasid_dev_tlb"};
+    const MapView m = map(v);
+    std::vector<std::string_view> keys;
+    for (const auto& f : fields) keys.push_back(f.first);
+    m.allow(keys);
+    for (const auto& [key, field] : fields) {
+      const Entry* e = m.find(key);
+      if (!e) continue;
+      if (!scalable && std::find(scalable_only.begin(), scalable_only.end(), key) != scalable_only.end())
+        fail(e->key_loc, "'" + e->key + "' " + where(m.path()) +
+                             " applies to scalable mode only (legacy mode never issues PASID-granular "
+                             "descriptors); set platform.iommu.mode: scalable");
+      q.*field = uint(e->value);
+    }
+  }
+
   void burst_order(const Value& v, IommuConfig& c) {
     c.burst_order_loc = v.loc;
     if (v.node.IsScalar()) {
@@ -454,18 +530,41 @@ class Loader {
   }
 
   // ------------------------------------------------------------ tables
-  void tables(const Value& v, Tables& t) {
+  void tables(const Value& v, Tables& t, const IommuConfig& io) {
     const MapView m = map(v);
     m.allow({"domains", "devices"});
-    if (auto x = m.get("domains"))
-      for (const Value& item : list(*x)) t.domains.push_back(domain(item, t.domains));
+    if (auto x = m.get("domains")) {
+      std::vector<Value> parents;  // each domain's `parent` value, checked once all are declared
+      for (const Value& item : list(*x)) t.domains.push_back(domain(item, t.domains, io, parents));
+      for (std::size_t i = 0; i < t.domains.size(); ++i)
+        if (!t.domains[i].parent.empty()) check_parent(parents[i], t.domains);
+    }
     if (auto x = m.get("devices"))
-      for (const Value& item : list(*x)) t.devices.push_back(device(item, t));
+      for (const Value& item : list(*x)) t.devices.push_back(device(item, t, io));
   }
 
-  Domain domain(const Value& v, const std::vector<Domain>& earlier) {
+  // A reference to a declared domain, or an error at the name listing what is declared.
+  static const Domain& find_domain(const Value& name, const std::string& n,
+                                   const std::vector<Domain>& domains) {
+    for (const Domain& d : domains)
+      if (d.name == n) return d;
+    std::vector<std::string> names;
+    for (const Domain& d : domains) names.push_back(d.name);
+    fail(name.loc, "domain '" + n + "' is not declared under tables.domains" +
+                       (names.empty() ? std::string(" (none are)") : " (declared: " + join(names) + ")"));
+  }
+
+  static void check_parent(const Value& v, const std::vector<Domain>& domains) {
+    const Domain& p = find_domain(v, v.node.Scalar(), domains);
+    if (p.type != "second_level")
+      fail(v.loc, v.path + ": the parent of a nested domain must be a second_level domain; '" + p.name +
+                      "' is " + p.type);
+  }
+
+  Domain domain(const Value& v, const std::vector<Domain>& earlier, const IommuConfig& io,
+                std::vector<Value>& parents) {
     const MapView m = map(v);
-    m.allow({"name", "did", "aw", "mappings"});
+    m.allow({"name", "did", "type", "aw", "fl_levels", "parent", "mappings"});
     Domain d;
     d.loc = m.loc();
     const Value name = m.require("name");
@@ -477,13 +576,39 @@ class Loader {
                            ":" + std::to_string(e.loc.column) + ")");
     // DID 0 is what Linux reserves in caching mode; keep scenarios portable.
     d.did = static_cast<u16>(uint(m.require("did"), 1, 65535));
+    if (auto x = m.get("type")) {
+      d.type = word(*x, {"second_level", "first_level"});
+      if (d.type == "first_level" && io.mode != "scalable")
+        fail(x->loc, x->path + ": first_level domains need scalable mode (platform.iommu.mode: scalable)");
+    }
+    const bool fl = d.type == "first_level";
+    // Each size/nesting key belongs to one type; on the other it would be silently meaningless.
+    auto only_for = [&](std::string_view key, bool ok, const std::string& why) {
+      if (const Entry* e = m.find(key); e && !ok)
+        fail(e->key_loc, "'" + e->key + "' " + where(m.path()) + why);
+    };
+    only_for("aw", !fl, " applies to second_level domains only (a first_level domain's depth is fl_levels)");
+    only_for("fl_levels", fl, " applies to first_level domains only (a second_level domain's depth is aw)");
+    only_for("parent", fl, " applies to first_level domains only (the second_level domain nesting them)");
     if (auto x = m.get("aw")) d.aw = static_cast<unsigned>(uint(*x, 1, 3));
+    if (auto x = m.get("fl_levels")) {
+      d.fl_levels = static_cast<unsigned>(uint(*x, 4, 5));
+      if (d.fl_levels == 5 && !io.fl5lp)
+        fail(x->loc, x->path + ": 5-level first-level paging needs platform.iommu.fl5lp: true");
+    }
+    Value parent = v;
+    if (auto x = m.get("parent")) {
+      d.parent = str(*x);
+      if (d.parent.empty()) fail(x->loc, x->path + ": must not be empty");
+      parent = *x;
+    }
+    parents.push_back(parent);
     if (auto x = m.get("mappings"))
-      for (const Value& item : list(*x)) d.mappings.push_back(mapping(item));
+      for (const Value& item : list(*x)) d.mappings.push_back(mapping(item, fl));
     return d;
   }
 
-  Mapping mapping(const Value& v) {
+  Mapping mapping(const Value& v, bool first_level) {
     const MapView m = map(v);
     m.allow({"iova", "pa", "size", "read", "write"});
     Mapping mp;
@@ -502,7 +627,14 @@ class Loader {
       if (mp.iova > kU64Max - (mp.size - 1) || mp.pa > kU64Max - (mp.size - 1))
         fail(x->loc, x->path + ": " + hex(mp.size) + " bytes run past the end of the address space");
     }
-    if (auto x = m.get("read")) mp.read = boolean(*x);
+    if (auto x = m.get("read")) {
+      mp.read = boolean(*x);
+      // x86 paging entries have no read permission bit: present means readable.
+      if (first_level && !mp.read)
+        fail(x->loc, x->path +
+                         ": first-level paging entries cannot deny reads; read: false is not "
+                         "expressible in a first_level domain");
+    }
     if (auto x = m.get("write")) mp.write = boolean(*x);
     return mp;
   }
@@ -514,9 +646,19 @@ class Loader {
     return rid;
   }
 
-  Device device(const Value& v, const Tables& t) {
+  Device device(const Value& v, const Tables& t, const IommuConfig& io) {
     const MapView m = map(v);
-    m.allow({"bdf", "domain", "translation"});
+    m.allow({"bdf", "domain", "translation", "context", "ats", "pasids"});
+    const bool scalable = io.mode == "scalable";
+    for (const Entry& e : m.entries()) {
+      if (scalable && (e.key == "domain" || e.key == "translation"))
+        fail(e.key_loc, "'" + e.key + "' " + where(m.path()) +
+                            " applies to legacy mode only; in scalable mode attach domains per PASID under "
+                            "'pasids' (PASID 0 serves requests without a PASID)");
+      if (!scalable && (e.key == "context" || e.key == "ats" || e.key == "pasids"))
+        fail(e.key_loc, "'" + e.key + "' " + where(m.path()) +
+                            " applies to scalable mode only (platform.iommu.mode: scalable)");
+    }
     Device d;
     d.loc = m.loc();
     const Value b = m.require("bdf");
@@ -527,17 +669,64 @@ class Loader {
                         std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) + ")");
     if (auto x = m.get("domain")) {
       d.domain = str(*x);
-      const bool known = std::any_of(t.domains.begin(), t.domains.end(),
-                                     [&](const Domain& dom) { return dom.name == d.domain; });
-      if (!known) {
-        std::vector<std::string> names;
-        for (const Domain& dom : t.domains) names.push_back(dom.name);
-        fail(x->loc, "domain '" + d.domain + "' is not declared under tables.domains" +
-                         (names.empty() ? std::string(" (none are)") : " (declared: " + join(names) + ")"));
-      }
+      find_domain(*x, d.domain, t.domains);
     }
     if (auto x = m.get("translation")) d.translation = word(*x, {"multi_level", "dev_iotlb", "pass_through"});
+    if (auto x = m.get("context")) d.context = boolean(*x);
+    if (auto x = m.get("ats")) d.ats = boolean(*x);
+    if (const Entry* e = m.find("pasids")) {
+      if (!d.context)
+        fail(e->key_loc, "'pasids' " + where(m.path()) +
+                             " needs a present context entry, but the device has context: false");
+      for (const Value& item : list(e->value)) d.pasids.push_back(pasid_attach(item, t.domains, d));
+    }
     return d;
+  }
+
+  PasidAttach pasid_attach(const Value& v, const std::vector<Domain>& domains, const Device& dev) {
+    const MapView m = map(v);
+    m.allow({"pasid", "domain", "pgtt", "fpd"});
+    PasidAttach p;
+    p.loc = m.loc();
+    const Value pasid = m.require("pasid");
+    p.pasid = static_cast<u32>(uint(pasid, 0, 0xFFFFF));
+    for (const PasidAttach& q : dev.pasids)
+      if (q.pasid == p.pasid)
+        fail(pasid.loc, "PASID " + hex(p.pasid) + " is listed twice for device " + to_string(dev.rid) +
+                            " (first at " + std::to_string(q.loc.line) + ":" + std::to_string(q.loc.column) +
+                            ")");
+    if (auto x = m.get("fpd")) p.fpd = boolean(*x);
+    const std::optional<Value> pgtt = m.get("pgtt");
+    if (pgtt) p.pgtt = word(*pgtt, {"first_level", "second_level", "nested", "pass_through"});
+    const std::optional<Value> dom = m.get("domain");
+    if (!dom) {
+      // No domain: the entry starts not present, unless it is pass-through.
+      if (pgtt && p.pgtt != "pass_through")
+        fail(pgtt->loc, pgtt->path + ": pgtt " + p.pgtt + " needs a domain");
+      return p;
+    }
+    p.domain = str(*dom);
+    const Domain& d = find_domain(*dom, p.domain, domains);
+    // Without pgtt, the domain decides: a nested first_level domain is attached nested.
+    const std::string natural = d.type == "second_level" ? "second_level"
+                                : d.parent.empty()       ? "first_level"
+                                                         : "nested";
+    if (!pgtt) {
+      p.pgtt = natural;
+      return p;
+    }
+    if (p.pgtt == "pass_through") fail(dom->loc, dom->path + ": pgtt pass_through takes no domain");
+    if (p.pgtt != natural) {
+      const std::string what = d.type == "second_level" ? "a second_level domain"
+                               : d.parent.empty()       ? "a first_level domain without a parent"
+                                                        : "a first_level domain nested in '" + d.parent + "'";
+      const std::string needs = p.pgtt == "second_level"  ? "a second_level domain"
+                                : p.pgtt == "first_level" ? "a first_level domain without a parent"
+                                                          : "a first_level domain with a parent";
+      fail(pgtt->loc,
+           pgtt->path + ": pgtt " + p.pgtt + " needs " + needs + "; '" + p.domain + "' is " + what);
+    }
+    return p;
   }
 
   // ------------------------------------------------------------ program
@@ -577,6 +766,18 @@ class Loader {
     return item;
   }
 
+  ExtraCpu extra_cpu(const Value& v) {
+    const MapView m = map(v);
+    m.allow({"start", "program"});
+    ExtraCpu c;
+    c.loc = m.loc();
+    if (auto x = m.get("start")) c.start = uint(*x);
+    const Value prog = m.require("program");
+    for (const Value& item : list(prog)) c.program.push_back(program_item(item));
+    if (c.program.empty()) fail(prog.loc, prog.path + ": an extra CPU needs at least one program item");
+    return c;
+  }
+
   RawOp raw_op(const Value& v) {
     const MapView m = map(v);
     RawOp r;
@@ -603,6 +804,32 @@ class Loader {
       r.addr = aligned(m.require("addr"), 8);
       r.value = uint(m.require("value"));
       if (auto x = m.get("once")) r.once = boolean(*x);
+    } else if (r.op == "store32") {
+      r.bytes = 4;
+      r.addr = aligned(m.require("addr"), 4);
+      r.value = uint(m.require("value"), 0, 0xFFFFFFFF);
+      if (auto x = m.get("once")) r.once = boolean(*x);
+    } else if (r.op == "mmio_write" || r.op == "mmio_read") {
+      const Value bytes = m.require("bytes");
+      r.bytes = static_cast<unsigned>(uint(bytes));
+      if (r.bytes != 4 && r.bytes != 8) expected(bytes, "4 or 8");
+      const Value reg = m.require("reg");
+      // The VT-d register set is one 4 KiB page.
+      r.addr = uint(reg, 0, 0xFFF);
+      if (r.addr % r.bytes)
+        fail(reg.loc, reg.path + ": register offset " + hex(r.addr) + " is not " + std::to_string(r.bytes) +
+                          "-byte aligned");
+      if (r.op == "mmio_write") r.value = uint(m.require("value"), 0, r.bytes == 4 ? 0xFFFFFFFF : kU64Max);
+    } else if (r.op == "poll") {
+      r.addr = aligned(m.require("addr"), 8);
+      r.mask = uint(m.require("mask"));
+      const Value value = m.require("value");
+      r.value = uint(value);
+      if (r.value & ~r.mask)
+        fail(value.loc, value.path + ": " + hex(r.value) + " has bits outside mask " + hex(r.mask) +
+                            "; (word & mask) could never equal it");
+    } else if (r.op == "lock" || r.op == "unlock") {
+      r.addr = aligned(m.require("addr"), 8);
     } else if (r.op == "store128") {
       r.addr = aligned(m.require("addr"), 16);
       r.lo = uint(m.require("lo"));
@@ -618,15 +845,21 @@ class Loader {
   }
 
   // ------------------------------------------------------------ traffic
-  TrafficStream traffic(const Value& v, const Tables& t) {
+  TrafficStream traffic(const Value& v, const Tables& t, const IommuConfig& io) {
     const MapView m = map(v);
-    m.allow({"device", "iova", "access", "at", "every", "start", "count"});
+    m.allow({"device", "pasid", "iova", "access", "at", "every", "start", "count"});
     TrafficStream s;
     s.loc = m.loc();
     const Value dev = m.require("device");
     s.rid = bdf(dev);
     if (std::none_of(t.devices.begin(), t.devices.end(), [&](const Device& d) { return d.rid == s.rid; }))
       fail(dev.loc, "device " + to_string(s.rid) + " is not declared under tables.devices");
+    if (const Entry* e = m.find("pasid")) {
+      if (io.mode != "scalable")
+        fail(e->key_loc,
+             "'pasid' " + where(v.path) + " applies to scalable mode only (platform.iommu.mode: scalable)");
+      s.pasid = static_cast<u32>(uint(e->value, 0, 0xFFFFF));
+    }
     s.iova = uint(m.require("iova"));
     if (auto x = m.get("access")) s.write = word(*x, {"read", "write"}) == "write";
 

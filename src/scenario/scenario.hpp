@@ -57,40 +57,47 @@ struct CpuCosts {
   Cycle atomic = 20;         // a locked read-modify-write (spin_lock's cmpxchg)
 };
 
+// The CPU's write-back cache for table memory when walks are not coherent.
+struct CpuCacheConfig {
+  bool evict = false;           // false: lines stay dirty until clflush (the worst case)
+  Cycle eviction_delay = 1000;  // with evict: a dirty line is written back this long after its first store
+};
+
 struct CpuConfig {
   bool cmpxchg16b = true;
   Cycle store_buffer_delay = 2;  // cycles from executing a store to its visibility
   bool merge_rmw = false;        // merge read-modify-writes of one word within a region
   CompilerOrder order;
   CpuCosts costs;
-  Cycle start = 0;  // cycle at which the program starts
+  Cycle start = 0;       // cycle at which the program starts
+  CpuCacheConfig cache;  // only with non-coherent walks (platform.iommu.coherent: false)
 };
 
 // One IOMMU cache (context-cache, PASID-cache or IOTLB).
 struct CacheConfig {
   bool enabled = true;
-  unsigned entries = 64;     // fully associative, LRU
-  Cycle hit_latency = 1;     // a hit replaces the fetch
-  Cycle miss_latency = 1;    // the lookup that misses, before the fetch starts
+  unsigned entries = 64;   // fully associative, LRU
+  Cycle hit_latency = 1;   // a hit replaces the fetch
+  Cycle miss_latency = 1;  // the lookup that misses, before the fetch starts
 };
 
 // Per-descriptor-type processing latency of queued invalidation, in cycles
 // from the descriptor's fetch to its completion.
 struct QiLatencies {
-  Cycle fetch = 10;          // reading one descriptor from the queue
-  Cycle context_cache = 20;  // type 1
-  Cycle iotlb = 30;          // type 2
-  Cycle dev_tlb = 200;       // type 3 (completes after this until an ATS device model exists)
-  Cycle wait = 5;            // type 5, after every earlier descriptor has completed
-  Cycle piotlb = 30;         // type 6
-  Cycle pasid_cache = 20;    // type 7
-  Cycle pasid_dev_tlb = 200; // type 8
+  Cycle fetch = 10;           // reading one descriptor from the queue
+  Cycle context_cache = 20;   // type 1
+  Cycle iotlb = 30;           // type 2
+  Cycle dev_tlb = 200;        // type 3 (completes after this until an ATS device model exists)
+  Cycle wait = 5;             // type 5, after every earlier descriptor has completed
+  Cycle piotlb = 30;          // type 6
+  Cycle pasid_cache = 20;     // type 7
+  Cycle pasid_dev_tlb = 200;  // type 8
 };
 
 struct IommuConfig {
-  std::string mode = "legacy";        // legacy | scalable
-  bool coherent = true;               // ECAP.C: page walks snoop CPU caches
-  bool caching_mode = false;          // CAP.CM
+  std::string mode = "legacy";  // legacy | scalable
+  bool coherent = true;         // ECAP.C: page walks snoop CPU caches
+  bool caching_mode = false;    // CAP.CM
   CacheConfig context_cache;
   CacheConfig pasid_cache;
   CacheConfig iotlb;
@@ -104,12 +111,6 @@ struct IommuConfig {
   unsigned max_outstanding = 8;       // requests walked concurrently
   std::vector<unsigned> sagaw{2, 3};  // supported AGAW codes
   bool pass_through = true;           // ECAP.PT
-};
-
-// The CPU's write-back cache for table memory when walks are not coherent.
-struct CpuCacheConfig {
-  bool evict = false;          // false: lines stay dirty until clflush (the worst case)
-  Cycle eviction_delay = 1000; // with evict: a dirty line is written back this long after its first store
 };
 
 struct SimConfig {
@@ -138,8 +139,8 @@ struct Domain {
   // second_level: an SL page table of `aw` (AGAW code) levels + 2.
   // first_level: an FL (x86) page table of 4 or 5 levels (`fl_levels`).
   std::string type = "second_level";
-  unsigned aw = 2;          // AGAW code (second_level)
-  unsigned fl_levels = 4;   // first_level
+  unsigned aw = 2;         // AGAW code (second_level)
+  unsigned fl_levels = 4;  // first_level
   // first_level domains used nested: the second-level domain that translates
   // this domain's table and output addresses (empty: not nested).
   std::string parent;
@@ -167,7 +168,7 @@ struct Device {
   // scalable mode: the context entry is present (PASID table set up) unless
   // `context: false`; these PASID entries start present.
   bool context = true;
-  bool ats = false;              // DTE in the context entry; device-TLB invalidations issued
+  bool ats = false;  // DTE in the context entry; device-TLB invalidations issued
   std::vector<PasidAttach> pasids;
   SourceLoc loc;
 };
@@ -180,12 +181,16 @@ struct Tables {
 // ---------------------------------------------------------------- program
 // A raw CPU operation written in the scenario.
 struct RawOp {
-  std::string op;  // store64 | store128 | load64 | compiler_barrier | mfence | clflush | delay
-  Addr addr = 0;
-  u64 value = 0;       // store64
+  // store64 | store32 | store128 | load64 | compiler_barrier | mfence | clflush | delay
+  // | mmio_write | mmio_read | poll | lock | unlock
+  std::string op;
+  Addr addr = 0;       // memory address; mmio_write / mmio_read: the register offset
+  u64 value = 0;       // store64, store32, mmio_write; poll: the awaited (word & mask)
   u64 lo = 0, hi = 0;  // store128
-  bool once = false;   // store64: WRITE_ONCE (volatile) rather than a plain store
+  bool once = false;   // store64 / store32: WRITE_ONCE (volatile) rather than a plain store
   Cycle cycles = 0;    // delay
+  u64 mask = 0;        // poll
+  unsigned bytes = 8;  // access size: store32 4; mmio_write / mmio_read 4 or 8; others 8
   SourceLoc loc;
 };
 
@@ -250,8 +255,8 @@ struct Scenario {
   std::string file;
   Platform platform;
   Tables tables;
-  std::vector<ProgramItem> program;   // CPU 0
-  std::vector<ExtraCpu> more_cpus;    // `cpus:` beyond CPU 0
+  std::vector<ProgramItem> program;  // CPU 0
+  std::vector<ExtraCpu> more_cpus;   // `cpus:` beyond CPU 0
   std::vector<TrafficStream> traffic;
   // Violation (or benign) kind -> expectation. Kinds absent here are expected
   // to be 0 for violations and are not checked for benign kinds.

@@ -71,7 +71,7 @@ grep -q "domain_context_mapping_one" "$tmp/out" || { echo "FAIL: sequences"; fai
 
 # Logs carry the cycle and the module name.
 expect_rc 0 "debug log" "$vtdsim" run "$src/scenarios/context/map-prefix-reordered.yaml" --log-level debug
-grep -q "^\[cycle 101\] \[top.cpu0\] debug: store64 .* visible at 103" "$tmp/err" || { echo "FAIL: log format"; head -3 "$tmp/err"; fail=1; }
+grep -qE "^\[cycle [0-9]+\] \[top.cpu0\] debug: store64 .* visible at [0-9]+" "$tmp/err" || { echo "FAIL: log format"; head -3 "$tmp/err"; fail=1; }
 expect_rc 2 "bad log level" "$vtdsim" run "$src/scenarios/context/map-prefix-reordered.yaml" --log-level loud
 
 # Determinism: identical JSON on repeated runs.

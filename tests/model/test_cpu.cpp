@@ -1,4 +1,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstring>
 
 #include "base/cycles.hpp"
 #include "cpu_model/cpu.hpp"
@@ -14,11 +17,27 @@ struct NoReader : sc_core::sc_module {
   explicit NoReader(sc_core::sc_module_name n) : sc_module(n) {}
 };
 
+// Stands in for the IOMMU's registers: records MMIO writes.
+struct RegSink : sc_core::sc_module {
+  tlm_utils::simple_target_socket<RegSink> in{"in"};
+  std::vector<std::pair<Cycle, u64>> writes;
+  explicit RegSink(sc_core::sc_module_name n) : sc_module(n) {
+    in.register_b_transport(this, &RegSink::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    u64 v = 0;
+    std::memcpy(&v, gp.get_data_ptr(), gp.get_data_length());
+    if (gp.is_write()) writes.emplace_back(now_cycle(), v);
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
 struct Rig {
   EventBus bus;
   PhysicalMemory mem{&bus};
   MemoryModule memory{"memory", mem};
   NoReader reader{"reader"};
+  RegSink regs{"regs"};
   std::unique_ptr<Cpu> cpu;
   Rig(std::vector<Operation> ops, CpuConfig cfg = {}) {
     DriverOp d;
@@ -26,6 +45,7 @@ struct Rig {
     reader.out.bind(memory.iommu_port);
     cpu = std::make_unique<Cpu>("cpu0", 0, cfg, emit_program({d}, cfg.merge_rmw, cfg.order),
                                 std::vector<std::string>{"test"}, memory, bus);
+    cpu->mmio.bind(regs.in);
   }
 };
 
@@ -90,4 +110,76 @@ TEST_CASE("cpu: the program starts at the configured cycle", "[model][cpu]") {
   test::run_until_idle();
   REQUIRE(r.mem.history().size() == 1);
   CHECK(r.mem.history()[0].cycle == 102);
+}
+
+TEST_CASE("cpu: MMIO writes wait for earlier stores and polls see memory", "[model][cpu]") {
+  test::StrictSystemC strict;
+  CpuConfig c = config(5);
+  c.costs.mmio = 50;
+  c.costs.poll = 10;
+  Rig r({Operation::assign64(0x1000, 1, "desc"), Operation::mmio_write(0x88, 0x10, 4, "IQT"),
+         Operation::poll_until(0x2000, 0xffffffff, 2, "wait status")},
+        c);
+  // Someone else (the IOMMU) completes the wait at cycle 123.
+  PhysicalMemory::PendingStore done;
+  done.visible_at = 123;
+  done.addr = 0x2000;
+  done.writer.cpu = Writer::kIommu;
+  done.clear = {0xffffffff, 0};
+  done.set = {2, 0};
+  r.mem.post(done);
+  r.memory.store_posted();
+  test::run_until_idle();
+  REQUIRE(r.regs.writes.size() == 1);
+  CHECK(r.regs.writes[0].first == 5);  // after the descriptor store became visible
+  CHECK(r.regs.writes[0].second == 0x10);
+  // Polling from cycle 55 every 10 cycles: sees the status at 125.
+  CHECK(r.cpu->finish_cycle() == 135);
+}
+
+TEST_CASE("cpu: 32-bit stores change only their half of the word", "[model][cpu]") {
+  test::StrictSystemC strict;
+  Rig r({Operation::store32(0x1004, 0xabcd, "upper"), Operation::store32(0x1000, 0x1, "lower")}, config(1));
+  r.mem.poke64(0x1000, 0x1111111122222222);
+  test::run_until_idle();
+  REQUIRE(r.mem.history().size() == 2);
+  CHECK(r.mem.history()[0].new_val[0] == 0x0000abcd22222222);
+  CHECK(r.mem.peek64(0x1000) == 0x0000abcd00000001);
+}
+
+TEST_CASE("cpu: spin_lock waits for the holder and unlock releases it", "[model][cpu]") {
+  test::StrictSystemC strict;
+  CpuConfig c = config(1);
+  c.costs.poll = 10;
+  c.costs.atomic = 5;
+  Rig r({Operation::lock(0x3000, "lock"), Operation::assign64(0x1000, 7, "critical")}, c);
+  r.mem.poke64(0x3000, 1);  // held by someone else until cycle 42
+  PhysicalMemory::PendingStore rel;
+  rel.visible_at = 42;
+  rel.addr = 0x3000;
+  rel.writer.cpu = 1;
+  rel.clear = {~0ull, 0};
+  rel.set = {0, 0};
+  r.mem.post(rel);
+  r.memory.store_posted();
+  test::run_until_idle();
+  const auto& h = r.mem.history();
+  REQUIRE(h.size() == 3);
+  CHECK(h[1].cycle == 50);  // the locked cmpxchg retried every 10 cycles
+  CHECK(h[1].new_val[0] == 1);
+  CHECK(h[2].cycle == 56);
+}
+
+TEST_CASE("cpu: with non-coherent walks clflush is what reaches memory", "[model][cpu]") {
+  test::StrictSystemC strict;
+  Rig r({Operation::assign64(0x1000, 5, "entry"), Operation::simple(OpKind::Clflush, "clflush", 0x1000)},
+        config(3));
+  r.mem.set_cpu_cache(true, 0);
+  r.mem.poke64(0x1000, 9);
+  test::run_until_idle();
+  // The store is in history (software sees it) and DRAM got it at the flush.
+  REQUIRE(r.mem.history().size() == 1);
+  const Burst b = r.mem.read_burst(0x1000, now_cycle(), false);
+  CHECK(b.data[0] == 5);
+  CHECK_FALSE(r.mem.line_dirty(0x1000));
 }

@@ -1,3 +1,5 @@
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include "base/cycles.hpp"
 #include "devices/traffic_generator.hpp"
 #include "iommu_model/fault_reasons.hpp"
@@ -41,6 +43,12 @@ TrafficStream at(std::vector<Cycle> cycles, Addr iova, bool write = false) {
   return s;
 }
 
+// The CPU side of the register window, unused here but bound as hardware is.
+struct NoCpu : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<NoCpu> out{"out"};
+  explicit NoCpu(sc_core::sc_module_name n) : sc_module(n) {}
+};
+
 struct Rig {
   EventBus bus;
   Recorder rec;
@@ -49,22 +57,31 @@ struct Rig {
   std::unique_ptr<MemoryModule> memory;
   std::unique_ptr<Iommu> iommu;
   std::unique_ptr<TrafficGenerator> traffic;
+  NoCpu cpu{"cpu"};
   Rig(bool attached, std::vector<TrafficStream> streams, IommuConfig cfg = {}) {
     bus.subscribe(&rec);
     layout = build_tables(tables(attached), mem);
     memory = std::make_unique<MemoryModule>("memory", mem);
-    iommu = std::make_unique<Iommu>("iommu", cfg, layout.rtaddr, bus);
+    iommu = std::make_unique<Iommu>("iommu", cfg, BootState{layout.rtaddr, layout.driver.qi_queue}, bus);
     traffic = std::make_unique<TrafficGenerator>("traffic", std::move(streams));
     traffic->pcie_out.bind(iommu->pcie_in);
     iommu->mem_port.bind(memory->iommu_port);
+    cpu.out.bind(iommu->regs);
   }
 };
 
 }  // namespace
 
+IommuConfig no_caches() {
+  IommuConfig cfg;
+  cfg.context_cache.enabled = false;
+  cfg.iotlb.enabled = false;
+  return cfg;
+}
+
 TEST_CASE("iommu: a request walks root context and four levels with burst timing", "[model][iommu]") {
   test::StrictSystemC strict;
-  IommuConfig cfg;
+  IommuConfig cfg = no_caches();
   cfg.burst_latency = 10;
   cfg.pte_latency = 7;
   Rig r(true, {at({5}, 0x1abc)}, cfg);
@@ -107,7 +124,7 @@ TEST_CASE("iommu: an unattached device faults on its context entry", "[model][io
 
 TEST_CASE("iommu: outstanding requests are bounded and queue in order", "[model][iommu]") {
   test::StrictSystemC strict;
-  IommuConfig cfg;
+  IommuConfig cfg = no_caches();
   cfg.max_outstanding = 1;
   TrafficStream s;
   s.rid = Rid::from(0, 2, 0);
@@ -123,4 +140,31 @@ TEST_CASE("iommu: outstanding requests are bounded and queue in order", "[model]
   CHECK(r.rec.dmas[1].done == 2 * walk);
   CHECK(r.rec.dmas[2].done == 3 * walk);
   CHECK(r.rec.dmas[2].request == 2);
+}
+
+TEST_CASE("iommu: the context-cache and IOTLB answer repeated requests", "[model][iommu][caches]") {
+  test::StrictSystemC strict;
+  IommuConfig cfg;
+  cfg.burst_latency = 10;
+  cfg.pte_latency = 10;
+  cfg.context_cache.hit_latency = 2;
+  cfg.context_cache.miss_latency = 1;
+  cfg.iotlb.hit_latency = 3;
+  cfg.iotlb.miss_latency = 1;
+  Rig r(true, {at({0, 100}, 0x1000)}, cfg);
+  test::run_until_idle();
+  REQUIRE(r.rec.dmas.size() == 2);
+  // Miss: context-cache miss (1) + root + context (20) + IOTLB miss (1) + four levels (40).
+  CHECK(r.rec.dmas[0].done == 62);
+  CHECK_FALSE(r.rec.dmas[0].iotlb_hit);
+  // Hit: context-cache hit (2) then IOTLB hit (3), no fetch.
+  CHECK(r.rec.dmas[1].done == 105);
+  CHECK(r.rec.dmas[1].iotlb_hit);
+  CHECK(r.rec.dmas[1].pa == 0x80001000);
+  CHECK(r.rec.fetches.size() == 6);
+  CHECK(r.iommu->translator().context_cache().stats().hits == 1);
+  CHECK(r.iommu->translator().iotlb().stats().hits == 1);
+  REQUIRE(r.rec.dmas[1].copies.size() == 1);
+  CHECK(r.rec.dmas[1].copies[0].from_cache);
+  CHECK(r.rec.dmas[1].copies[0].source.request == 0);  // the copy came from request #0's fetch
 }

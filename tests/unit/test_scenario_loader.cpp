@@ -738,9 +738,9 @@ program:
   check_error(R"(
 program:
   - ops:
-      - {op: store32, addr: 0}
+      - {op: store16, addr: 0}
 )",
-              "3:14", "unknown op 'store32'");
+              "3:14", "unknown op 'store16'");
   check_error(R"(
 program:
   - 5
@@ -807,19 +807,13 @@ platform:
               "3:18", "ascending, descending");
 }
 
-TEST_CASE("unmodeled IOMMU settings", "[scenario]") {
+TEST_CASE("the IOMMU mode is one of two words", "[scenario]") {
   check_error(R"(
 platform:
   iommu:
-    mode: scalable
+    mode: extended
 )",
-              "3:11", "only legacy mode");
-  check_error(R"(
-platform:
-  iommu:
-    coherent: false
-)",
-              "3:15", "non-coherent");
+              "3:11", "expected one of legacy, scalable");
 }
 
 TEST_CASE("unknown expect kind lists the known ones", "[scenario]") {
@@ -896,4 +890,694 @@ TEST_CASE("files: reading, unreadable, and the file name in locations", "[scenar
       CHECK(e.loc().line == 0);
     }
   }
+}
+
+// ------------------------------------------------------------ scalable mode, queued invalidation, more CPUs
+
+TEST_CASE("scalable platform keys round-trip", "[scenario]") {
+  const Scenario s = load(R"(
+platform:
+  cpu:
+    costs: {mmio: 51, poll: 21, atomic: 22}
+    cache: {evict: true, eviction_delay: 300}
+  iommu:
+    mode: scalable
+    coherent: false
+    caching_mode: true
+    fl5lp: false
+    context_cache: {enabled: false, entries: 4, hit_latency: 2, miss_latency: 3}
+    pasid_cache: {entries: 0x10, hit_latency: 0}
+    iotlb: {enabled: true, entries: 1, miss_latency: 7}
+    qi: {fetch: 1, context_cache: 2, iotlb: 3, dev_tlb: 4, wait: 5, piotlb: 6, pasid_cache: 7, pasid_dev_tlb: 8}
+)");
+  const CpuConfig& cpu = s.platform.cpu;
+  CHECK(cpu.costs.mmio == 51);
+  CHECK(cpu.costs.poll == 21);
+  CHECK(cpu.costs.atomic == 22);
+  CHECK(cpu.costs.store64 == 1);  // untouched
+  CHECK(cpu.cache.evict);
+  CHECK(cpu.cache.eviction_delay == 300);
+
+  const IommuConfig& io = s.platform.iommu;
+  CHECK(io.mode == "scalable");
+  CHECK_FALSE(io.coherent);
+  CHECK(io.caching_mode);
+  CHECK_FALSE(io.fl5lp);
+  CHECK_FALSE(io.context_cache.enabled);
+  CHECK(io.context_cache.entries == 4);
+  CHECK(io.context_cache.hit_latency == 2);
+  CHECK(io.context_cache.miss_latency == 3);
+  CHECK(io.pasid_cache.enabled);
+  CHECK(io.pasid_cache.entries == 16);
+  CHECK(io.pasid_cache.hit_latency == 0);
+  CHECK(io.pasid_cache.miss_latency == 1);
+  CHECK(io.iotlb.entries == 1);
+  CHECK(io.iotlb.miss_latency == 7);
+  CHECK(io.qi.fetch == 1);
+  CHECK(io.qi.context_cache == 2);
+  CHECK(io.qi.iotlb == 3);
+  CHECK(io.qi.dev_tlb == 4);
+  CHECK(io.qi.wait == 5);
+  CHECK(io.qi.piotlb == 6);
+  CHECK(io.qi.pasid_cache == 7);
+  CHECK(io.qi.pasid_dev_tlb == 8);
+}
+
+TEST_CASE("legacy mode accepts the mode-independent IOMMU settings", "[scenario]") {
+  const Scenario s = load(R"(
+platform:
+  cpu:
+    cache: {evict: false}
+  iommu:
+    coherent: false
+    caching_mode: true
+    context_cache: {entries: 2}
+    iotlb: {enabled: false}
+    qi: {fetch: 3, context_cache: 4, iotlb: 5, dev_tlb: 6, wait: 7}
+)");
+  CHECK(s.platform.iommu.mode == "legacy");
+  CHECK_FALSE(s.platform.iommu.coherent);
+  CHECK_FALSE(s.platform.cpu.cache.evict);
+  CHECK(s.platform.cpu.cache.eviction_delay == 1000);  // default
+  CHECK(s.platform.iommu.context_cache.entries == 2);
+  CHECK_FALSE(s.platform.iommu.iotlb.enabled);
+  CHECK(s.platform.iommu.qi.wait == 7);
+  CHECK(s.platform.iommu.qi.piotlb == 30);  // default
+}
+
+TEST_CASE("scalable tables and PASID traffic round-trip", "[scenario]") {
+  const Scenario s = load(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: sl, did: 2, aw: 3, mappings: [{iova: 0, pa: 0x5000}]}
+    - name: fl
+      did: 3
+      type: first_level
+      fl_levels: 5
+      parent: sl
+      mappings: [{iova: 0x1000, pa: 0, write: false}]
+    - {name: fl4, did: 4, type: first_level}
+    - {name: sl2, did: 5, type: second_level}
+  devices:
+    - bdf: "00:02.0"
+      ats: true
+      pasids:
+        - {pasid: 0, domain: sl}
+        - {pasid: 1, domain: fl}
+        - {pasid: 2, domain: fl4, fpd: true}
+        - {pasid: 3, pgtt: pass_through}
+        - {pasid: 0xFFFFF}
+        - {pasid: 5, domain: sl2, pgtt: second_level}
+        - {pasid: 6, domain: fl, pgtt: nested}
+        - {pasid: 7, domain: fl4, pgtt: first_level}
+    - bdf: "00:03.0"
+      context: false
+traffic:
+  - device: "00:02.0"
+    pasid: 0x12
+    iova: 0x1000
+    at: [1]
+  - device: "00:02.0"
+    iova: 0
+    at: [2]
+)");
+  REQUIRE(s.tables.domains.size() == 4);
+  const Domain& sl = s.tables.domains[0];
+  CHECK(sl.type == "second_level");
+  CHECK(sl.aw == 3);
+  CHECK(sl.parent.empty());
+  const Domain& fl = s.tables.domains[1];
+  CHECK(fl.type == "first_level");
+  CHECK(fl.fl_levels == 5);
+  CHECK(fl.parent == "sl");
+  REQUIRE(fl.mappings.size() == 1);
+  CHECK(fl.mappings[0].read);
+  CHECK_FALSE(fl.mappings[0].write);
+  CHECK(s.tables.domains[2].fl_levels == 4);  // default
+  CHECK(s.tables.domains[3].type == "second_level");
+
+  REQUIRE(s.tables.devices.size() == 2);
+  const Device& d = s.tables.devices[0];
+  CHECK(d.context);  // default
+  CHECK(d.ats);
+  CHECK(d.domain.empty());
+  REQUIRE(d.pasids.size() == 8);
+  CHECK(d.pasids[0].pasid == 0);
+  CHECK(d.pasids[0].domain == "sl");
+  CHECK(d.pasids[0].pgtt == "second_level");  // from the domain
+  CHECK(d.pasids[0].loc.str() == "t.yaml:17:11");
+  CHECK(d.pasids[1].pgtt == "nested");  // a first_level domain with a parent
+  CHECK_FALSE(d.pasids[1].fpd);
+  CHECK(d.pasids[2].pgtt == "first_level");
+  CHECK(d.pasids[2].fpd);
+  CHECK(d.pasids[3].pgtt == "pass_through");
+  CHECK(d.pasids[3].domain.empty());
+  CHECK(d.pasids[4].pasid == 0xFFFFF);
+  CHECK(d.pasids[4].domain.empty());
+  CHECK(d.pasids[5].pgtt == "second_level");
+  CHECK(d.pasids[6].pgtt == "nested");
+  CHECK(d.pasids[7].pgtt == "first_level");
+  CHECK_FALSE(s.tables.devices[1].context);
+  CHECK_FALSE(s.tables.devices[1].ats);
+  CHECK(s.tables.devices[1].pasids.empty());
+
+  REQUIRE(s.traffic.size() == 2);
+  CHECK(s.traffic[0].pasid == std::optional<u32>(0x12));
+  CHECK_FALSE(s.traffic[1].pasid.has_value());
+}
+
+TEST_CASE("a nested domain may name a parent declared after it", "[scenario]") {
+  const Scenario s = load(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: guest, did: 3, type: first_level, parent: host}
+    - {name: host, did: 2}
+)");
+  CHECK(s.tables.domains[0].parent == "host");
+}
+
+TEST_CASE("extra CPUs and the new raw ops round-trip", "[scenario]") {
+  const Scenario s = load(R"(
+program:
+  - ops:
+      - {op: store32, addr: 0x1004, value: 0xffffffff, once: true}
+      - {op: mmio_write, reg: 0x88, value: 0x20, bytes: 4}
+      - {op: mmio_write, reg: 0x90, value: 0xffffffffffffffff, bytes: 8}
+      - {op: mmio_read, reg: 0x80, bytes: 4}
+      - {op: poll, addr: 0x2008, mask: 0xff00000000, value: 0x200000000}
+      - {op: lock, addr: 0x3000}
+      - {op: unlock, addr: 0x3000}
+      - {op: store32, addr: 0x1000, value: 1}
+cpus:
+  - start: 7
+    program:
+      - delay: 3
+      - ops: [{op: lock, addr: 0x3008}]
+  - program:
+      - sequence: something
+        device: "00:02.0"
+)");
+  REQUIRE(s.program.size() == 1);
+  const std::vector<RawOp>& ops = s.program[0].ops;
+  REQUIRE(ops.size() == 8);
+  CHECK(ops[0].op == "store32");
+  CHECK(ops[0].addr == 0x1004);
+  CHECK(ops[0].value == 0xffffffff);
+  CHECK(ops[0].once);
+  CHECK(ops[0].bytes == 4);
+  CHECK(ops[1].op == "mmio_write");
+  CHECK(ops[1].addr == 0x88);
+  CHECK(ops[1].value == 0x20);
+  CHECK(ops[1].bytes == 4);
+  CHECK(ops[2].value == 0xffffffffffffffffull);
+  CHECK(ops[2].bytes == 8);
+  CHECK(ops[3].op == "mmio_read");
+  CHECK(ops[3].addr == 0x80);
+  CHECK(ops[3].bytes == 4);
+  CHECK(ops[4].op == "poll");
+  CHECK(ops[4].addr == 0x2008);
+  CHECK(ops[4].mask == 0xff00000000ull);
+  CHECK(ops[4].value == 0x200000000ull);
+  CHECK(ops[5].op == "lock");
+  CHECK(ops[5].addr == 0x3000);
+  CHECK(ops[6].op == "unlock");
+  CHECK(ops[6].addr == 0x3000);
+  CHECK_FALSE(ops[7].once);
+
+  REQUIRE(s.more_cpus.size() == 2);
+  CHECK(s.more_cpus[0].start == 7);
+  CHECK(s.more_cpus[0].loc.str() == "t.yaml:12:5");
+  REQUIRE(s.more_cpus[0].program.size() == 2);
+  CHECK(s.more_cpus[0].program[0].kind == ProgramItem::Kind::Delay);
+  CHECK(s.more_cpus[0].program[0].delay == 3);
+  REQUIRE(s.more_cpus[0].program[1].ops.size() == 1);
+  CHECK(s.more_cpus[0].program[1].ops[0].addr == 0x3008);
+  CHECK(s.more_cpus[1].start == 0);  // default
+  REQUIRE(s.more_cpus[1].program.size() == 1);
+  CHECK(s.more_cpus[1].program[0].sequence == "something");
+  CHECK(s.more_cpus[1].program[0].args.at("device").loc.str() == "t.yaml:18:17");
+}
+
+TEST_CASE("mode-specific platform keys are rejected in the other mode", "[scenario]") {
+  check_error(R"(
+platform:
+  iommu:
+    pasid_cache: {entries: 2}
+)",
+              "3:5", "'pasid_cache' in platform.iommu applies to scalable mode only");
+  // Wherever `mode` is written.
+  check_error(R"(
+platform:
+  iommu:
+    pasid_cache: {entries: 2}
+    mode: legacy
+)",
+              "3:5", "legacy mode has no PASID cache");
+  check_error(R"(
+platform:
+  iommu:
+    qi: {fetch: 1, piotlb: 2}
+)",
+              "3:20", "'piotlb' in platform.iommu.qi applies to scalable mode only");
+  check_error(R"(
+platform:
+  iommu:
+    qi: {pasid_dev_tlb: 2}
+)",
+              "3:10", "scalable mode only");
+  check_error(R"(
+platform:
+  iommu:
+    qi: {dev_tlbs: 2}
+)",
+              "3:10",
+              "allowed: fetch, context_cache, iotlb, dev_tlb, wait, piotlb, pasid_cache, pasid_dev_tlb");
+}
+
+TEST_CASE("IOMMU cache and CPU cost ranges", "[scenario]") {
+  check_error(R"(
+platform:
+  iommu:
+    iotlb: {entries: 0}
+)",
+              "3:22", "expected an integer >= 1");
+  check_error(R"(
+platform:
+  iommu:
+    context_cache: {enabled: yes}
+)",
+              "3:30", "true or false");
+  check_error(R"(
+platform:
+  iommu:
+    iotlb: {size: 4}
+)",
+              "3:13", "allowed: enabled, entries, hit_latency, miss_latency");
+  check_error(R"(
+platform:
+  cpu:
+    costs: {poll: 0}
+)",
+              "3:19", "platform.cpu.costs.poll: expected an integer >= 1");
+  check_error(R"(
+platform:
+  cpu:
+    costs: {mmios: 0}
+)",
+              "3:13", "invalidation, branch, mmio, poll, atomic");
+}
+
+TEST_CASE("the CPU cache needs non-coherent walks", "[scenario]") {
+  check_error(R"(
+platform:
+  cpu:
+    cache: {evict: true}
+)",
+              "3:5", "platform.cpu.cache has no effect while page walks are coherent");
+  check_error(R"(
+platform:
+  iommu:
+    coherent: true
+  cpu:
+    cache: {evict: true}
+)",
+              "5:5", "set coherent: false");
+  check_error(R"(
+platform:
+  cpu:
+    cache: {eviction_delay: 5}
+  iommu:
+    coherent: false
+)",
+              "3:13", "'eviction_delay' in platform.cpu.cache applies only with evict: true");
+  check_error(R"(
+platform:
+  cpu:
+    cache: {evict: true, eviction_delay: 0}
+  iommu: {coherent: false}
+)",
+              "3:42", "expected an integer >= 1");
+  check_error(R"(
+platform:
+  cpu:
+    cache: {flush: true}
+  iommu: {coherent: false}
+)",
+              "3:13", "allowed: evict, eviction_delay");
+}
+
+TEST_CASE("domain types and their keys", "[scenario]") {
+  check_error(R"(
+tables:
+  domains:
+    - {name: a, did: 2, type: first_level}
+)",
+              "3:31", "first_level domains need scalable mode");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, type: third_level}
+)",
+              "4:31", "one of second_level, first_level");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - name: a
+      did: 2
+      type: first_level
+      aw: 2
+)",
+              "7:7", "'aw' in tables.domains[0] applies to second_level domains only");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, fl_levels: 4}
+)",
+              "4:25", "'fl_levels' in tables.domains[0] applies to first_level domains only");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, parent: b}
+)",
+              "4:25", "'parent' in tables.domains[0] applies to first_level domains only");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, type: first_level, fl_levels: 6}
+)",
+              "4:55", "expected an integer in 4..5");
+  check_error(R"(
+platform: {iommu: {mode: scalable, fl5lp: false}}
+tables:
+  domains:
+    - {name: a, did: 2, type: first_level, fl_levels: 5}
+)",
+              "4:55", "needs platform.iommu.fl5lp: true");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, type: first_level, parent: s}
+)",
+              "4:52", "domain 's' is not declared under tables.domains (declared: a)");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: a, did: 2, type: first_level, parent: b}
+    - {name: b, did: 3, type: first_level}
+)",
+              "4:52", "must be a second_level domain; 'b' is first_level");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - name: a
+      did: 2
+      type: first_level
+      mappings:
+        - {iova: 0, pa: 0, read: false}
+)",
+              "8:34", "read: false is not expressible in a first_level domain");
+}
+
+TEST_CASE("device keys belong to one mode", "[scenario]") {
+  for (const char* key : {"ats: true", "context: true", "pasids: []"}) {
+    const std::string text = std::string("tables:\n  devices:\n    - {bdf: \"00:02.0\", ") + key + "}\n";
+    std::string msg;
+    try {
+      load_scenario_text(text, "t.yaml");
+    } catch (const ScenarioError& e) {
+      msg = e.what();
+    }
+    INFO(msg);
+    CHECK_THAT(msg, StartsWith("t.yaml:3:24: "));
+    CHECK_THAT(msg, Contains("applies to scalable mode only"));
+  }
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: d, did: 2}]
+  devices:
+    - {bdf: "00:02.0", translation: pass_through}
+)",
+              "5:24", "'translation' in tables.devices[0] applies to legacy mode only");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: d, did: 2}]
+  devices:
+    - {bdf: "00:02.0", domain: d}
+)",
+              "5:24", "attach domains per PASID under 'pasids'");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      context: false
+      pasids: [{pasid: 1}]
+)",
+              "6:7", "needs a present context entry");
+}
+
+TEST_CASE("PASID attachments", "[scenario]") {
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 0x100000}]
+)",
+              "5:24", "expected an integer in 0..1048575");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids:
+        - {pasid: 1}
+        - {pasid: 0x1}
+)",
+              "7:19", "PASID 0x1 is listed twice for device 00:02.0 (first at 6:11)");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{domain: d}]
+)",
+              "5:16", "needs key 'pasid'");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, pgtt: nested}]
+)",
+              "5:33", "pgtt nested needs a domain");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, pgtt: identity}]
+)",
+              "5:33", "one of first_level, second_level, nested, pass_through");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: d, did: 2}]
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: d, pgtt: pass_through}]
+)",
+              "6:35", "pgtt pass_through takes no domain");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: d, did: 2}]
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: d, pgtt: first_level}]
+)",
+              "6:44",
+              "pgtt first_level needs a first_level domain without a parent; 'd' is a second_level domain");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: f, did: 2, type: first_level}]
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: f, pgtt: nested}]
+)",
+              "6:44",
+              "needs a first_level domain with a parent; 'f' is a first_level domain without a parent");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: f, did: 2, type: first_level}]
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: f, pgtt: second_level}]
+)",
+              "6:44", "pgtt second_level needs a second_level domain");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains:
+    - {name: s, did: 2}
+    - {name: f, did: 3, type: first_level, parent: s}
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: f, pgtt: first_level}]
+)",
+              "8:44", "'f' is a first_level domain nested in 's'");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  domains: [{name: d, did: 2}]
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, domain: zz}]
+)",
+              "6:35", "domain 'zz' is not declared under tables.domains (declared: d)");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: "00:02.0"
+      pasids: [{pasid: 1, fpd: 1}]
+)",
+              "5:32", "true or false");
+}
+
+TEST_CASE("traffic PASIDs", "[scenario]") {
+  check_error(R"(
+tables:
+  devices:
+    - bdf: 00:02.0
+traffic:
+  - device: 00:02.0
+    pasid: 1
+    iova: 0
+    at: [1]
+)",
+              "6:5", "'pasid' in traffic[0] applies to scalable mode only");
+  check_error(R"(
+platform: {iommu: {mode: scalable}}
+tables:
+  devices:
+    - bdf: 00:02.0
+traffic:
+  - device: 00:02.0
+    pasid: 0x100000
+    iova: 0
+    at: [1]
+)",
+              "7:12", "expected an integer in 0..1048575");
+}
+
+TEST_CASE("extra CPUs", "[scenario]") {
+  check_error(R"(
+cpus:
+  - start: 5
+)",
+              "2:5", "cpus[0] needs key 'program'");
+  check_error(R"(
+cpus:
+  - program: []
+)",
+              "2:14", "cpus[0].program: an extra CPU needs at least one program item");
+  check_error(R"(
+cpus:
+  - program:
+      - delay: x
+)",
+              "3:16", "cpus[0].program[0].delay: expected an unsigned integer");
+  check_error(R"(
+cpus:
+  - {program: [{delay: 1}], core: 2}
+)",
+              "2:29", "unknown key 'core' in cpus[0] (allowed: start, program)");
+  check_error(R"(
+cpus: {start: 1}
+)",
+              "1:7", "cpus: expected a list");
+}
+
+TEST_CASE("new raw ops check alignment and widths", "[scenario]") {
+  check_error(R"(
+program:
+  - ops:
+      - {op: store32, addr: 0x1002, value: 1}
+)",
+              "3:29", "0x1002 is not 4-byte aligned");
+  check_error(R"(
+program:
+  - ops:
+      - {op: store32, addr: 0, value: 0x100000000}
+)",
+              "3:39", "expected an integer <= 4294967295");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0x80, bytes: 2}
+)",
+              "3:43", "expected 4 or 8");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_write, reg: 0x84, value: 0, bytes: 8}
+)",
+              "3:31", "register offset 0x84 is not 8-byte aligned");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0x1000, bytes: 4}
+)",
+              "3:30", "expected an integer in 0..4095");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_write, reg: 0x88, value: 0x100000000, bytes: 4}
+)",
+              "3:44", "expected an integer <= 4294967295");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0x80}
+)",
+              "3:9", "needs key 'bytes'");
+  check_error(R"(
+program:
+  - ops:
+      - {op: poll, addr: 8, mask: 0xf, value: 0x10}
+)",
+              "3:47", "0x10 has bits outside mask 0xf");
+  check_error(R"(
+program:
+  - ops:
+      - {op: poll, addr: 8, mask: 1, value: 1, bytes: 4}
+)",
+              "3:48", "unknown key 'bytes' for op poll");
+  check_error(R"(
+program:
+  - ops:
+      - {op: lock, addr: 4}
+)",
+              "3:26", "0x4 is not 8-byte aligned");
+  check_error(R"(
+program:
+  - ops:
+      - {op: unlock}
+)",
+              "3:9", "needs key 'addr'");
 }

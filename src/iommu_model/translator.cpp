@@ -1,0 +1,286 @@
+#include "iommu_model/translator.hpp"
+
+namespace vtd {
+
+Translator::Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus)
+    : cfg_(cfg),
+      scalable_(cfg.mode == "scalable"),
+      rtaddr_(rtaddr),
+      bus_(bus),
+      ctx_(cfg.context_cache, scalable_, cfg.caching_mode),
+      pc_(cfg.pasid_cache, cfg.caching_mode),
+      iotlb_(cfg.iotlb) {
+  legacy_cfg_.sagaw_mask = 0;
+  for (unsigned aw : cfg.sagaw) legacy_cfg_.sagaw_mask |= static_cast<u8>(1u << aw);
+  legacy_cfg_.pass_through = cfg.pass_through;
+  scalable_cfg_.sagaw_mask = legacy_cfg_.sagaw_mask;
+  scalable_cfg_.pass_through = cfg.pass_through;
+  scalable_cfg_.fl5lp = cfg.fl5lp;
+}
+
+Translator::Job Translator::start(const DmaRequest& req, std::optional<u32> pasid) const {
+  Job j;
+  j.req = req;
+  j.pasid = pasid;
+  j.walker = LegacyWalker(legacy_cfg_);
+  if (scalable_) {
+    ScalableWalker w(scalable_cfg_);
+    w.start(req, pasid, rtaddr_);
+    j.walker = w;
+  } else {
+    std::get<LegacyWalker>(j.walker).start(req, rtaddr_);
+  }
+  return j;
+}
+
+void Translator::publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
+                         Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
+  if (!bus_.has_subscribers()) return;
+  CacheEvent e;
+  e.what = what;
+  e.cache = cache;
+  e.cycle = now;
+  e.rid = rid;
+  e.did = did;
+  e.pasid = pasid;
+  e.addr = addr;
+  e.count = count;
+  e.value = value;
+  e.source = src;
+  bus_.publish(e);
+}
+
+Translator::Step Translator::next(Job& j, Cycle now) {
+  auto done = [&] { return std::visit([](const auto& w) { return w.done(); }, j.walker); };
+  if (done()) return {};
+  const EntryId entry = std::visit([](const auto& w) { return w.next_entry(); }, j.walker);
+  const Rid rid = j.req.rid;
+
+  // Context-cache: replaces the root and context fetches.
+  if ((entry.kind == EntryKind::Root || entry.kind == EntryKind::SmRoot) && !j.ctx_checked) {
+    j.ctx_checked = true;
+    if (ctx_.config().enabled) {
+      if (auto hit = ctx_.lookup(rid)) {
+        publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
+                hit->source.entry_addr, 1, hit->value.entry, hit->source);
+        j.copies.push_back({scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
+                            true, hit->value.entry, hit->source});
+        if (!scalable_) j.table_source = hit->source;
+        std::visit([&](auto& w) { w.resume_at_context(hit->value.entry, hit->source.entry_addr); }, j.walker);
+        return {Step::Kind::Wait, ctx_.config().hit_latency, {}};
+      }
+      publish(CacheEvent::What::Miss, CacheKind::Context, now, rid, 0, 0, 0);
+      return {Step::Kind::Fetch, ctx_.config().miss_latency, entry};
+    }
+  }
+  // PASID-cache: replaces the directory and PASID-entry fetches.
+  if (entry.kind == EntryKind::PasidDir && !j.pasid_checked) {
+    j.pasid_checked = true;
+    auto& w = std::get<ScalableWalker>(j.walker);
+    if (pc_.config().enabled) {
+      if (auto hit = pc_.lookup(rid, w.effective_pasid())) {
+        publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
+                hit->source.entry_addr, 1, hit->value.entry, hit->source);
+        j.copies.push_back({EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source});
+        j.table_source = hit->source;
+        w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
+        return {Step::Kind::Wait, pc_.config().hit_latency, {}};
+      }
+      publish(CacheEvent::What::Miss, CacheKind::Pasid, now, rid, 0, w.effective_pasid(), 0);
+      return {Step::Kind::Fetch, pc_.config().miss_latency, entry};
+    }
+  }
+  // IOTLB: replaces the page walk.
+  const bool walk_start = scalable_ ? std::get<ScalableWalker>(j.walker).stage() == WalkStage::PageWalk
+                                    : std::get<LegacyWalker>(j.walker).at_page_walk_start();
+  if (walk_start && !j.iotlb_checked) {
+    j.iotlb_checked = true;
+    if (iotlb_.config().enabled) {
+      const u16 did = std::visit([](const auto& w) { return w.did(); }, j.walker);
+      std::optional<u32> tag_pasid;
+      if (scalable_) tag_pasid = std::get<ScalableWalker>(j.walker).effective_pasid();
+      auto hit = iotlb_.lookup(did, tag_pasid, j.req.iova);
+      // A hit without the needed permission is not used: walk again.
+      if (hit && (j.req.write ? hit->value.write : hit->value.read)) {
+        publish(CacheEvent::What::Hit, CacheKind::Iotlb, now, rid, did, tag_pasid.value_or(0),
+                hit->value.page_addr);
+        j.iotlb_hit = true;
+        const IotlbValue& v = hit->value;
+        std::visit(
+            [&](auto& w) { w.complete_from_iotlb(v.translate(j.req.iova), v.read, v.write, v.page_shift); },
+            j.walker);
+        return {Step::Kind::Wait, iotlb_.config().hit_latency, {}};
+      }
+      publish(CacheEvent::What::Miss, CacheKind::Iotlb, now, rid, did, tag_pasid.value_or(0), j.req.iova);
+      return {Step::Kind::Fetch, iotlb_.config().miss_latency, entry};
+    }
+  }
+  return {Step::Kind::Fetch, 0, entry};
+}
+
+void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
+  const Rid rid = j.req.rid;
+  const Provenance src = provenance_from(f);
+  switch (f.entry.kind) {
+    case EntryKind::Context:
+    case EntryKind::SmContext: {
+      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      if (!scalable_) j.table_source = src;
+      auto filled = ctx_.fill(rid, f.value, src, now);
+      if (filled.filled)
+        publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
+      if (filled.evicted)
+        publish(CacheEvent::What::Evict, CacheKind::Context, now, filled.evicted->key, 0, 0, 0);
+      break;
+    }
+    case EntryKind::Pasid: {
+      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      j.table_source = src;
+      auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
+      if (filled.filled)
+        publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1,
+                f.value, src);
+      if (filled.evicted)
+        publish(CacheEvent::What::Evict, CacheKind::Pasid, now, filled.evicted->key.rid, 0,
+                filled.evicted->key.pasid, 0);
+      break;
+    }
+    default: break;
+  }
+  std::visit([&](auto& w) { w.on_entry(f.value); }, j.walker);
+
+  // A completed walk fills the IOTLB with its translation.
+  const bool finished = std::visit([](const auto& w) { return w.done(); }, j.walker);
+  if (!finished || !iotlb_.config().enabled || j.iotlb_hit) return;
+  IotlbValue v;
+  u16 did = 0;
+  std::optional<u32> tag_pasid;
+  if (scalable_) {
+    const ScalableResult& r = std::get<ScalableWalker>(j.walker).result();
+    if (r.fault || r.pgtt == pasid_fmt::PGTT_PT) return;  // pass-through is not cached here
+    v.page_shift = static_cast<u8>(r.page_shift);
+    v.page_addr = r.pa & ~((Addr{1} << r.page_shift) - 1);
+    v.read = r.read;
+    v.write = r.write;
+    v.pgtt = static_cast<Pgtt>(r.pgtt);
+    did = r.did;
+    tag_pasid = r.pasid;
+  } else {
+    const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
+    if (r.fault || !j.iotlb_checked) return;  // pass-through entries never reached the page walk
+    v.page_shift = static_cast<u8>(r.page_shift);
+    v.page_addr = r.pa & ~((Addr{1} << r.page_shift) - 1);
+    v.read = r.read;
+    v.write = r.write;
+    v.pgtt = Pgtt::SecondLevel;
+    did = r.did;
+  }
+  v.table_source = j.table_source;
+  auto filled = iotlb_.fill(did, tag_pasid, j.req.iova, v, j.table_source, now);
+  if (filled.filled) {
+    EntryBits val;
+    val.w[0] = v.page_addr;
+    val.w[1] = (v.read ? 1 : 0) | (v.write ? 2 : 0);
+    publish(CacheEvent::What::Fill, CacheKind::Iotlb, now, j.req.rid, did, tag_pasid.value_or(0),
+            j.req.iova & ~((Addr{1} << v.page_shift) - 1), 1, val, j.table_source);
+  }
+  if (filled.evicted)
+    publish(CacheEvent::What::Evict, CacheKind::Iotlb, now, j.req.rid, filled.evicted->key.did,
+            filled.evicted->key.pasid, 0);
+}
+
+DmaEvent Translator::outcome(const Job& j, Cycle now) const {
+  DmaEvent ev;
+  ev.request = j.req.id;
+  ev.rid = j.req.rid;
+  ev.iova = j.req.iova;
+  ev.write = j.req.write;
+  ev.arrived = j.req.arrived;
+  ev.done = now;
+  ev.copies = j.copies;
+  ev.iotlb_hit = j.iotlb_hit;
+  if (const auto* w = std::get_if<ScalableWalker>(&j.walker)) {
+    const ScalableResult& r = w->result();
+    ev.fault = r.fault;
+    ev.fault_reason = r.reason;
+    ev.fault_recorded = r.fault_recorded;
+    ev.pa = r.pa;
+    ev.pasid = r.pasid;
+    ev.has_pasid = true;
+    ev.did = r.did;
+  } else {
+    const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
+    ev.fault = r.fault;
+    ev.fault_reason = r.reason;
+    ev.pa = r.pa;
+    ev.did = r.did;
+  }
+  return ev;
+}
+
+void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,
+                                     Addr addr) const {
+  publish(CacheEvent::What::Invalidate, cache, now, Rid{}, did, pasid, addr, dropped);
+}
+
+void Translator::apply(const Descriptor& d, Cycle now) {
+  using namespace qi_fmt;
+  switch (d.type) {
+    case TYPE_CC: {
+      const u64 g = d.get(cc::G);
+      const u16 did = static_cast<u16>(d.get(cc::DID));
+      unsigned n = 0;
+      if (g == cc::G_GLOBAL)
+        n = ctx_.invalidate_global();
+      else if (g == cc::G_DOMAIN)
+        n = ctx_.invalidate_domain(did);
+      else
+        n = ctx_.invalidate_device(did, Rid{static_cast<u16>(d.get(cc::SID))},
+                                   static_cast<unsigned>(d.get(cc::FM)));
+      record_invalidation(CacheKind::Context, now, n, did, 0, 0);
+      break;
+    }
+    case TYPE_IOTLB: {
+      const u64 g = d.get(iotlb::G);
+      const u16 did = static_cast<u16>(d.get(iotlb::DID));
+      const Addr addr = d.get(iotlb::ADDR) << 12;
+      unsigned n = 0;
+      if (g == iotlb::G_GLOBAL)
+        n = iotlb_.invalidate_global();
+      else if (g == iotlb::G_DOMAIN)
+        n = iotlb_.invalidate_domain(did);
+      else
+        n = iotlb_.invalidate_page(did, addr, static_cast<unsigned>(d.get(iotlb::AM)));
+      record_invalidation(CacheKind::Iotlb, now, n, did, 0, addr);
+      break;
+    }
+    case TYPE_PIOTLB: {
+      const u16 did = static_cast<u16>(d.get(piotlb::DID));
+      const u32 pasid = static_cast<u32>(d.get(piotlb::PASID));
+      const Addr addr = d.get(piotlb::ADDR) << 12;
+      const unsigned n =
+          d.get(piotlb::G) == piotlb::G_PASID
+              ? iotlb_.invalidate_pasid(did, pasid)
+              : iotlb_.invalidate_pasid_page(did, pasid, addr, static_cast<unsigned>(d.get(piotlb::AM)));
+      record_invalidation(CacheKind::Iotlb, now, n, did, pasid, addr);
+      break;
+    }
+    case TYPE_PC: {
+      const u64 g = d.get(pc::G);
+      const u16 did = static_cast<u16>(d.get(pc::DID));
+      const u32 pasid = static_cast<u32>(d.get(pc::PASID));
+      unsigned n = 0;
+      if (g == pc::G_GLOBAL)
+        n = pc_.invalidate_global();
+      else if (g == pc::G_DOMAIN)
+        n = pc_.invalidate_domain(did);
+      else
+        n = pc_.invalidate_pasid(did, pasid);
+      record_invalidation(CacheKind::Pasid, now, n, did, pasid, 0);
+      break;
+    }
+    default: break;  // device-TLB (no ATS device model yet), wait, IEC: nothing cached here
+  }
+}
+
+}  // namespace vtd

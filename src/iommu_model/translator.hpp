@@ -1,0 +1,74 @@
+// Translation of DMA requests through the IOMMU's caches and table walks,
+// SystemC-free. The Iommu module owns timing and bursts; a Translator decides,
+// for each request, whether a cache answers the next step or which entry must
+// be fetched, fills the caches from what was fetched, and applies completed
+// invalidation descriptors to the caches.
+#pragma once
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "events/events.hpp"
+#include "formats/qi_descriptors.hpp"
+#include "iommu_model/caches.hpp"
+#include "iommu_model/legacy_walker.hpp"
+#include "iommu_model/scalable_walker.hpp"
+#include "scenario/scenario.hpp"
+
+namespace vtd {
+
+class Translator {
+ public:
+  Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus);
+
+  struct Job {
+    DmaRequest req;
+    std::optional<u32> pasid;
+    std::variant<LegacyWalker, ScalableWalker> walker{LegacyWalker(WalkerConfig{})};
+    bool ctx_checked = false, pasid_checked = false, iotlb_checked = false;
+    bool iotlb_hit = false;
+    std::vector<DmaEvent::CopyUsed> copies;
+    Provenance table_source;  // of the context (legacy) or PASID entry copy used
+  };
+
+  struct Step {
+    enum class Kind { Fetch, Wait, Done };
+    Kind kind = Kind::Done;
+    Cycle delay = 0;  // cache lookup latency before the fetch starts / the wait
+    EntryId entry;    // Fetch
+  };
+
+  Job start(const DmaRequest& req, std::optional<u32> pasid) const;
+  // What to do next for `job` at cycle `now` (cache lookups happen here).
+  Step next(Job& job, Cycle now);
+  // The entry asked for by the last Fetch step, as fetched.
+  void on_fetched(Job& job, const FetchEvent& f, Cycle now);
+  // The outcome, once next() said Done.
+  DmaEvent outcome(const Job& job, Cycle now) const;
+
+  // A completed invalidation descriptor takes effect on the caches.
+  void apply(const Descriptor& d, Cycle now);
+
+  const ContextCache& context_cache() const { return ctx_; }
+  const PasidCache& pasid_cache() const { return pc_; }
+  const Iotlb& iotlb() const { return iotlb_; }
+  void set_root(Addr rtaddr) { rtaddr_ = rtaddr; }
+
+ private:
+  void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
+               u64 count = 1, const EntryBits& value = {}, const Provenance& src = {}) const;
+  void record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid, Addr addr) const;
+
+  IommuConfig cfg_;
+  bool scalable_;
+  Addr rtaddr_;
+  const EventBus& bus_;
+  WalkerConfig legacy_cfg_;
+  ScalableWalkerConfig scalable_cfg_;
+  ContextCache ctx_;
+  PasidCache pc_;
+  Iotlb iotlb_;
+};
+
+}  // namespace vtd
