@@ -206,7 +206,9 @@ void Cpu::step() {
       current_item_ = e.item;
       item_start_ = now;
     }
-    if (skip_item_ && *skip_item_ == e.item) {
+    // An early return still releases the locks the function took, as every
+    // Linux error path does: skipped code runs only its unlocks.
+    if (skip_item_ && *skip_item_ == e.item && e.op.kind != OpKind::Unlock) {
       ++pc_;
       continue;
     }

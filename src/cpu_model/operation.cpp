@@ -15,6 +15,11 @@ std::string_view to_string(OpKind k) {
     case OpKind::Delay: return "delay";
     case OpKind::Invalidate: return "invalidate";
     case OpKind::ReturnIfSet: return "return_if_set";
+    case OpKind::MmioWrite: return "mmio_write";
+    case OpKind::MmioRead: return "mmio_read";
+    case OpKind::PollUntil: return "poll";
+    case OpKind::Lock: return "lock";
+    case OpKind::Unlock: return "unlock";
   }
   return "?";
 }
@@ -24,6 +29,7 @@ std::string describe_op(const Operation& op) {
   o << to_string(op.kind);
   switch (op.kind) {
     case OpKind::Store64:
+      if (op.bytes == 4) o << " (32-bit)";
       o << ' ' << hex(op.addr);
       if (op.clear == ~0ull)
         o << " = " << hex(op.set);
@@ -37,6 +43,11 @@ std::string describe_op(const Operation& op) {
     case OpKind::Load64:
     case OpKind::Clflush: o << ' ' << hex(op.addr); break;
     case OpKind::ReturnIfSet: o << ' ' << hex(op.addr) << " & " << hex(op.mask); break;
+    case OpKind::MmioWrite: o << " reg " << hex(op.addr) << " = " << hex(op.value) << " (" << int(op.bytes) << " B)"; break;
+    case OpKind::MmioRead: o << " reg " << hex(op.addr) << " (" << int(op.bytes) << " B)"; break;
+    case OpKind::PollUntil: o << ' ' << hex(op.addr) << " & " << hex(op.mask) << " == " << hex(op.value); break;
+    case OpKind::Lock:
+    case OpKind::Unlock: o << ' ' << hex(op.addr); break;
     case OpKind::Delay: o << ' ' << op.cycles; break;
     default: break;
   }

@@ -12,11 +12,8 @@ namespace {
 using drv::field_bits;
 using drv::field_mask;
 
-bool pasid_supported(const DeviceLayout& dev) {
-  for (const auto& [pasid, p] : dev.pasids)
-    if (pasid != 0) return true;
-  return false;
-}
+// info->pasid_supported, as the table builder recorded it for the device.
+bool pasid_supported(const DeviceLayout& dev) { return dev.paside; }
 
 // context_clear_entry(): two plain stores, or (patch 1/3) one cmpxchg16b of 0.
 void clear_entry(std::vector<Operation>& ops, Addr lo, MapVariant v) {
