@@ -16,6 +16,9 @@ namespace vtd {
 inline constexpr const char* kTornFetch = "torn_fetch";
 inline constexpr const char* kUnsafeLiveUpdate = "unsafe_live_update";
 inline constexpr const char* kBenignMixedFetch = "benign_mixed_fetch";
+inline constexpr const char* kPresentBeforeInvalidate = "present_before_invalidate";
+inline constexpr const char* kStaleTranslation = "stale_translation";
+inline constexpr const char* kCorruptingDma = "corrupting_dma";
 
 // One driver operation's run of stores to one entry (vtd issue #2): OLD is the
 // entry just before the first store, NEW just after the last.
@@ -48,6 +51,30 @@ struct Finding {
   std::optional<u64> request;             // fetch rules: the DMA request
   std::vector<BurstSeen> bursts;          // fetch rules
   std::optional<u64> store;               // store rules: the store that left this state
+
+  // present_before_invalidate
+  std::optional<u64> clear_store;  // the store that cleared P
+  Cycle clear_cycle = 0;
+  std::vector<std::string> missing;          // invalidations not completed in time
+  std::optional<DmaEvent::CopyUsed> cached;  // the copy hardware held (last filled), if one was
+  // stale_translation / corrupting_dma
+  std::optional<DmaEvent::CopyUsed> copy;  // the copy the translation went through
+  Addr iova = 0;
+  bool write = false;
+  bool dma_fault = false;
+  u8 dma_reason = 0;
+  Addr dma_pa = 0;
+  // What software's tables gave: at the request's arrival (stale), or every
+  // stable state of the run (corrupting).
+  struct Expected {
+    u64 version = 0;
+    bool fault = false;
+    u8 reason = 0;
+    Addr pa = 0;
+  };
+  std::vector<Expected> expected;
+  u64 occurrences = 1;  // corrupting_dma: requests with this same outcome
+  std::string detail;   // one sentence: what went wrong
 };
 
 struct Findings {

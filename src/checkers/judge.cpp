@@ -1,11 +1,13 @@
 #include <algorithm>
 
 #include "checkers/rules.hpp"
+#include "scenario/scenario.hpp"
 
 namespace vtd {
 
 std::map<std::string, u64> Findings::counts() const {
-  std::map<std::string, u64> c{{kTornFetch, 0}, {kUnsafeLiveUpdate, 0}, {kBenignMixedFetch, 0}};
+  std::map<std::string, u64> c;
+  for (const std::string& k : known_verdict_kinds()) c[k] = 0;
   for (const Finding& f : items) ++c[f.kind];
   return c;
 }
@@ -18,12 +20,24 @@ Findings judge(const EntryHistory& h) {
     check_torn_fetches(e, spans, out);
     check_live_updates(e, spans, out);
   }
+  sort_findings(out);
+  return out;
+}
+
+Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc) {
+  Findings out = judge(h);
+  check_ownership(h, qi, out);
+  tc.finish(out);
+  sort_findings(out);
+  return out;
+}
+
+void sort_findings(Findings& out) {
   std::stable_sort(out.items.begin(), out.items.end(), [](const Finding& a, const Finding& b) {
     if (a.cycle != b.cycle) return a.cycle < b.cycle;
     if (a.entry.addr != b.entry.addr) return a.entry.addr < b.entry.addr;
     return a.kind < b.kind;
   });
-  return out;
 }
 
 }  // namespace vtd

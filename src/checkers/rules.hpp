@@ -9,13 +9,20 @@
 #pragma once
 
 #include "checkers/entry_history.hpp"
+#include "checkers/ownership.hpp"
+#include "checkers/translation_checks.hpp"
 
 namespace vtd {
 
 void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 
-// Every rule over every watched entry, ordered by (cycle, entry, kind).
+// The entry rules (torn_fetch, benign_mixed_fetch, unsafe_live_update) over
+// every watched entry, ordered by (cycle, entry, kind).
 Findings judge(const EntryHistory& h);
+// Every rule: the entry rules, present_before_invalidate, stale_translation
+// and corrupting_dma.
+Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc);
+void sort_findings(Findings& out);
 
 }  // namespace vtd

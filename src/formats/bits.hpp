@@ -29,6 +29,11 @@ struct EntryBits {
     for (std::size_t i = 0; i < w.size(); ++i) r.w[i] = w[i] | o.w[i];
     return r;
   }
+  constexpr EntryBits operator~() const {
+    EntryBits r;
+    for (std::size_t i = 0; i < w.size(); ++i) r.w[i] = ~w[i];
+    return r;
+  }
   constexpr bool any() const {
     for (u64 x : w)
       if (x) return true;

@@ -206,7 +206,7 @@ DmaEvent Translator::outcome(const Job& j, Cycle now) const {
     ev.fault_recorded = r.fault_recorded;
     ev.pa = r.pa;
     ev.pasid = r.pasid;
-    ev.has_pasid = true;
+    ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
     ev.did = r.did;
   } else {
     const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();

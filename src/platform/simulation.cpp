@@ -6,6 +6,7 @@
 #include "base/cycles.hpp"
 #include "base/log.hpp"
 #include "checkers/entry_history.hpp"
+#include "checkers/reference.hpp"
 #include "checkers/rules.hpp"
 #include "cpu_model/compiler.hpp"
 #include "cpu_model/cpu.hpp"
@@ -106,8 +107,14 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
     history.watch(id, init);
   }
   DmaTally tally;
+  QiLog qi_log;
+  ReferenceTranslator reference(mem, s.platform.iommu, layout.rtaddr);
+  TranslationChecker translations(history, reference);
+  // EntryHistory first: the translation checker reads it when a DMA completes.
   bus.subscribe(&history);
   bus.subscribe(&tally);
+  bus.subscribe(&qi_log);
+  bus.subscribe(&translations);
 
   const std::vector<std::string> cpu0_names = names[0];
   Top top("top", s, mem, layout, std::move(progs), std::move(names), bus);
@@ -124,7 +131,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   RunResult r;
   r.scenario = s.name;
   r.file = s.file;
-  r.findings = judge(history);
+  r.findings = judge(history, qi_log, translations);
   r.counts = r.findings.counts();
   r.cycles = end;
   r.stores = mem.history().size();

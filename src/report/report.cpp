@@ -79,6 +79,32 @@ std::string text_report(const RunResult& r) {
     if (f.request) o << ", DMA request #" << *f.request;
     if (f.store) o << ", after store #" << *f.store;
     o << "\n";
+    if (!f.detail.empty()) o << "  " << f.detail << "\n";
+    if (f.kind == kPresentBeforeInvalidate) {
+      o << "  P cleared by store #" << *f.clear_store << " at cycle " << f.clear_cycle << "; store #"
+        << *f.store << " by cpu" << f.span.cpu << " \"" << item_name(r, f.span.item)
+        << "\" changed the entry\n";
+      for (const std::string& m : f.missing) o << "  missing: " << m << "\n";
+      o << "  hardware may still hold: " << describe(fmt, f.span.old_val) << "\n";
+      if (f.cached)
+        o << "  cached copy: filled at cycle " << f.cached->source.cycle << " by request #"
+          << f.cached->source.request << "\n";
+      else
+        o << "  (no copy was cached in this run)\n";
+      o << "  entry now: " << describe(fmt, f.observed) << "\n";
+      continue;
+    }
+    if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
+      o << "  iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
+        << (f.dma_fault ? "fault " + hex(f.dma_reason) : hex(f.dma_pa)) << "\n";
+      for (const Finding::Expected& x : f.expected)
+        o << "  tables at version " << x.version << ": " << (x.fault ? "fault " + hex(x.reason) : hex(x.pa))
+          << "\n";
+      if (f.copy)
+        o << "  copy used (" << (f.copy->from_cache ? "cached" : "fetched")
+          << "): " << describe(format_of(f.copy->kind), f.copy->value) << "\n";
+      continue;
+    }
     o << "  update span: cpu" << f.span.cpu << " \"" << item_name(r, f.span.item) << "\", stores #"
       << f.span.first() << "..#" << f.span.last() << " at cycles " << f.span.first_cycle << ".."
       << f.span.last_cycle << "\n";
@@ -140,6 +166,33 @@ nlohmann::json json_report(const RunResult& r) {
                 {"used", raw_json(fmt, f.used)}};
     v["diff_vs_old"] = diff_json(f.vs_old, "old");
     v["diff_vs_new"] = diff_json(f.vs_new, "new");
+    if (!f.detail.empty()) v["detail"] = f.detail;
+    if (f.clear_store) {
+      v["clear_store"] = *f.clear_store;
+      v["clear_cycle"] = f.clear_cycle;
+      v["missing"] = f.missing;
+    }
+    auto copy_json = [](const DmaEvent::CopyUsed& c) {
+      return nlohmann::json{{"entry", hex(c.entry)},
+                            {"type", std::string(format_of(c.kind).name)},
+                            {"from_cache", c.from_cache},
+                            {"fields", fields_json(format_of(c.kind), c.value)},
+                            {"source", {{"request", c.source.request}, {"cycle", c.source.cycle}}}};
+    };
+    if (f.cached) v["cached_copy"] = copy_json(*f.cached);
+    if (f.copy) v["copy_used"] = copy_json(*f.copy);
+    if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
+      v["iova"] = hex(f.iova);
+      v["write"] = f.write;
+      v["outcome"] =
+          f.dma_fault ? nlohmann::json{{"fault", hex(f.dma_reason)}} : nlohmann::json{{"pa", hex(f.dma_pa)}};
+      nlohmann::json ex = nlohmann::json::array();
+      for (const Finding::Expected& x : f.expected)
+        ex.push_back(x.fault ? nlohmann::json{{"version", x.version}, {"fault", hex(x.reason)}}
+                             : nlohmann::json{{"version", x.version}, {"pa", hex(x.pa)}});
+      v["tables"] = ex;
+      v["occurrences"] = f.occurrences;
+    }
     (is_violation_kind(f.kind) ? violations : benign).push_back(std::move(v));
   }
   json expect = json::object();

@@ -14,6 +14,9 @@ constexpr VerdictKind kVerdictKinds[] = {
     {"torn_fetch", true},
     {"unsafe_live_update", true},
     {"benign_mixed_fetch", false},
+    {"present_before_invalidate", true},
+    {"stale_translation", true},
+    {"corrupting_dma", true},
 };
 
 }  // namespace

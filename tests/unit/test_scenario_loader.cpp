@@ -312,8 +312,12 @@ expect:
 }
 
 TEST_CASE("verdict kinds are one table", "[scenario]") {
-  CHECK(known_verdict_kinds() ==
-        std::vector<std::string>{"torn_fetch", "unsafe_live_update", "benign_mixed_fetch"});
+  CHECK(known_verdict_kinds() == std::vector<std::string>{"torn_fetch", "unsafe_live_update", "benign_mixed_fetch",
+                                                          "present_before_invalidate", "stale_translation",
+                                                          "corrupting_dma"});
+  CHECK(is_violation_kind("present_before_invalidate"));
+  CHECK(is_violation_kind("stale_translation"));
+  CHECK(is_violation_kind("corrupting_dma"));
   CHECK(is_violation_kind("torn_fetch"));
   CHECK(is_violation_kind("unsafe_live_update"));
   CHECK_FALSE(is_violation_kind("benign_mixed_fetch"));

@@ -1,0 +1,62 @@
+#include "checkers/reference.hpp"
+
+#include <algorithm>
+
+#include "iommu_model/legacy_walker.hpp"
+#include "iommu_model/scalable_walker.hpp"
+
+namespace vtd {
+
+ReferenceTranslator::ReferenceTranslator(const PhysicalMemory& mem, const IommuConfig& cfg, Addr rtaddr)
+    : mem_(mem), cfg_(cfg), rtaddr_(rtaddr) {}
+
+u64 ReferenceTranslator::version_at(Cycle cycle) const {
+  const auto& h = mem_.history();
+  auto it =
+      std::upper_bound(h.begin(), h.end(), cycle, [](Cycle c, const StoreEvent& s) { return c < s.cycle; });
+  return static_cast<u64>(it - h.begin());
+}
+
+namespace {
+
+template <typename Walker>
+ReferenceResult run(Walker& w, const PhysicalMemory& mem, u64 version) {
+  // Bounded: a walk never needs more than root, context, directory, PASID
+  // entry and a nested 5x5-level walk.
+  for (int steps = 0; !w.done() && steps < 64; ++steps) {
+    const EntryId e = w.next_entry();
+    const unsigned words = std::max(1u, format_of(e.kind).bits / 64);
+    EntryBits v;
+    for (unsigned i = 0; i < words; ++i) v.w[i] = mem.value_at(e.addr + 8 * i, version);
+    w.on_entry(v);
+  }
+  return {};
+}
+
+}  // namespace
+
+ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid, Addr iova, bool write,
+                                               u64 version) {
+  const auto key =
+      std::make_tuple(rid.value, pasid ? static_cast<long long>(*pasid) : -1LL, iova, write, version);
+  if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  u8 sagaw = 0;
+  for (unsigned aw : cfg_.sagaw) sagaw |= static_cast<u8>(1u << aw);
+  const DmaRequest req{0, rid, iova, write, 0};
+  ReferenceResult r;
+  if (cfg_.mode == "scalable") {
+    ScalableWalker w(ScalableWalkerConfig{sagaw, cfg_.pass_through, cfg_.fl5lp});
+    w.start(req, pasid, rtaddr_);
+    run(w, mem_, version);
+    r = {w.result().fault, w.result().reason, w.result().pa};
+  } else {
+    LegacyWalker w(WalkerConfig{sagaw, cfg_.pass_through});
+    w.start(req, rtaddr_);
+    run(w, mem_, version);
+    r = {w.result().fault, w.result().reason, w.result().pa};
+  }
+  memo_.emplace(key, r);
+  return r;
+}
+
+}  // namespace vtd
