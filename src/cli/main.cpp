@@ -248,11 +248,15 @@ int cmd_sequences(const std::vector<std::string>& args) {
     std::cerr << "vtdsim sequences takes no arguments\n";
     return kBadInput;
   }
-  std::cout << "driver sequences (program items: `- sequence: NAME` with these arguments):\n";
+  std::cout << "driver sequences (program items: `- sequence: NAME` with these arguments; [optional]):\n";
   for (const SequenceInfo& s : sequences()) {
     std::cout << "  " << s.name << ": " << s.summary << "\n    arguments:";
-    for (const auto& a : s.args) std::cout << " " << a;
+    for (const auto& a : s.args) {
+      const bool opt = std::find(s.optional.begin(), s.optional.end(), a) != s.optional.end();
+      std::cout << " " << (opt ? "[" + a + "]" : a);
+    }
     std::cout << "\n    variants:";
+    if (s.variants.empty()) std::cout << " (none)";
     for (const auto& v : s.variants) std::cout << " " << v;
     std::cout << "\n";
   }

@@ -206,6 +206,10 @@ Operation raw_op(const RawOp& r, const Platform& p) {
   if (r.op == "lock") return Operation::lock(r.addr, "spin_lock");
   if (r.op == "unlock") return Operation::unlock(r.addr, "spin_unlock");
   if (r.op == "delay") return Operation::delay(r.cycles);
+  if (r.op == "mmio_write")
+    return Operation::mmio_write(r.addr, r.value, static_cast<u8>(r.bytes), "writel/writeq");
+  if (r.op == "mmio_read") return Operation::mmio_read(r.addr, static_cast<u8>(r.bytes), "readl/readq");
+  if (r.op == "poll") return Operation::poll_until(r.addr, r.mask, r.value, "poll");
   throw ScenarioError(r.loc, "unknown operation '" + r.op + "'");
 }
 
