@@ -48,17 +48,32 @@ EntryBits EntryHistory::value_at(const Entry& e, u64 version) {
 }
 
 std::vector<Span> EntryHistory::spans(const Entry& e) {
+  // One driver operation's run of stores, except that a store clearing P
+  // ends its span: from then on hardware treats the entry as not present
+  // whatever the rest holds (spec 6.5.3.3 hands ownership to software), so
+  // what follows is a new update whose OLD is that non-present state.
+  const Format& f = format_of(e.id.kind);
   std::vector<Span> out;
+  std::vector<std::size_t> open;  // index in `out` of each (cpu, item)'s open span, or npos
+  std::vector<std::pair<u16, u32>> owners;
+  EntryBits state = e.initial;
   for (const StoreEvent& s : e.stores) {
-    Span* span = nullptr;
-    for (Span& sp : out)
-      if (sp.cpu == s.writer.cpu && sp.item == s.writer.item) span = &sp;
-    if (!span) {
-      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, {}, {}});
-      span = &out.back();
+    const EntryBits before = state;
+    state = value_at(e, s.seq + 1);
+    std::size_t k = 0;
+    while (k < owners.size() && owners[k] != std::pair<u16, u32>{s.writer.cpu, s.writer.item}) ++k;
+    if (k == owners.size()) {
+      owners.push_back({s.writer.cpu, s.writer.item});
+      open.push_back(static_cast<std::size_t>(-1));
     }
-    span->stores.push_back(s.seq);
-    span->last_cycle = s.cycle;
+    if (open[k] == static_cast<std::size_t>(-1)) {
+      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, {}, {}});
+      open[k] = out.size() - 1;
+    }
+    Span& span = out[open[k]];
+    span.stores.push_back(s.seq);
+    span.last_cycle = s.cycle;
+    if (f.present && f.is_present(before) && !f.is_present(state)) open[k] = static_cast<std::size_t>(-1);
   }
   for (Span& sp : out) {
     sp.old_val = value_at(e, sp.first());

@@ -139,3 +139,25 @@ TEST_CASE("a change hardware ignores is hitless", "[checkers][used_bits]") {
   CHECK(c.at(kTornFetch) == 0);
   CHECK(c.at(kUnsafeLiveUpdate) == 0);
 }
+
+TEST_CASE("a store clearing P ends the update span", "[checkers][span]") {
+  // Tear down (clear P, zero) then set up again, all in one driver operation:
+  // two updates, and the not-present state between them is not torn.
+  History t({kLo, kHi});
+  t.store(0, kLo & ~1ull, 10);   // clear P: ends the first span
+  t.store(1, 0, 20);
+  t.store(0, 0, 21);
+  t.fetch(3, {0, 0}, 22);        // the cleared entry
+  t.store(1, 0x305, 30);         // new DID/AW
+  t.store(0, 0x6001, 31);        // new root with P
+  const auto spans = EntryHistory::spans(t.h.entries()[0]);
+  REQUIRE(spans.size() == 2);
+  CHECK(spans[0].stores == std::vector<u64>{0});
+  CHECK(spans[1].stores == std::vector<u64>{1, 2, 3, 4});
+  CHECK(spans[1].old_val.w[0] == (kLo & ~1ull));
+  // The fetch of the cleared entry is at most a benign mix: P = 0 as in OLD.
+  const auto c = t.judge().counts();
+  CHECK(c.at(kTornFetch) == 0);
+  CHECK(c.at(kUnsafeLiveUpdate) == 0);
+  CHECK(c.at(kBenignMixedFetch) == 1);
+}
