@@ -14,6 +14,13 @@ void QiLog::on_cache(const CacheEvent& e) {
   fills_[e.addr].push_back(Fill{e.cycle, e.value, e.source});
 }
 
+std::optional<Cycle> QiLog::in_dram(Addr addr, u64 seq, Cycle store_cycle) const {
+  if (coherent_) return store_cycle;
+  for (const WritebackEvent& w : writebacks_)
+    if (w.line == (addr & ~Addr{63}) && w.through_seq > seq) return w.cycle;
+  return std::nullopt;
+}
+
 std::optional<DmaEvent::CopyUsed> QiLog::last_fill(Addr addr, EntryKind kind, Cycle cycle) const {
   auto it = fills_.find(addr);
   if (it == fills_.end()) return std::nullopt;
@@ -150,9 +157,13 @@ void check_ownership(const EntryHistory& h, const QiLog& qi, Findings& out) {
       state = EntryHistory::value_at(e, s.seq + 1);
       if (w) {
         // Needs met by descriptors fetched after the clear and completed by now.
+        // With non-coherent walks hardware sees the cleared P only once its
+        // line is written back; an invalidation before that proves nothing.
+        const std::optional<Cycle> seen = qi.in_dram(e.id.addr, w->clear, w->cycle);
         std::erase_if(w->needs, [&](const Need& n) {
+          if (!seen) return false;
           for (const QiLog::Done& d : qi.completed())
-            if (d.fetched >= w->cycle && d.completed <= s.cycle && n.covers(d)) return true;
+            if (d.fetched >= *seen && d.completed <= s.cycle && n.covers(d)) return true;
           return false;
         });
         if (w->needs.empty()) w.reset();

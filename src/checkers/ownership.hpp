@@ -23,11 +23,18 @@ class QiLog : public Observer {
   };
   void on_descriptor(const DescriptorEvent& e) override;
   void on_cache(const CacheEvent& e) override;
+  void on_writeback(const WritebackEvent& e) override { writebacks_.push_back(e); }
+  // When the store `seq` to the line holding `addr` reached DRAM (the store's
+  // own cycle when walks are coherent; never: nullopt).
+  std::optional<Cycle> in_dram(Addr addr, u64 seq, Cycle store_cycle) const;
+  void set_coherent(bool c) { coherent_ = c; }
   const std::vector<Done>& completed() const { return done_; }
   // The last fill of a copy of the entry at `addr` at or before `cycle`.
   std::optional<DmaEvent::CopyUsed> last_fill(Addr addr, EntryKind kind, Cycle cycle) const;
 
  private:
+  bool coherent_ = true;
+  std::vector<WritebackEvent> writebacks_;
   std::map<unsigned, Cycle> fetched_;  // slot -> fetch cycle of the descriptor in it
   std::vector<Done> done_;
   struct Fill {

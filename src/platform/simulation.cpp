@@ -108,6 +108,7 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   }
   DmaTally tally;
   QiLog qi_log;
+  qi_log.set_coherent(coherent);
   ReferenceTranslator reference(mem, s.platform.iommu, layout.rtaddr);
   TranslationChecker translations(history, reference);
   // EntryHistory first: the translation checker reads it when a DMA completes.

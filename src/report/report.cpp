@@ -216,6 +216,7 @@ nlohmann::json json_report(const RunResult& r) {
                 {"dma_requests", r.iommu.requests},
                 {"translated", r.iommu.translated},
                 {"faulted", r.iommu.faulted},
+                {"faults_recorded", r.iommu.faults_recorded},
                 {"faults_by_reason", faults},
                 {"fetches", r.iommu.fetches},
                 {"bursts", r.iommu.bursts}}}};
