@@ -43,6 +43,9 @@ void TrafficGenerator::issue(const TrafficStream& s) {
   *ext = DmaExtension{};
   ext->request = issued_++;
   ext->rid = s.rid;
+  // A PASID TLP prefix when the stream has one; otherwise RID_PASID applies.
+  ext->has_pasid = s.pasid.has_value();
+  ext->pasid = s.pasid.value_or(0);
   gp->set_address(s.iova);
   gp->set_command(s.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   gp->set_data_length(0);

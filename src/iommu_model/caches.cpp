@@ -107,10 +107,15 @@ bool overlaps(const IotlbKey& k, Addr addr, unsigned am) {
 }  // namespace
 
 std::optional<Iotlb::Cache::Item> Iotlb::lookup(u16 did, std::optional<u32> pasid, Addr iova) {
+  if (const Cache::Item* hit = find(did, pasid, iova)) return *hit;
+  return std::nullopt;
+}
+
+const Iotlb::Cache::Item* Iotlb::find(u16 did, std::optional<u32> pasid, Addr iova) {
   const std::array<IotlbKey, 3> keys{key_for(did, pasid, kPageShifts[0], iova),
                                      key_for(did, pasid, kPageShifts[1], iova),
                                      key_for(did, pasid, kPageShifts[2], iova)};
-  return cache_.lookup(keys);
+  return cache_.find(keys);
 }
 
 Iotlb::Cache::Fill Iotlb::fill(u16 did, std::optional<u32> pasid, Addr iova, const IotlbValue& v,

@@ -90,17 +90,23 @@ class LruCache {
   // One lookup (counted once) probing `keys` in order: the first present is
   // the hit and becomes most recently used.
   std::optional<Item> lookup(std::span<const Key> keys) {
-    if (!cfg_.enabled) return std::nullopt;
+    if (const Item* hit = find(keys)) return *hit;
+    return std::nullopt;
+  }
+  // The same lookup, without copying the hit: the pointer is valid until the
+  // next fill or invalidation.
+  const Item* find(std::span<const Key> keys) {
+    if (!cfg_.enabled) return nullptr;
     ++stats_.lookups;
     for (const Key& k : keys) {
       auto it = index_.find(k);
       if (it == index_.end()) continue;
-      order_.splice(order_.begin(), order_, it->second);
+      if (it->second != order_.begin()) order_.splice(order_.begin(), order_, it->second);
       ++stats_.hits;
-      return it->second->item;
+      return &it->second->item;
     }
     ++stats_.misses;
-    return std::nullopt;
+    return nullptr;
   }
   std::optional<Item> lookup(const Key& key) { return lookup(std::span<const Key>(&key, 1)); }
 
@@ -190,6 +196,7 @@ class ContextCache {
   ContextCache(const CacheConfig& cfg, bool scalable, bool caching_mode);
 
   std::optional<Cache::Item> lookup(Rid rid) { return cache_.lookup(rid); }
+  const Cache::Item* find(Rid rid) { return cache_.find(std::span<const Rid>(&rid, 1)); }
   // Caches `entry` for `rid`. A non-present entry is refused unless caching
   // mode: CAP.CM = 1 hardware may cache not-present results, tagged with DID 0
   // (vtd-facts §7.10), which is why Linux then flushes with DID 0.
@@ -236,6 +243,10 @@ class PasidCache {
   PasidCache(const CacheConfig& cfg, bool caching_mode);
 
   std::optional<Cache::Item> lookup(Rid rid, u32 pasid) { return cache_.lookup(PasidKey{rid, pasid}); }
+  const Cache::Item* find(Rid rid, u32 pasid) {
+    const PasidKey k{rid, pasid};
+    return cache_.find(std::span<const PasidKey>(&k, 1));
+  }
   // Non-present entries only under caching mode, tagged DID 0 (as ContextCache).
   Cache::Fill fill(Rid rid, u32 pasid, const EntryBits& entry, const Provenance& src, Cycle now);
 
@@ -299,6 +310,7 @@ class Iotlb {
   // The entry covering `iova` at any page size (4 KiB probed first, then
   // 2 MiB, then 1 GiB). Permissions are the caller's to check.
   std::optional<Cache::Item> lookup(u16 did, std::optional<u32> pasid, Addr iova);
+  const Cache::Item* find(u16 did, std::optional<u32> pasid, Addr iova);
   // Caches the page containing `iova`; throws std::invalid_argument for a
   // page_shift other than 12, 21 or 30.
   Cache::Fill fill(u16 did, std::optional<u32> pasid, Addr iova, const IotlbValue& v, const Provenance& src,

@@ -53,29 +53,45 @@ Iommu::Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootSta
 tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                           sc_core::sc_time&) {
   if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;
-  auto* ext = gp.get_extension<DmaExtension>();
-  if (!ext) {
+  if (!gp.get_extension<DmaExtension>()) {
     gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
   const Cycle now = now_cycle();
+  accept(port, gp, now);
+  reschedule(now);
+  phase = tlm::END_REQ;
+  return tlm::TLM_UPDATED;
+}
+
+void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
+  auto* ext = gp.get_extension<DmaExtension>();
   const DmaRequest req{ext->request, ext->rid, gp.get_address(), gp.is_write(), now};
   std::optional<u32> pasid;
   if (ext->has_pasid) pasid = ext->pasid;
-  Walk w;
-  w.job = translator_.start(req, pasid);
-  w.port = port;
-  w.gp = &gp;
+  WalkPtr w;
+  if (spare_.empty()) {
+    w = std::make_unique<Walk>();
+  } else {
+    w = std::move(spare_.back());
+    spare_.pop_back();
+    w->phase = Walk::Phase::Resume;
+    w->burst = 0;
+    w->nbursts = 1;
+    w->next = 0;
+    w->done = false;
+  }
+  translator_.start(w->job, req, pasid);
+  w->port = port;
+  w->gp = &gp;
   ++stats_.requests;
-  log_->debug("request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
-              gp.is_write() ? "write" : "read", gp.get_address());
+  if (log_->should_log(spdlog::level::debug))
+    log_->debug("request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
+                gp.is_write() ? "write" : "read", gp.get_address());
   if (active_.size() < cfg_.max_outstanding)
     admit(std::move(w), now);
   else
     waiting_.push_back(std::move(w));
-  reschedule(now);
-  phase = tlm::END_REQ;
-  return tlm::TLM_UPDATED;
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -90,9 +106,9 @@ unsigned Iommu::burst_index(unsigned nth, unsigned nbursts) const {
   return nth;
 }
 
-void Iommu::admit(Walk&& w, Cycle now) {
+void Iommu::admit(WalkPtr w, Cycle now) {
   active_.push_back(std::move(w));
-  advance(active_.back(), now);
+  advance(*active_.back(), now);
 }
 
 // Ask the translator what comes next and set the walk up for it.
@@ -156,7 +172,8 @@ void Iommu::step(Walk& w, Cycle now) {
     return;
   }
   ++stats_.fetches;
-  log_->trace("fetch {} = {}", to_string(e), describe(f, w.fetch.value));
+  if (log_->should_log(spdlog::level::trace))
+    log_->trace("fetch {} = {}", to_string(e), describe(f, w.fetch.value));
   bus_.publish(w.fetch);
   translator_.on_fetched(w.job, w.fetch, now);
   advance(w, now);
@@ -164,7 +181,9 @@ void Iommu::step(Walk& w, Cycle now) {
 
 void Iommu::complete(Walk& w, Cycle now) {
   w.done = true;
-  DmaEvent ev = translator_.outcome(w.job, now);
+  ++ndone_;
+  translator_.outcome(w.job, now, dma_ev_);
+  const DmaEvent& ev = dma_ev_;
   if (ev.fault) {
     ++stats_.faulted;
     if (ev.fault_recorded) ++stats_.faults_recorded;
@@ -185,26 +204,38 @@ void Iommu::complete(Walk& w, Cycle now) {
   pcie_in[w.port]->nb_transport_bw(*w.gp, phase, t);
 }
 
+void Iommu::erase_done() {
+  if (ndone_ == 0) return;
+  ndone_ = 0;
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < active_.size(); ++i) {
+    if (active_[i]->done)
+      spare_.push_back(std::move(active_[i]));
+    else
+      active_[keep++] = std::move(active_[i]);
+  }
+  active_.resize(keep);
+}
+
 void Iommu::run() {
   const Cycle now = now_cycle();
   // Walks step in arrival order, so same-cycle samples are deterministic.
   for (std::size_t i = 0; i < active_.size(); ++i)
-    if (!active_[i].done && active_[i].next == now) step(active_[i], now);
-  active_.erase(std::remove_if(active_.begin(), active_.end(), [](const Walk& w) { return w.done; }),
-                active_.end());
+    if (!active_[i]->done && active_[i]->next == now) step(*active_[i], now);
+  erase_done();
   while (!waiting_.empty() && active_.size() < cfg_.max_outstanding) {
-    admit(std::move(waiting_.front()), now);
+    WalkPtr w = std::move(waiting_.front());
     waiting_.pop_front();
+    admit(std::move(w), now);
   }
-  active_.erase(std::remove_if(active_.begin(), active_.end(), [](const Walk& w) { return w.done; }),
-                active_.end());
+  erase_done();
   reschedule(now);
 }
 
 void Iommu::reschedule(Cycle now) {
   Cycle next = ~Cycle{0};
-  for (const Walk& w : active_)
-    if (!w.done) next = std::min(next, w.next);
+  for (const WalkPtr& w : active_)
+    if (!w->done) next = std::min(next, w->next);
   if (next != ~Cycle{0}) wake_.notify(cycles(next - now));
 }
 

@@ -72,10 +72,14 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     bool done = false;
   };
 
+  using WalkPtr = std::unique_ptr<Walk>;
+
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
-  void admit(Walk&& w, Cycle now);
+  void accept(int port, tlm::tlm_generic_payload& gp, Cycle now);
+  void admit(WalkPtr w, Cycle now);
+  void erase_done();
   void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);
   Burst read_burst(Addr addr, Cycle now, bool snoop);
@@ -100,8 +104,11 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   Registers regs_;
   InvalidationQueue qi_;
   Translator translator_;
-  std::vector<Walk> active_;  // in arrival order
-  std::deque<Walk> waiting_;
+  std::vector<WalkPtr> active_;  // in arrival order
+  std::deque<WalkPtr> waiting_;
+  std::vector<WalkPtr> spare_;  // finished walks, reused (no allocation per request)
+  std::size_t ndone_ = 0;       // finished walks still in active_
+  DmaEvent dma_ev_;             // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;
   std::array<unsigned char, 16> mem_buf_{};

@@ -20,17 +20,24 @@ Translator::Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus)
 
 Translator::Job Translator::start(const DmaRequest& req, std::optional<u32> pasid) const {
   Job j;
+  start(j, req, pasid);
+  return j;
+}
+
+void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) const {
   j.req = req;
   j.pasid = pasid;
-  j.walker = LegacyWalker(legacy_cfg_);
+  j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
+  j.iotlb_hit = false;
+  j.copies.clear();
+  j.table_source = Provenance{};
   if (scalable_) {
     ScalableWalker w(scalable_cfg_);
     w.start(req, pasid, rtaddr_);
     j.walker = w;
   } else {
-    std::get<LegacyWalker>(j.walker).start(req, rtaddr_);
+    j.walker.emplace<LegacyWalker>(legacy_cfg_).start(req, rtaddr_);
   }
-  return j;
 }
 
 void Translator::publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
@@ -60,7 +67,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
   if ((entry.kind == EntryKind::Root || entry.kind == EntryKind::SmRoot) && !j.ctx_checked) {
     j.ctx_checked = true;
     if (ctx_.config().enabled) {
-      if (auto hit = ctx_.lookup(rid)) {
+      if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
         j.copies.push_back({scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
@@ -78,7 +85,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
     j.pasid_checked = true;
     auto& w = std::get<ScalableWalker>(j.walker);
     if (pc_.config().enabled) {
-      if (auto hit = pc_.lookup(rid, w.effective_pasid())) {
+      if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
         publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
         j.copies.push_back({EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source});
@@ -99,7 +106,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
       const u16 did = std::visit([](const auto& w) { return w.did(); }, j.walker);
       std::optional<u32> tag_pasid;
       if (scalable_) tag_pasid = std::get<ScalableWalker>(j.walker).effective_pasid();
-      auto hit = iotlb_.lookup(did, tag_pasid, j.req.iova);
+      const auto* hit = iotlb_.find(did, tag_pasid, j.req.iova);
       // A hit without the needed permission is not used: walk again.
       if (hit && (j.req.write ? hit->value.write : hit->value.read)) {
         publish(CacheEvent::What::Hit, CacheKind::Iotlb, now, rid, did, tag_pasid.value_or(0),
@@ -191,13 +198,21 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
 
 DmaEvent Translator::outcome(const Job& j, Cycle now) const {
   DmaEvent ev;
+  outcome(j, now, ev);
+  return ev;
+}
+
+void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
+  std::vector<DmaEvent::CopyUsed> copies = std::move(ev.copies);
+  copies.assign(j.copies.begin(), j.copies.end());
+  ev = DmaEvent{};
+  ev.copies = std::move(copies);
   ev.request = j.req.id;
   ev.rid = j.req.rid;
   ev.iova = j.req.iova;
   ev.write = j.req.write;
   ev.arrived = j.req.arrived;
   ev.done = now;
-  ev.copies = j.copies;
   ev.iotlb_hit = j.iotlb_hit;
   if (const auto* w = std::get_if<ScalableWalker>(&j.walker)) {
     const ScalableResult& r = w->result();
@@ -215,7 +230,6 @@ DmaEvent Translator::outcome(const Job& j, Cycle now) const {
     ev.pa = r.pa;
     ev.did = r.did;
   }
-  return ev;
 }
 
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,

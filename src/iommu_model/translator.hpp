@@ -5,7 +5,9 @@
 // invalidation descriptors to the caches.
 #pragma once
 
+#include <array>
 #include <optional>
+#include <stdexcept>
 #include <variant>
 #include <vector>
 
@@ -22,13 +24,31 @@ class Translator {
  public:
   Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus);
 
+  // The table-entry copies a walk used, kept inline: a walk uses at most a
+  // context entry and a PASID entry, so no request allocates.
+  class Copies {
+   public:
+    void push_back(const DmaEvent::CopyUsed& c) {
+      if (n_ == items_.size()) throw std::logic_error("translator: more entry copies than a walk can use");
+      items_[n_++] = c;
+    }
+    std::size_t size() const { return n_; }
+    void clear() { n_ = 0; }
+    const DmaEvent::CopyUsed* begin() const { return items_.data(); }
+    const DmaEvent::CopyUsed* end() const { return items_.data() + n_; }
+
+   private:
+    std::array<DmaEvent::CopyUsed, 2> items_{};
+    std::size_t n_ = 0;
+  };
+
   struct Job {
     DmaRequest req;
     std::optional<u32> pasid;
     std::variant<LegacyWalker, ScalableWalker> walker{LegacyWalker(WalkerConfig{})};
     bool ctx_checked = false, pasid_checked = false, iotlb_checked = false;
     bool iotlb_hit = false;
-    std::vector<DmaEvent::CopyUsed> copies;
+    Copies copies;
     Provenance table_source;  // of the context (legacy) or PASID entry copy used
   };
 
@@ -40,12 +60,16 @@ class Translator {
   };
 
   Job start(const DmaRequest& req, std::optional<u32> pasid) const;
+  // The same, reusing `job` (no allocation).
+  void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const;
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now);
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
   // The outcome, once next() said Done.
   DmaEvent outcome(const Job& job, Cycle now) const;
+  // The same into `ev`, reusing its storage (no allocation once warm).
+  void outcome(const Job& job, Cycle now, DmaEvent& ev) const;
 
   // A completed invalidation descriptor takes effect on the caches.
   void apply(const Descriptor& d, Cycle now);
