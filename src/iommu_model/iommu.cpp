@@ -59,7 +59,7 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
   }
   const Cycle now = now_cycle();
   accept(port, gp, now);
-  reschedule(now);
+  wake_.notify(sc_core::SC_ZERO_TIME);
   phase = tlm::END_REQ;
   return tlm::TLM_UPDATED;
 }
@@ -88,10 +88,10 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   if (log_->should_log(spdlog::level::debug))
     log_->debug("request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
                 gp.is_write() ? "write" : "read", gp.get_address());
-  if (active_.size() < cfg_.max_outstanding)
-    admit(std::move(w), now);
-  else
-    waiting_.push_back(std::move(w));
+  // Admitted by run(), after the walk steps due this cycle: a new request's
+  // first cache lookup sees what those steps filled, whatever order SystemC
+  // runs the device's process and ours in.
+  arrivals_.push_back(std::move(w));
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -223,6 +223,10 @@ void Iommu::run() {
   for (std::size_t i = 0; i < active_.size(); ++i)
     if (!active_[i]->done && active_[i]->next == now) step(*active_[i], now);
   erase_done();
+  // Same-cycle rule: walk steps due now first, then requests that waited for
+  // a walker, then this cycle's arrivals, each in arrival order.
+  for (WalkPtr& w : arrivals_) waiting_.push_back(std::move(w));
+  arrivals_.clear();
   while (!waiting_.empty() && active_.size() < cfg_.max_outstanding) {
     WalkPtr w = std::move(waiting_.front());
     waiting_.pop_front();

@@ -57,7 +57,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   const IommuStats& stats() const { return stats_; }
   const Translator& translator() const { return translator_; }
   const InvalidationQueue& queue() const { return qi_; }
-  bool idle() const { return active_.empty() && waiting_.empty() && !qi_.next_event(); }
+  bool idle() const { return active_.empty() && waiting_.empty() && arrivals_.empty() && !qi_.next_event(); }
 
  private:
   struct Walk {
@@ -106,6 +106,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   Translator translator_;
   std::vector<WalkPtr> active_;  // in arrival order
   std::deque<WalkPtr> waiting_;
+  std::vector<WalkPtr> arrivals_;  // accepted this cycle, admitted by run()
   std::vector<WalkPtr> spare_;  // finished walks, reused (no allocation per request)
   std::size_t ndone_ = 0;       // finished walks still in active_
   DmaEvent dma_ev_;             // reused: its copies vector keeps its capacity
