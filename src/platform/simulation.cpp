@@ -137,6 +137,11 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   r.cycles = end;
   r.stores = mem.history().size();
   r.iommu = top.iommu.stats();
+  const Translator& tr = top.iommu.translator();
+  r.caches.push_back({"context-cache", tr.context_cache().config().enabled, tr.context_cache().stats()});
+  if (s.platform.iommu.mode == "scalable")
+    r.caches.push_back({"pasid-cache", tr.pasid_cache().config().enabled, tr.pasid_cache().stats()});
+  r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
   r.item_names = cpu0_names;
   evaluate_expectations(s, r);

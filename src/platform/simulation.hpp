@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checkers/findings.hpp"
+#include "iommu_model/caches.hpp"
 #include "iommu_model/iommu.hpp"
 #include "scenario/scenario.hpp"
 
@@ -37,6 +38,12 @@ struct RunResult {
   Cycle cycles = 0;
   u64 stores = 0;
   IommuStats iommu;
+  struct CacheSummary {
+    std::string name;
+    bool enabled = false;
+    CacheStats stats;
+  };
+  std::vector<CacheSummary> caches;  // context-cache, PASID-cache (scalable mode), IOTLB
   std::map<u8, u64> faults_by_reason;
   std::vector<std::string> item_names;  // program items of CPU 0
 };

@@ -70,6 +70,15 @@ std::string text_report(const RunResult& r) {
     o << ")";
   }
   o << "; " << r.iommu.fetches << " entry fetches in " << r.iommu.bursts << " bursts\n";
+  for (const auto& c : r.caches) {
+    if (!c.enabled) {
+      o << "  " << c.name << ": off\n";
+      continue;
+    }
+    o << "  " << c.name << ": " << c.stats.lookups << " lookups, " << c.stats.hits << " hits, " << c.stats.misses
+      << " misses, " << c.stats.fills << " fills, " << c.stats.evictions << " evictions, " << c.stats.invalidations
+      << " invalidations dropping " << c.stats.invalidated << " entries\n";
+  }
 
   for (std::size_t i = 0; i < r.findings.items.size(); ++i) {
     const Finding& f = r.findings.items[i];
@@ -219,6 +228,19 @@ nlohmann::json json_report(const RunResult& r) {
                 {"faults_recorded", r.iommu.faults_recorded},
                 {"faults_by_reason", faults},
                 {"fetches", r.iommu.fetches},
+                {"caches", [&] {
+                   nlohmann::json c = nlohmann::json::object();
+                   for (const auto& x : r.caches)
+                     c[x.name] = {{"enabled", x.enabled},
+                                  {"lookups", x.stats.lookups},
+                                  {"hits", x.stats.hits},
+                                  {"misses", x.stats.misses},
+                                  {"fills", x.stats.fills},
+                                  {"evictions", x.stats.evictions},
+                                  {"invalidations", x.stats.invalidations},
+                                  {"invalidated", x.stats.invalidated}};
+                   return c;
+                 }()},
                 {"bursts", r.iommu.bursts}}}};
 }
 
