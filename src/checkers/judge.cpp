@@ -12,6 +12,19 @@ std::map<std::string, u64> Findings::counts() const {
   return c;
 }
 
+Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed) {
+  const Format& f = format_of(sp.entry.kind);
+  Finding fd;
+  fd.kind = kind;
+  fd.entry = sp.entry;
+  fd.span = sp;
+  fd.observed = observed;
+  fd.used = f.used_bits(observed);
+  fd.vs_old = diff_fields(f, observed, sp.old_val, fd.used);
+  fd.vs_new = diff_fields(f, observed, sp.new_val, fd.used);
+  return fd;
+}
+
 Findings judge(const EntryHistory& h) {
   Findings out;
   for (const auto& e : h.entries()) {

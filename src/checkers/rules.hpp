@@ -14,6 +14,9 @@
 
 namespace vtd {
 
+// A finding about state `observed` of an update span: OLD/NEW diffs on its used bits.
+Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed);
+
 void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 

@@ -32,15 +32,8 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
       if (s == sp.old_val || s == sp.new_val) continue;
       const EntryBits used = f.used_bits(s);
       const bool torn = !equal_on(s, sp.old_val, used) && !equal_on(s, sp.new_val, used);
-      Finding fd;
-      fd.kind = torn ? kTornFetch : kBenignMixedFetch;
+      Finding fd = span_finding(torn ? kTornFetch : kBenignMixedFetch, sp, s);
       fd.cycle = fe.cycle();
-      fd.entry = e.id;
-      fd.span = sp;
-      fd.observed = s;
-      fd.used = used;
-      fd.vs_old = diff_fields(f, s, sp.old_val, used);
-      fd.vs_new = diff_fields(f, s, sp.new_val, used);
       fd.request = fe.request;
       for (unsigned i = 0; i < fe.nbursts; ++i) {
         const Burst& b = fe.bursts[i];

@@ -11,16 +11,9 @@ void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& s
       if (!f.is_present(state)) continue;
       const EntryBits used = f.used_bits(state);
       if (equal_on(state, sp.old_val, used) || equal_on(state, sp.new_val, used)) continue;
-      Finding fd;
-      fd.kind = kUnsafeLiveUpdate;
+      Finding fd = span_finding(kUnsafeLiveUpdate, sp, state);
       for (const StoreEvent& s : e.stores)
         if (s.seq == seq) fd.cycle = s.cycle;
-      fd.entry = e.id;
-      fd.span = sp;
-      fd.observed = state;
-      fd.used = used;
-      fd.vs_old = diff_fields(f, state, sp.old_val, used);
-      fd.vs_new = diff_fields(f, state, sp.new_val, used);
       fd.store = seq;
       out.items.push_back(std::move(fd));
     }

@@ -25,6 +25,11 @@ bool ats_enabled(const DriverEnv& env, const DeviceLayout& dev);
 void devtlb_invalidation_with_pasid(std::vector<Operation>& ops, const DriverEnv& env,
                                     const DeviceLayout& dev, u32 pasid, QiWait wait = QiWait::Sync);
 
+// context_set_fault_enable() then context_set_present() on the live entry's
+// low word (the same bit positions in legacy and scalable context entries):
+// before v2 2/3 a plain `lo |= 1`; after it dma_wmb() then WRITE_ONCE.
+void context_enable_and_set_present(std::vector<Operation>& ops, Addr lo, bool pre_fix);
+
 inline Operation lock_iommu(const DriverEnv& env) {
   return Operation::lock(env.layout.driver.iommu_lock, "spin_lock(&iommu->lock)");
 }

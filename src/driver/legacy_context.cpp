@@ -43,14 +43,7 @@ DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& de
     ops.push_back(Operation::rmw64(hi, 0, field_bits(AW, dom.aw), "context_set_address_width"));
     ops.push_back(Operation::rmw64(lo, field_mask(TT), field_bits(TT, dev.translation),
                                    "context_set_translation_type"));
-    ops.push_back(Operation::rmw64(lo, field_mask(FPD), 0, "context_set_fault_enable"));
-    if (v == MapVariant::PreFix) {
-      ops.push_back(Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: lo |= 1"));
-    } else {
-      ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_set_present: dma_wmb()"));
-      ops.push_back(
-          Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: WRITE_ONCE(lo | 1)", true));
-    }
+    drv::context_enable_and_set_present(ops, lo, v == MapVariant::PreFix);
   }
   drv::flush_cache(ops, env, lo, 16, "context");
   // A present entry makes the driver return early: the state keeps it.

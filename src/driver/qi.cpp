@@ -163,6 +163,19 @@ void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std
 
 namespace drv {
 
+void context_enable_and_set_present(std::vector<Operation>& ops, Addr lo, bool pre_fix) {
+  // FPD and P sit at bits 1 and 0 of both legacy and scalable context entries.
+  static_assert(ctx_fmt::P.lsb == smctx_fmt::P.lsb && ctx_fmt::FPD.lsb == smctx_fmt::FPD.lsb);
+  ops.push_back(Operation::rmw64(lo, field_mask(ctx_fmt::FPD), 0, "context_set_fault_enable"));
+  if (pre_fix) {
+    ops.push_back(Operation::rmw64(lo, 0, field_bits(ctx_fmt::P, 1), "context_set_present: lo |= 1"));
+  } else {
+    ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_set_present: dma_wmb()"));
+    ops.push_back(
+        Operation::rmw64(lo, 0, field_bits(ctx_fmt::P, 1), "context_set_present: WRITE_ONCE(lo | 1)", true));
+  }
+}
+
 void flush_cache(std::vector<Operation>& ops, const DriverEnv& env, Addr addr, unsigned size,
                  const std::string& what) {
   if (env.platform.iommu.coherent) return;

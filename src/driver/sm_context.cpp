@@ -43,14 +43,7 @@ void set_pasid_table(std::vector<Operation>& ops, const DriverEnv& env, const De
     if (DTE.get(e)) ops.push_back(Operation::rmw64(lo, 0, field_bits(DTE, 1), "context_set_sm_dte"));
     if (PASIDE.get(e)) ops.push_back(Operation::rmw64(lo, 0, field_bits(PASIDE, 1), "context_set_pasid"));
     if (PRE.get(e)) ops.push_back(Operation::rmw64(lo, 0, field_bits(PRE, 1), "context_set_sm_pre"));
-    ops.push_back(Operation::rmw64(lo, field_mask(FPD), 0, "context_set_fault_enable"));
-    if (v == MapVariant::PreFix) {
-      ops.push_back(Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: lo |= 1"));
-    } else {
-      ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_set_present: dma_wmb()"));
-      ops.push_back(
-          Operation::rmw64(lo, 0, field_bits(P, 1), "context_set_present: WRITE_ONCE(lo | 1)", true));
-    }
+    drv::context_enable_and_set_present(ops, lo, v == MapVariant::PreFix);
   }
   drv::flush_cache(ops, env, lo, 16, "context");
 }

@@ -75,9 +75,9 @@ std::string text_report(const RunResult& r) {
       o << "  " << c.name << ": off\n";
       continue;
     }
-    o << "  " << c.name << ": " << c.stats.lookups << " lookups, " << c.stats.hits << " hits, " << c.stats.misses
-      << " misses, " << c.stats.fills << " fills, " << c.stats.evictions << " evictions, " << c.stats.invalidations
-      << " invalidations dropping " << c.stats.invalidated << " entries\n";
+    o << "  " << c.name << ": " << c.stats.lookups << " lookups, " << c.stats.hits << " hits, "
+      << c.stats.misses << " misses, " << c.stats.fills << " fills, " << c.stats.evictions << " evictions, "
+      << c.stats.invalidations << " invalidations dropping " << c.stats.invalidated << " entries\n";
   }
 
   for (std::size_t i = 0; i < r.findings.items.size(); ++i) {
@@ -228,7 +228,8 @@ nlohmann::json json_report(const RunResult& r) {
                 {"faults_recorded", r.iommu.faults_recorded},
                 {"faults_by_reason", faults},
                 {"fetches", r.iommu.fetches},
-                {"caches", [&] {
+                {"caches",
+                 [&] {
                    nlohmann::json c = nlohmann::json::object();
                    for (const auto& x : r.caches)
                      c[x.name] = {{"enabled", x.enabled},
