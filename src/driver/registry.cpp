@@ -282,7 +282,11 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   }
 
   const u32 pasid = pasid_arg(item, dev);
-  const std::string where = " " + to_string(dev.rid) + " pasid " + std::to_string(pasid);
+  // Built by appending: GCC 12 warns (-Wrestrict, a false positive) on " " + std::string.
+  std::string where(" ");
+  where += to_string(dev.rid);
+  where += " pasid ";
+  where += std::to_string(pasid);
   const std::string setup = "intel_pasid_setup_", replace = "intel_pasid_replace_";
   if (seq.starts_with(setup)) {
     const PasidType t = pasid_type(seq.substr(setup.size()));
