@@ -1,5 +1,6 @@
 #include "platform/simulation.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <systemc>
 
@@ -55,7 +56,6 @@ struct Top : sc_core::sc_module {
 
 void evaluate_expectations(const Scenario& s, RunResult& r) {
   r.verdicts.clear();
-  r.expectations_met = true;
   for (const std::string& kind : known_verdict_kinds()) {
     KindVerdict v;
     v.kind = kind;
@@ -68,9 +68,10 @@ void evaluate_expectations(const Scenario& s, RunResult& r) {
       v.implicit_zero = true;
       v.ok = v.observed == 0;
     }
-    r.expectations_met = r.expectations_met && v.ok;
     r.verdicts.push_back(std::move(v));
   }
+  r.expectations_met =
+      std::all_of(r.verdicts.begin(), r.verdicts.end(), [](const KindVerdict& v) { return v.ok; });
 }
 
 RunResult run_scenario(const Scenario& s, const RunOptions& opt) {

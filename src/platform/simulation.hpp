@@ -34,7 +34,7 @@ struct RunResult {
   Findings findings;
   std::map<std::string, u64> counts;
   std::vector<KindVerdict> verdicts;
-  bool expectations_met = true;
+  bool expectations_met = false;  // set by evaluate_expectations
   Cycle cycles = 0;
   u64 stores = 0;
   IommuStats iommu;
