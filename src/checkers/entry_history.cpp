@@ -24,12 +24,19 @@ void EntryHistory::on_store(const StoreEvent& e) {
   }
 }
 
+std::optional<std::size_t> EntryHistory::index_of(EntryKind kind, Addr addr) const {
+  auto it = by_addr_.find(addr);
+  if (it == by_addr_.end() || entries_[it->second].id.kind != kind) return std::nullopt;
+  return it->second;
+}
+
+const EntryHistory::Entry* EntryHistory::find(EntryKind kind, Addr addr) const {
+  const auto i = index_of(kind, addr);
+  return i ? &entries_[*i] : nullptr;
+}
+
 void EntryHistory::on_fetch(const FetchEvent& e) {
-  auto it = by_addr_.find(e.entry.addr);
-  if (it == by_addr_.end()) return;
-  Entry& en = entries_[it->second];
-  if (en.id.kind != e.entry.kind) return;
-  en.fetches.push_back(e);
+  if (const auto i = index_of(e.entry.kind, e.entry.addr)) entries_[*i].fetches.push_back(e);
 }
 
 EntryBits EntryHistory::value_at(const Entry& e, u64 version) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "checkers/findings.hpp"
@@ -25,12 +26,16 @@ class EntryHistory : public Observer {
     std::vector<FetchEvent> fetches;
   };
   const std::vector<Entry>& entries() const { return entries_; }
+  // The watched entry of this kind at `addr`, if any.
+  const Entry* find(EntryKind kind, Addr addr) const;
 
   // Value of entry `e` as a read that saw exactly the stores with seq < version.
   static EntryBits value_at(const Entry& e, u64 version);
   static std::vector<Span> spans(const Entry& e);
 
  private:
+  std::optional<std::size_t> index_of(EntryKind kind, Addr addr) const;
+
   std::vector<Entry> entries_;
   std::map<Addr, std::size_t> by_addr_;  // entry base -> index
   Addr lowest_ = ~Addr{0}, highest_ = 0;

@@ -22,9 +22,7 @@ void TranslationChecker::on_dma(const DmaEvent& e) {
   }
   // Only copies of entries whose update software had finished by arrival.
   for (const DmaEvent::CopyUsed& c : e.copies) {
-    const EntryHistory::Entry* entry = nullptr;
-    for (const auto& en : h_.entries())
-      if (en.id.addr == c.entry && en.id.kind == c.kind) entry = &en;
+    const EntryHistory::Entry* entry = h_.find(c.kind, c.entry);
     if (!entry) continue;
     bool updated = false;
     for (const StoreEvent& s : entry->stores) {

@@ -25,15 +25,19 @@ EntryBits mask_of(const std::array<Field, N>& fs) {
   for (const Field& f : fs) f.add_to(m);
   return m;
 }
+// The common rule: a non-present entry is only its P bit to hardware; a
+// present one is read whole, reserved bits included (set ones fault).
+template <std::size_t N>
+EntryBits p_only_unless_present(const Field& p, const std::array<Field, N>& fs, const EntryBits& e) {
+  if (p.get(e) != 0) return mask_of(fs);
+  EntryBits m;
+  p.add_to(m);
+  return m;
+}
 }  // namespace
 
 EntryBits root_used_bits(const EntryBits& e) {
-  using namespace root_fmt;
-  EntryBits m;
-  P.add_to(m);
-  if (P.get(e) == 0) return m;
-  // Hardware follows CTP and checks the reserved bits of a present entry.
-  return mask_of(fields);
+  return p_only_unless_present(root_fmt::P, root_fmt::fields, e);
 }
 
 EntryBits context_used_bits(const EntryBits& e) {
@@ -69,19 +73,11 @@ EntryBits smroot_used_bits(const EntryBits& e) {
 }
 
 EntryBits smcontext_used_bits(const EntryBits& e) {
-  using namespace smctx_fmt;
-  EntryBits m;
-  P.add_to(m);
-  if (P.get(e) == 0) return m;
-  return mask_of(fields);
+  return p_only_unless_present(smctx_fmt::P, smctx_fmt::fields, e);
 }
 
 EntryBits pasid_dir_used_bits(const EntryBits& e) {
-  using namespace pdir_fmt;
-  EntryBits m;
-  P.add_to(m);
-  if (P.get(e) == 0) return m;
-  return mask_of(fields);
+  return p_only_unless_present(pdir_fmt::P, pdir_fmt::fields, e);
 }
 
 EntryBits pasid_used_bits(const EntryBits& e) {
@@ -92,7 +88,8 @@ EntryBits pasid_used_bits(const EntryBits& e) {
   // faults after an SVA process exits (seed 001, pasid_clear_entry_with_fpd).
   FPD.add_to(m);
   if (P.get(e) == 0) return m;
-  for (const Field& f : {PGTT, DID, PWSNP, PGSNP, RSVD_0, RSVD_1, RSVD_2, RSVD_3, RSVD_4, RSVD_5, RSVD_6, RSVD_7})
+  for (const Field& f :
+       {PGTT, DID, PWSNP, PGSNP, RSVD_0, RSVD_1, RSVD_2, RSVD_3, RSVD_4, RSVD_5, RSVD_6, RSVD_7})
     f.add_to(m);
   const u64 pgtt = PGTT.get(e);
   const bool first = pgtt == PGTT_FL || pgtt == PGTT_NESTED;
@@ -109,11 +106,7 @@ EntryBits pasid_used_bits(const EntryBits& e) {
 }
 
 EntryBits flpte_used_bits(const EntryBits& e) {
-  using namespace flpte_fmt;
-  EntryBits m;
-  P.add_to(m);
-  if (P.get(e) == 0) return m;
-  return mask_of(fields);
+  return p_only_unless_present(flpte_fmt::P, flpte_fmt::fields, e);
 }
 
 const Format& format_of(EntryKind k) {
@@ -123,16 +116,16 @@ const Format& format_of(EntryKind k) {
                           ctx_fmt::fields,    &ctx_fmt::P, &context_used_bits};
   static const Format pte{EntryKind::SlPte,  "sl_pte", slpte_fmt::bits,
                           slpte_fmt::fields, nullptr,  &slpte_used_bits};
-  static const Format smroot{EntryKind::SmRoot, "sm_root", smroot_fmt::bits, smroot_fmt::fields, nullptr,
-                             &smroot_used_bits};
-  static const Format smctx{EntryKind::SmContext, "sm_context", smctx_fmt::bits, smctx_fmt::fields, &smctx_fmt::P,
-                            &smcontext_used_bits};
-  static const Format pdir{EntryKind::PasidDir, "pasid_dir", pdir_fmt::bits, pdir_fmt::fields, &pdir_fmt::P,
-                           &pasid_dir_used_bits};
-  static const Format pasid{EntryKind::Pasid, "pasid", pasid_fmt::bits, pasid_fmt::fields, &pasid_fmt::P,
-                            &pasid_used_bits};
-  static const Format flpte{EntryKind::FlPte, "fl_pte", flpte_fmt::bits, flpte_fmt::fields, &flpte_fmt::P,
-                            &flpte_used_bits};
+  static const Format smroot{EntryKind::SmRoot,  "sm_root", smroot_fmt::bits,
+                             smroot_fmt::fields, nullptr,   &smroot_used_bits};
+  static const Format smctx{EntryKind::SmContext, "sm_context",  smctx_fmt::bits,
+                            smctx_fmt::fields,    &smctx_fmt::P, &smcontext_used_bits};
+  static const Format pdir{EntryKind::PasidDir, "pasid_dir",  pdir_fmt::bits,
+                           pdir_fmt::fields,    &pdir_fmt::P, &pasid_dir_used_bits};
+  static const Format pasid{EntryKind::Pasid,  "pasid",       pasid_fmt::bits,
+                            pasid_fmt::fields, &pasid_fmt::P, &pasid_used_bits};
+  static const Format flpte{EntryKind::FlPte,  "fl_pte",      flpte_fmt::bits,
+                            flpte_fmt::fields, &flpte_fmt::P, &flpte_used_bits};
   switch (k) {
     case EntryKind::Root: return root;
     case EntryKind::Context: return ctx;
