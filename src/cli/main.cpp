@@ -12,11 +12,13 @@
 #include <iostream>
 #include <systemc>
 
+#include "cli/commands.hpp"
 #include "cpu_model/compiler.hpp"
 #include "driver/driver.hpp"
 #include "platform/simulation.hpp"
 #include "report/report.hpp"
 #include "scenario/loader.hpp"
+#include "sweep/interleaving.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -57,6 +59,16 @@ int cmd_run(const std::vector<std::string>& args) {
       "log-level", po::value<std::string>()->default_value("warn"),
       "trace|debug|info|warn|error|critical|off; log lines go to stderr, stamped with cycle and module")(
       "file", po::value<std::string>(), "scenario file");
+  po::options_description il_opts(
+      "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
+  il_opts.add_options()("offset", po::value<long long>(),
+                        "start the CPU program(s) this many cycles later (negative: earlier) than the scenario says")(
+      "burst-order", po::value<std::string>(), "ascending, descending, or a permutation such as 2,0,1,3")(
+      "inter-burst", po::value<Cycle>(), "extra cycles between the bursts of one entry")(
+      "merge-rmw", po::value<std::string>(), "yes|no: the compiler merges read-modify-writes of one word")(
+      "compiler-order", po::value<std::string>(), "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
+      "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
+  opts.add(il_opts);
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm = parse(args, opts, pos);
@@ -74,7 +86,22 @@ int cmd_run(const std::vector<std::string>& args) {
   ro.log_level = vm["log-level"].as<std::string>();
   RunResult r;
   try {
-    const Scenario s = load_scenario(vm["file"].as<std::string>());
+    Scenario s = load_scenario(vm["file"].as<std::string>());
+    Interleaving il = nominal_interleaving(s);
+    std::string err;
+    if (vm.count("offset")) il.offset = vm["offset"].as<long long>();
+    if (vm.count("burst-order") && !parse_burst_order(vm["burst-order"].as<std::string>(), il.burst_order, err))
+      throw std::invalid_argument("--burst-order: " + err);
+    if (vm.count("inter-burst")) il.inter_burst = vm["inter-burst"].as<Cycle>();
+    if (vm.count("merge-rmw")) {
+      const std::string m = vm["merge-rmw"].as<std::string>();
+      if (m != "yes" && m != "no") throw std::invalid_argument("--merge-rmw: expected yes or no");
+      il.merge_rmw = m == "yes";
+    }
+    if (vm.count("compiler-order") && !parse_compiler_order(vm["compiler-order"].as<std::string>(), il.order, err))
+      throw std::invalid_argument("--compiler-order: " + err);
+    if (vm.count("store-buffer-delay")) il.store_buffer_delay = vm["store-buffer-delay"].as<Cycle>();
+    s = apply_interleaving(s, il);
     r = run_scenario(s, ro);
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";
@@ -278,6 +305,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "check") return cmd_check(args);
+    if (cmd == "sweep") return cli::cmd_sweep(args);
+    if (cmd == "merge") return cli::cmd_merge(args);
     if (cmd == "program") return cmd_program(args);
     if (cmd == "sequences") return cmd_sequences(args);
   } catch (const po::error& e) {

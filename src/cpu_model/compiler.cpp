@@ -77,6 +77,35 @@ std::vector<unsigned> choose_order(const std::vector<Unit>& units, unsigned regi
 
 }  // namespace
 
+std::vector<std::vector<unsigned>> legal_orders(const Region& r, std::size_t limit) {
+  const std::size_t n = r.units.size();
+  std::vector<std::vector<unsigned>> out;
+  std::vector<unsigned> cur;
+  std::vector<bool> done(n, false);
+  // Depth-first in index order: lexicographic, and stops at the limit.
+  auto rec = [&](auto&& self) -> void {
+    if (out.size() >= limit) return;
+    if (cur.size() == n) {
+      out.push_back(cur);
+      return;
+    }
+    for (unsigned i = 0; i < n; ++i) {
+      if (done[i]) continue;
+      bool ready = true;
+      for (unsigned j = 0; j < i && ready; ++j)
+        if (!done[j] && (r.words[j] == r.words[i] || (r.once[j] && r.once[i]))) ready = false;
+      if (!ready) continue;
+      done[i] = true;
+      cur.push_back(i);
+      self(self);
+      cur.pop_back();
+      done[i] = false;
+    }
+  };
+  rec(rec);
+  return out;
+}
+
 EmittedProgram emit_program(const std::vector<DriverOp>& items, bool merge_rmw, const CompilerOrder& order) {
   EmittedProgram prog;
   unsigned region_count = 0;
@@ -93,7 +122,11 @@ EmittedProgram emit_program(const std::vector<DriverOp>& items, bool merge_rmw, 
       const unsigned region = region_count++;
       Region r;
       r.item = item;
-      for (const Unit& u : units) r.units.push_back(u.e.op.label);
+      for (const Unit& u : units) {
+        r.units.push_back(u.e.op.label);
+        r.words.push_back(u.e.op.addr >> 3);
+        r.once.push_back(u.e.op.once);
+      }
       prog.regions.push_back(std::move(r));
       for (unsigned i : choose_order(units, region, order)) {
         EmittedOp e = units[i].e;

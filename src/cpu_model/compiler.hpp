@@ -26,6 +26,8 @@ struct EmittedOp {
 struct Region {
   u32 item = 0;
   std::vector<std::string> units;  // labels of its stores, in program order
+  std::vector<Addr> words;         // per unit: the 64-bit word it writes (addr >> 3)
+  std::vector<bool> once;          // per unit: WRITE_ONCE
 };
 
 struct EmittedProgram {
@@ -36,6 +38,11 @@ struct EmittedProgram {
 // Throws ScenarioError (at order.loc) when an explicit order names a region
 // that does not exist, is not a permutation, or breaks a constraint.
 EmittedProgram emit_program(const std::vector<DriverOp>& items, bool merge_rmw, const CompilerOrder& order);
+
+// Every order of region `r`'s stores the compiler may emit (the linear
+// extensions of the same-word and WRITE_ONCE constraints), in lexicographic
+// order, at most `limit` of them.
+std::vector<std::vector<unsigned>> legal_orders(const Region& r, std::size_t limit);
 
 // Composition of two read-modify-writes of one word: first a, then b.
 inline void compose_rmw(u64& clear, u64& set, u64 clear2, u64 set2) {

@@ -12,16 +12,34 @@ Cpu::Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProg
     : sc_module(name),
       mmio("mmio"),
       id_(id),
-      cfg_(cfg),
-      prog_(std::move(program)),
-      item_names_(std::move(item_names)),
       memory_(memory),
       bus_(bus),
       log_(module_logger(this->name())) {
-  op_names_.reserve(prog_.ops.size());
-  for (const EmittedOp& e : prog_.ops) op_names_.push_back(describe_op(e.op));
   SC_HAS_PROCESS(Cpu);
   SC_METHOD(step);
+  sensitive << start_;
+  dont_initialize();
+  begin_episode(cfg, std::move(program), std::move(item_names));
+}
+
+void Cpu::begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vector<std::string> item_names) {
+  cfg_ = cfg;
+  prog_ = std::move(program);
+  item_names_ = std::move(item_names);
+  op_names_.clear();
+  op_names_.reserve(prog_.ops.size());
+  for (const EmittedOp& e : prog_.ops) op_names_.push_back(describe_op(e.op));
+  store_buffer_.clear();
+  last_visible_.reset();
+  pc_ = 0;
+  skip_item_.reset();
+  current_item_.reset();
+  item_start_ = op_start_ = finish_ = 0;
+  retrying_ = false;
+  started_ = false;
+  // Every episode, the first included, starts the same way: one delta after
+  // the episode's first instant.
+  start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 u64 Cpu::view64(Addr addr, Cycle now) {

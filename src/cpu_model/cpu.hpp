@@ -32,6 +32,10 @@ class Cpu : public sc_core::sc_module {
   Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProgram program,
       std::vector<std::string> item_names, MemoryModule& memory, const EventBus& bus);
 
+  // Start a new episode (the constructor starts the first): a fresh CPU
+  // running `program` from cycle cfg.start of the episode.
+  void begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vector<std::string> item_names);
+
   bool finished() const { return pc_ >= prog_.ops.size(); }
   Cycle finish_cycle() const { return finish_; }
   const EmittedProgram& program() const { return prog_; }
@@ -72,6 +76,7 @@ class Cpu : public sc_core::sc_module {
   bool retrying_ = false;  // the current operation is waiting
   Cycle finish_ = 0;
   bool started_ = false;
+  sc_core::sc_event start_;
 };
 
 }  // namespace vtd

@@ -1,16 +1,29 @@
 #include "devices/traffic_generator.hpp"
 
+#include <stdexcept>
+
 #include "base/cycles.hpp"
 #include "iommu_model/dma_extension.hpp"
 
 namespace vtd {
 
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams)
-    : sc_module(name), pcie_out("pcie_out"), streams_(std::move(streams)), cursors_(streams_.size()) {
-  for (const TrafficStream& s : streams_) total_ += s.at.empty() ? s.count : s.at.size();
+    : sc_module(name), pcie_out("pcie_out") {
   pcie_out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
   SC_HAS_PROCESS(TrafficGenerator);
   SC_METHOD(run);
+  sensitive << start_;
+  dont_initialize();
+  begin_episode(std::move(streams));
+}
+
+void TrafficGenerator::begin_episode(std::vector<TrafficStream> streams) {
+  if (issued_ != completed_) throw std::logic_error("traffic generator: new episode with requests in flight");
+  streams_ = std::move(streams);
+  cursors_.assign(streams_.size(), Cursor{});
+  issued_ = completed_ = total_ = 0;
+  for (const TrafficStream& s : streams_) total_ += s.at.empty() ? s.count : s.at.size();
+  start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 // Each payload owns its DmaExtension; the payload's destructor frees it.

@@ -22,6 +22,9 @@ class TrafficGenerator : public sc_core::sc_module {
   TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams);
   ~TrafficGenerator() override;
 
+  // Start a new episode (the constructor starts the first) with these streams.
+  void begin_episode(std::vector<TrafficStream> streams);
+
   u64 issued() const { return issued_; }
   u64 completed() const { return completed_; }
   bool finished() const { return issued_ == total_ && completed_ == issued_; }
@@ -41,6 +44,7 @@ class TrafficGenerator : public sc_core::sc_module {
   std::vector<tlm::tlm_generic_payload*> free_;
   std::vector<std::unique_ptr<tlm::tlm_generic_payload>> pool_;
   u64 issued_ = 0, completed_ = 0, total_ = 0;
+  sc_core::sc_event start_;
 };
 
 }  // namespace vtd

@@ -190,6 +190,7 @@ class Observer {
 class EventBus {
  public:
   void subscribe(Observer* o) { observers_.push_back(o); }
+  void clear() { observers_.clear(); }
   bool has_subscribers() const { return !observers_.empty(); }
   void publish(const StoreEvent& e) const {
     for (Observer* o : observers_) o->on_store(e);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "base/cycles.hpp"
 #include "base/log.hpp"
@@ -16,36 +17,52 @@ Iommu::Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootSta
       pcie_in("pcie_in"),
       mem_port("mem_port"),
       regs("regs"),
-      cfg_(cfg),
       bus_(bus),
-      log_(module_logger(this->name())),
-      regs_(Registers::config_from(cfg)),
-      qi_(regs_, cfg.qi),
-      translator_(cfg, boot.rtaddr, bus) {
+      log_(module_logger(this->name())) {
   pcie_in.register_nb_transport_fw(this, &Iommu::nb_transport_fw);
   regs.register_b_transport(this, &Iommu::regs_b_transport);
   mem_gp_.set_data_ptr(mem_buf_.data());
   mem_gp_.set_streaming_width(16);
   mem_gp_.set_extension(new BurstVersion);
 
-  // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
-  // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
-  const bool sm = cfg.mode == "scalable";
-  regs_.write(reg::RTADDR, 8, boot.rtaddr | (sm ? reg_fmt::RTADDR_SMT.mask_in_word() : 0));
-  regs_.write(reg::GCMD, 4, reg_fmt::GCMD_SRTP.mask_in_word());
-  qi_.mmio_write(reg::IQT, 8, 0, 0);
-  qi_.mmio_write(reg::IQA, 8, boot.qi_queue | (sm ? (reg_fmt::IQA_DW.mask_in_word() | 1) : 0), 0);
-  qi_.mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word(), 0);
-  qi_.mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word() | reg_fmt::GCMD_TE.mask_in_word(), 0);
-  translator_.set_root(regs_.root_table() & ~Addr{0xfff});
-
   SC_HAS_PROCESS(Iommu);
   SC_METHOD(run);
   sensitive << wake_;
   dont_initialize();
-  // Runs once at cycle 0 too: the boot-time register writes above are due.
   SC_METHOD(qi_run);
   sensitive << qi_wake_;
+  dont_initialize();
+  begin_episode(cfg, boot);
+}
+
+void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
+  if (!idle()) throw std::logic_error("iommu: new episode while requests or descriptors are in flight");
+  cfg_ = cfg;
+  // Reset: registers, queue and caches as at power-on (the queue refers to
+  // the registers, so they are rebuilt in that order).
+  translator_.reset();
+  qi_.reset();
+  regs_.emplace(Registers::config_from(cfg));
+  qi_.emplace(*regs_, cfg.qi);
+  translator_.emplace(cfg, boot.rtaddr, bus_);
+  for (WalkPtr& w : active_) spare_.push_back(std::move(w));
+  active_.clear();
+  ndone_ = 0;
+  stats_ = IommuStats{};
+
+  // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
+  // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
+  const bool sm = cfg.mode == "scalable";
+  regs_->write(reg::RTADDR, 8, boot.rtaddr | (sm ? reg_fmt::RTADDR_SMT.mask_in_word() : 0));
+  regs_->write(reg::GCMD, 4, reg_fmt::GCMD_SRTP.mask_in_word());
+  qi_->mmio_write(reg::IQT, 8, 0, 0);
+  qi_->mmio_write(reg::IQA, 8, boot.qi_queue | (sm ? (reg_fmt::IQA_DW.mask_in_word() | 1) : 0), 0);
+  qi_->mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word(), 0);
+  qi_->mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word() | reg_fmt::GCMD_TE.mask_in_word(), 0);
+  translator_->set_root(regs_->root_table() & ~Addr{0xfff});
+  // The queue runs at the episode's cycle 0 too: the boot-time register
+  // writes above are due.
+  qi_wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
 // ------------------------------------------------------------------ requests
@@ -81,7 +98,7 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
     w->next = 0;
     w->done = false;
   }
-  translator_.start(w->job, req, pasid);
+  translator_->start(w->job, req, pasid);
   w->port = port;
   w->gp = &gp;
   ++stats_.requests;
@@ -113,7 +130,7 @@ void Iommu::admit(WalkPtr w, Cycle now) {
 
 // Ask the translator what comes next and set the walk up for it.
 void Iommu::advance(Walk& w, Cycle now) {
-  const Translator::Step s = translator_.next(w.job, now);
+  const Translator::Step s = translator_->next(w.job, now);
   switch (s.kind) {
     case Translator::Step::Kind::Done: complete(w, now); return;
     case Translator::Step::Kind::Wait:
@@ -175,14 +192,14 @@ void Iommu::step(Walk& w, Cycle now) {
   if (log_->should_log(spdlog::level::trace))
     log_->trace("fetch {} = {}", to_string(e), describe(f, w.fetch.value));
   bus_.publish(w.fetch);
-  translator_.on_fetched(w.job, w.fetch, now);
+  translator_->on_fetched(w.job, w.fetch, now);
   advance(w, now);
 }
 
 void Iommu::complete(Walk& w, Cycle now) {
   w.done = true;
   ++ndone_;
-  translator_.outcome(w.job, now, dma_ev_);
+  translator_->outcome(w.job, now, dma_ev_);
   const DmaEvent& ev = dma_ev_;
   if (ev.fault) {
     ++stats_.faulted;
@@ -249,11 +266,11 @@ void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time
   const Cycle now = now_cycle();
   const unsigned size = gp.get_data_length();
   // Register writes must follow every queue event due before them.
-  qi_.advance(now, *this, *this);
+  qi_->advance(now, *this, *this);
   if (gp.is_write()) {
     u64 v = 0;
     std::memcpy(&v, gp.get_data_ptr(), std::min(size, 8u));
-    const RegWrite r = qi_.mmio_write(gp.get_address(), size, v, now);
+    const RegWrite r = qi_->mmio_write(gp.get_address(), size, v, now);
     if (r.status != RegAccess::Ok) {
       log_->warn("register write {:#x} ({} bytes) = {:#x}: {}", gp.get_address(), size, v,
                  to_string(r.status));
@@ -262,7 +279,7 @@ void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time
     }
     log_->debug("register write {:#x} = {:#x}", gp.get_address(), v);
   } else {
-    const RegRead r = regs_.read(gp.get_address(), size);
+    const RegRead r = regs_->read(gp.get_address(), size);
     if (r.status != RegAccess::Ok) {
       log_->warn("register read {:#x} ({} bytes): {}", gp.get_address(), size, to_string(r.status));
       gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -277,12 +294,12 @@ void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time
 // ------------------------------------------------------------------ queued invalidation
 
 void Iommu::qi_schedule(Cycle now) {
-  if (auto t = qi_.next_event()) qi_wake_.notify(cycles(*t > now ? *t - now : 0));
+  if (auto t = qi_->next_event()) qi_wake_.notify(cycles(*t > now ? *t - now : 0));
 }
 
 void Iommu::qi_run() {
   const Cycle now = now_cycle();
-  qi_.advance(now, *this, *this);
+  qi_->advance(now, *this, *this);
   qi_schedule(now);
 }
 
@@ -322,7 +339,7 @@ void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
 }
 
 void Iommu::on_complete(const Descriptor& d, unsigned index, Cycle now) {
-  translator_.apply(d, now);
+  translator_->apply(d, now);
   log_->debug("descriptor [{}] completed: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Completed, now, index, d.qw, {}});

@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -54,10 +55,16 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
 
   Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootState& boot, const EventBus& bus);
 
+  // Start a new episode (the constructor starts the first): power-on state,
+  // then the registers as Linux leaves them after boot.
+  void begin_episode(const IommuConfig& cfg, const BootState& boot);
+
   const IommuStats& stats() const { return stats_; }
-  const Translator& translator() const { return translator_; }
-  const InvalidationQueue& queue() const { return qi_; }
-  bool idle() const { return active_.empty() && waiting_.empty() && arrivals_.empty() && !qi_.next_event(); }
+  const Translator& translator() const { return *translator_; }
+  const InvalidationQueue& queue() const { return *qi_; }
+  bool idle() const {
+    return active_.empty() && waiting_.empty() && arrivals_.empty() && (!qi_ || !qi_->next_event());
+  }
 
  private:
   struct Walk {
@@ -101,9 +108,9 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   IommuConfig cfg_;
   const EventBus& bus_;
   std::shared_ptr<spdlog::logger> log_;
-  Registers regs_;
-  InvalidationQueue qi_;
-  Translator translator_;
+  std::optional<Registers> regs_;  // rebuilt each episode
+  std::optional<InvalidationQueue> qi_;
+  std::optional<Translator> translator_;
   std::vector<WalkPtr> active_;  // in arrival order
   std::deque<WalkPtr> waiting_;
   std::vector<WalkPtr> arrivals_;  // accepted this cycle, admitted by run()

@@ -28,28 +28,42 @@ class DmaTally : public Observer {
   std::map<u8, u64> faults;
 };
 
+// The elaborated platform: built once per process, reused by every episode.
 struct Top : sc_core::sc_module {
   MemoryModule memory;
   Iommu iommu;
   TrafficGenerator traffic;
   std::vector<std::unique_ptr<Cpu>> cpus;
 
-  Top(sc_core::sc_module_name name, const Scenario& s, PhysicalMemory& mem, const TableLayout& layout,
+  Top(sc_core::sc_module_name name, const Scenario& s, PhysicalMemory& mem, const BootState& boot,
       std::vector<EmittedProgram> progs, std::vector<std::vector<std::string>> names, const EventBus& bus)
       : sc_module(name),
         memory("memory", mem),
-        iommu("iommu", s.platform.iommu, BootState{layout.rtaddr, layout.driver.qi_queue}, bus),
+        iommu("iommu", s.platform.iommu, boot, bus),
         traffic("traffic", s.traffic) {
     traffic.pcie_out.bind(iommu.pcie_in);
     iommu.mem_port.bind(memory.iommu_port);
     // Every CPU reaches the IOMMU's registers (a multi-target socket).
     for (std::size_t i = 0; i < progs.size(); ++i) {
-      CpuConfig cfg = s.platform.cpu;
-      if (i > 0) cfg.start = s.more_cpus[i - 1].start;
-      cpus.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(i)).c_str(), static_cast<u16>(i), cfg,
-                                           std::move(progs[i]), std::move(names[i]), memory, bus));
+      cpus.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(i)).c_str(), static_cast<u16>(i),
+                                           cpu_config(s, i), std::move(progs[i]), std::move(names[i]),
+                                           memory, bus));
       cpus.back()->mmio.bind(iommu.regs);
     }
+  }
+
+  static CpuConfig cpu_config(const Scenario& s, std::size_t i) {
+    CpuConfig cfg = s.platform.cpu;
+    if (i > 0) cfg.start = s.more_cpus[i - 1].start;
+    return cfg;
+  }
+
+  void begin_episode(const Scenario& s, const BootState& boot, std::vector<EmittedProgram> progs,
+                     std::vector<std::vector<std::string>> names) {
+    iommu.begin_episode(s.platform.iommu, boot);
+    traffic.begin_episode(s.traffic);
+    for (std::size_t i = 0; i < cpus.size(); ++i)
+      cpus[i]->begin_episode(cpu_config(s, i), std::move(progs[i]), std::move(names[i]));
   }
 };
 }  // namespace
@@ -74,15 +88,33 @@ void evaluate_expectations(const Scenario& s, RunResult& r) {
       std::all_of(r.verdicts.begin(), r.verdicts.end(), [](const KindVerdict& v) { return v.ok; });
 }
 
+struct Simulator::Impl {
+  EventBus bus;
+  PhysicalMemory mem{&bus};
+  std::unique_ptr<Top> top;
+};
+
+Simulator::Simulator() : impl_(std::make_unique<Impl>()) {}
+Simulator::~Simulator() = default;
+
 RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
+  Simulator sim;
+  return sim.run(s, opt);
+}
+
+RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   using namespace sc_core;
   if (!setup_logging(opt.log_level)) throw std::invalid_argument("unknown log level '" + opt.log_level + "'");
   // A SystemC warning means the model did something it should not: fail.
   sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
   sc_report_handler::set_actions(SC_WARNING, SC_THROW);
 
-  EventBus bus;
-  PhysicalMemory mem(&bus);
+  EventBus& bus = impl_->bus;
+  PhysicalMemory& mem = impl_->mem;
+  if (impl_->top && impl_->top->cpus.size() != 1 + s.more_cpus.size())
+    throw std::logic_error("simulator: an episode needs as many CPUs as the elaborated platform");
+  bus.clear();
+  mem.reset();
   const bool coherent = s.platform.iommu.coherent;
   mem.set_cpu_cache(!coherent, s.platform.cpu.cache.evict ? s.platform.cpu.cache.eviction_delay : 0);
   const TableLayout layout = build_tables(s, mem);
@@ -119,24 +151,38 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt) {
   bus.subscribe(&translations);
 
   const std::vector<std::string> cpu0_names = names[0];
-  Top top("top", s, mem, layout, std::move(progs), std::move(names), bus);
+  const BootState boot{layout.rtaddr, layout.driver.qi_queue};
+  EpisodeClock::restart();
+  if (!impl_->top)
+    impl_->top = std::make_unique<Top>("top", s, mem, boot, std::move(progs), std::move(names), bus);
+  else
+    impl_->top->begin_episode(s, boot, std::move(progs), std::move(names));
+  Top& top = *impl_->top;
   sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
   const Cycle end = now_cycle();
   mem.advance_to(end);
   bool cpus_done = true;
   for (const auto& c : top.cpus) cpus_done = cpus_done && c->finished();
-  if (!cpus_done || !top.traffic.finished() || !top.iommu.idle())
+  if (!cpus_done || !top.traffic.finished() || !top.iommu.idle()) {
+    bus.clear();
     throw std::runtime_error("simulation still running at cycle " + std::to_string(end) +
                              " (platform.sim.max_cycles = " + std::to_string(s.platform.sim.max_cycles) +
                              ")");
+  }
 
   RunResult r;
   r.scenario = s.name;
   r.file = s.file;
+  bus.clear();  // the checkers below are this episode's; no dangling subscribers
   r.findings = judge(history, qi_log, translations);
   r.counts = r.findings.counts();
   r.cycles = end;
   r.stores = mem.history().size();
+  r.program_start = s.platform.cpu.start;
+  for (const ExtraCpu& c : s.more_cpus) r.program_start = std::min(r.program_start, c.start);
+  for (const auto& c : top.cpus) r.program_end = std::max(r.program_end, c->finish_cycle());
+  for (const StoreEvent& e : mem.history())
+    if (e.writer.cpu != Writer::kIommu) r.program_end = std::max(r.program_end, e.cycle);
   r.iommu = top.iommu.stats();
   const Translator& tr = top.iommu.translator();
   r.caches.push_back({"context-cache", tr.context_cache().config().enabled, tr.context_cache().stats()});

@@ -1,10 +1,10 @@
-// Runs one scenario: builds the tables, elaborates the SystemC platform (CPU,
+// Runs scenarios: builds the tables, elaborates the SystemC platform (CPUs,
 // memory, IOMMU, traffic generator), simulates until everything is idle, and
-// judges the event stream with the checkers. SystemC elaborates once per
-// process, so call run_scenario at most once per process.
+// judges the event stream with the checkers.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +37,9 @@ struct RunResult {
   bool expectations_met = false;  // set by evaluate_expectations
   Cycle cycles = 0;
   u64 stores = 0;
+  // When the CPUs were busy: the earliest program start to the last CPU store
+  // becoming visible or the last operation ending (sweeps size their window by it).
+  Cycle program_start = 0, program_end = 0;
   IommuStats iommu;
   struct CacheSummary {
     std::string name;
@@ -48,6 +51,26 @@ struct RunResult {
   std::vector<std::string> item_names;  // program items of CPU 0
 };
 
+// The simulated platform, elaborated at the first run and reused: each run is
+// an episode that resets every model (memory, caches, registers, queue, CPUs,
+// devices) and simulates a scenario from its cycle 0, so results do not
+// depend on what ran before. SystemC elaborates once per process: one
+// Simulator per process. Every scenario run on one Simulator must have the
+// same number of CPUs (the sockets are bound at elaboration).
+class Simulator {
+ public:
+  Simulator();
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+  RunResult run(const Scenario& s, const RunOptions& opt);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One scenario on a fresh Simulator (at most once per process).
 RunResult run_scenario(const Scenario& s, const RunOptions& opt);
 
 // Expectation bookkeeping, shared with sweeps later.

@@ -215,7 +215,7 @@ class Loader {
 
  private:
   inline static const std::vector<std::string_view> kTopKeys{
-      "name", "description", "source", "platform", "tables", "program", "cpus", "traffic", "expect"};
+      "name", "description", "source", "platform", "tables", "program", "cpus", "traffic", "expect", "sweep"};
 
   // ------------------------------------------------------------ primitives
   MapView map(const Value& v) const {
@@ -339,6 +339,61 @@ class Loader {
     if (auto x = m.get("traffic"))
       for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
     if (auto x = m.get("expect")) expect(*x, s.expect);
+    if (auto x = m.get("sweep")) sweep(*x, s.sweep);
+  }
+
+  // ------------------------------------------------------------ sweep
+  void sweep(const Value& v, SweepConfig& c) {
+    const MapView m = map(v);
+    m.allow({"offsets", "burst_orders", "inter_burst", "compiler_orders", "max_compiler_orders",
+             "store_buffer_delay", "expect"});
+    if (auto x = m.get("offsets")) {
+      c.offsets_loc = x->loc;
+      const MapView o = map(*x);
+      o.allow({"from", "to"});
+      const long long from = sint(o.require("from"));
+      const long long to = sint(o.require("to"));
+      if (from > to) fail(x->loc, x->path + ": from (" + std::to_string(from) + ") is after to (" +
+                                      std::to_string(to) + ")");
+      c.offsets = {from, to};
+    }
+    if (auto x = m.get("burst_orders")) {
+      if (x->node.IsScalar()) {
+        const std::string t = word(*x, {"all", "ascending"});
+        c.all_burst_orders = t == "all";
+        if (t == "ascending") c.burst_orders.push_back({});
+      } else {
+        for (const Value& item : list(*x)) {
+          if (item.node.IsScalar() && item.node.Scalar() == "ascending") {
+            c.burst_orders.push_back({});
+            continue;
+          }
+          if (item.node.size() > 4)
+            fail(item.loc, item.path + ": an entry has at most 4 bursts, got " + std::to_string(item.node.size()));
+          c.burst_orders.push_back(permutation(item));
+        }
+        if (c.burst_orders.empty()) fail(x->loc, x->path + ": give at least one burst order, or all");
+      }
+    }
+    auto cycles_list = [&](const Value& x, std::vector<Cycle>& out) {
+      for (const Value& item : list(x)) out.push_back(uint(item));
+      if (out.empty()) fail(x.loc, x.path + ": give at least one value");
+    };
+    if (auto x = m.get("inter_burst")) cycles_list(*x, c.inter_burst);
+    if (auto x = m.get("store_buffer_delay")) cycles_list(*x, c.store_buffer_delay);
+    if (auto x = m.get("compiler_orders")) c.all_compiler_orders = word(*x, {"all", "program"}) == "all";
+    if (auto x = m.get("max_compiler_orders")) c.max_compiler_orders = uint(*x, 1);
+    if (auto x = m.get("expect")) expect(*x, c.expect);
+  }
+
+  static long long sint(const Value& v) {
+    if (!v.node.IsScalar()) expected(v, "an integer");
+    std::string t = trim(v.node.Scalar());
+    bool neg = !t.empty() && t[0] == '-';
+    if (neg) t = t.substr(1);
+    u64 n = 0;
+    if (parse_uint(t, n) != IntParse::Ok || n > static_cast<u64>(1) << 40) expected(v, "an integer");
+    return neg ? -static_cast<long long>(n) : static_cast<long long>(n);
   }
 
   // ------------------------------------------------------------ platform

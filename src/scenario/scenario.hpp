@@ -248,6 +248,23 @@ struct Expectation {
   std::string str() const;  // "== 1", ">= 1"
 };
 
+// What `vtdsim sweep` explores (docs/sweeps.md). Every dimension left unset
+// here takes the command line's value, else the scenario's own setting
+// (offsets: the window vtdsim computes).
+struct SweepConfig {
+  std::optional<std::pair<long long, long long>> offsets;  // inclusive range of CPU start offsets
+  SourceLoc offsets_loc;
+  bool all_burst_orders = false;                    // every permutation of the bursts
+  std::vector<std::vector<unsigned>> burst_orders;  // or these
+  std::vector<Cycle> inter_burst;
+  bool all_compiler_orders = false;
+  std::optional<u64> max_compiler_orders;
+  std::vector<Cycle> store_buffer_delay;
+  // Number of interleavings showing each kind. Unset kinds follow `expect:`
+  // (docs/sweeps.md, "Verdict").
+  std::map<std::string, Expectation> expect;
+};
+
 struct Scenario {
   std::string name;  // `name:` or the file stem
   std::string description;
@@ -261,6 +278,7 @@ struct Scenario {
   // Violation (or benign) kind -> expectation. Kinds absent here are expected
   // to be 0 for violations and are not checked for benign kinds.
   std::map<std::string, Expectation> expect;
+  SweepConfig sweep;
 };
 
 // Kinds a scenario may name under `expect:`.

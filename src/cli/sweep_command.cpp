@@ -1,0 +1,255 @@
+// `vtdsim sweep` and `vtdsim merge`.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <systemc>
+
+#include "cli/commands.hpp"
+#include "scenario/loader.hpp"
+#include "sweep/svg.hpp"
+#include "sweep/sweep.hpp"
+
+namespace po = boost::program_options;
+
+namespace vtd::cli {
+
+namespace {
+
+const char* kExitCodes =
+    "\nExit codes: 0 the verdicts over the whole sweep match expectations, 1 they do not,\n"
+    "2 bad input, 3 simulation error.\n";
+
+// "A..B" or "A:B" (inclusive), or a single offset.
+bool parse_range(const std::string& t, std::pair<long long, long long>& out) {
+  std::size_t sep = t.find("..");
+  std::size_t skip = 2;
+  if (sep == std::string::npos) {
+    sep = t.find(':');
+    skip = 1;
+  }
+  try {
+    std::size_t used = 0;
+    if (sep == std::string::npos) {
+      out.first = out.second = std::stoll(t, &used);
+      return used == t.size();
+    }
+    const std::string a = t.substr(0, sep), b = t.substr(sep + skip);
+    out.first = std::stoll(a, &used);
+    if (used != a.size()) return false;
+    out.second = std::stoll(b, &used);
+    return used == b.size() && out.first <= out.second;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool parse_cycles(const std::string& t, std::vector<Cycle>& out) {
+  out.clear();
+  std::stringstream ss(t);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    try {
+      std::size_t used = 0;
+      if (part.empty() || part[0] == '-') return false;
+      out.push_back(std::stoull(part, &used));
+      if (used != part.size()) return false;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return !out.empty();
+}
+
+bool write_file(const std::string& path, const std::string& data, const char* cmd) {
+  std::ofstream out(path, std::ios::binary);
+  out << data;
+  if (!out) {
+    std::cerr << "vtdsim " << cmd << ": cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+int write_outputs(const SweepReport& r, const po::variables_map& vm, const char* cmd) {
+  std::cout << sweep_text(r);
+  if (vm.count("json") && !write_file(vm["json"].as<std::string>(), sweep_json(r).dump(1) + "\n", cmd))
+    return kInternal;
+  if (vm.count("csv") && !write_file(vm["csv"].as<std::string>(), sweep_csv(r), cmd)) return kInternal;
+  if (vm.count("plot") && !write_file(vm["plot"].as<std::string>(), sweep_svg(r), cmd)) return kInternal;
+  return r.errors ? kInternal : r.expectations_met ? kOk : kMismatch;
+}
+
+po::options_description output_options() {
+  po::options_description o("output");
+  o.add_options()("json", po::value<std::string>(), "write the report as JSON (with every interleaving's outcome)")(
+      "csv", po::value<std::string>(), "write one CSV row per interleaving")(
+      "plot", po::value<std::string>(), "write the race window as an SVG picture");
+  return o;
+}
+
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description dims("dimensions (each replaces the scenario's sweep: setting)");
+  dims.add_options()("offsets", po::value<std::string>(),
+                     "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
+      "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
+      "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
+      "compiler-orders", po::value<std::string>(), "program (default) or all (every legal order, merged or not)")(
+      "max-compiler-orders", po::value<u64>(), "at most this many compiler orders (default 1000)")(
+      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated");
+  po::options_description run("running");
+  run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
+      "shard", po::value<std::string>(), "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
+      "quiet,q", "no progress line");
+  po::options_description opts(
+      "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and report\n"
+      "the race windows, counts and exact reproducers.");
+  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file");
+  opts.add(dims).add(run).add(output_options());
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << kExitCodes;
+    return kOk;
+  }
+  if (!vm.count("file")) {
+    std::cerr << "vtdsim sweep: missing scenario FILE (see vtdsim sweep --help)\n";
+    return kBadInput;
+  }
+  SweepOptions so;
+  auto bad = [](const std::string& what) {
+    std::cerr << "vtdsim sweep: " << what << "\n";
+    return kBadInput;
+  };
+  if (vm.count("offsets")) {
+    std::pair<long long, long long> r;
+    if (!parse_range(vm["offsets"].as<std::string>(), r)) return bad("--offsets: expected A..B with A <= B");
+    so.offsets = r;
+  }
+  if (vm.count("burst-orders")) so.burst_orders = vm["burst-orders"].as<std::string>();
+  for (auto [name, field] : {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
+    if (!vm.count(name)) continue;
+    std::vector<Cycle> v;
+    if (!parse_cycles(vm[name].as<std::string>(), v))
+      return bad(std::string("--") + name + ": expected cycle counts separated by commas");
+    *field = v;
+  }
+  if (vm.count("compiler-orders")) {
+    const std::string c = vm["compiler-orders"].as<std::string>();
+    if (c != "all" && c != "program") return bad("--compiler-orders: expected all or program");
+    so.compiler_orders = c;
+  }
+  if (vm.count("max-compiler-orders")) {
+    if (vm["max-compiler-orders"].as<u64>() == 0) return bad("--max-compiler-orders must be at least 1");
+    so.max_compiler_orders = vm["max-compiler-orders"].as<u64>();
+  }
+  Shard shard;
+  if (vm.count("shard")) {
+    const std::string t = vm["shard"].as<std::string>();
+    const std::size_t slash = t.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("");
+      std::size_t u1 = 0, u2 = 0;
+      shard.index = std::stoull(t.substr(0, slash), &u1);
+      shard.count = std::stoull(t.substr(slash + 1), &u2);
+      if (u1 != slash || u2 != t.size() - slash - 1 || shard.count == 0 || shard.index >= shard.count)
+        throw std::invalid_argument("");
+    } catch (const std::exception&) {
+      return bad("--shard: expected I/N with 0 <= I < N");
+    }
+  }
+  unsigned jobs = static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  if (vm.count("jobs")) {
+    jobs = vm["jobs"].as<unsigned>();
+    if (jobs == 0) return bad("--jobs must be at least 1");
+  }
+
+  Scenario s;
+  SweepSpace sp;
+  Simulator sim;
+  try {
+    s = load_scenario(vm["file"].as<std::string>());
+    // The scenario as written, once: it elaborates the platform the workers
+    // inherit, and its timing sizes the offset window.
+    const RunResult nominal = sim.run(s, RunOptions{});
+    sp = plan_sweep(s, so, ProgramTiming{nominal.program_start, nominal.program_end});
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::invalid_argument& e) {
+    return bad(e.what());
+  }
+  std::cout << "sweep: " << sp.describe() << "\n" << std::flush;
+
+  const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
+  double last_shown = 0;
+  bool shown = false;
+  auto progress = [&](const SweepProgress& p) {
+    if (!tty || p.seconds < 1.0 || (p.seconds - last_shown < 0.25 && p.done != p.total)) return;
+    last_shown = p.seconds;
+    shown = true;
+    std::fprintf(stderr, "\r[sweep] %llu/%llu interleavings, %.0f/s, %llu with violations or findings  ",
+                 static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total),
+                 p.done / p.seconds, static_cast<unsigned long long>(p.violating));
+  };
+  const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress);
+  if (shown) std::fprintf(stderr, "\n");
+  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s), out.results, out.seconds, jobs);
+  return write_outputs(r, vm, "sweep");
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "vtdsim merge SHARD.json... [options]\n\nCombine the JSON reports of the shards of one sweep (vtdsim sweep "
+      "--shard I/N\n--json ...) into the report of the whole sweep.");
+  opts.add_options()("help,h", "show this help")("shards", po::value<std::vector<std::string>>(), "shard reports");
+  opts.add(output_options());
+  po::positional_options_description pos;
+  pos.add("shards", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << kExitCodes;
+    return kOk;
+  }
+  if (!vm.count("shards")) {
+    std::cerr << "vtdsim merge: give the shard JSON files (see vtdsim merge --help)\n";
+    return kBadInput;
+  }
+  const auto names = vm["shards"].as<std::vector<std::string>>();
+  std::vector<nlohmann::json> shards;
+  for (const std::string& n : names) {
+    std::ifstream in(n);
+    if (!in) {
+      std::cerr << "vtdsim merge: cannot read " << n << "\n";
+      return kBadInput;
+    }
+    try {
+      shards.push_back(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception& e) {
+      std::cerr << "vtdsim merge: " << n << ": not a sweep report: " << e.what() << "\n";
+      return kBadInput;
+    }
+  }
+  try {
+    const SweepReport r = merge_reports(shards, names);
+    return write_outputs(r, vm, "merge");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "vtdsim " << e.what() << "\n";
+    return kBadInput;
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "vtdsim merge: not a sweep report: " << e.what() << "\n";
+    return kBadInput;
+  }
+}
+
+}  // namespace vtd::cli

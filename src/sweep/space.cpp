@@ -1,0 +1,214 @@
+#include "sweep/space.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "driver/driver.hpp"
+#include "memory/physical_memory.hpp"
+#include "platform/table_builder.hpp"
+
+namespace vtd {
+
+namespace {
+
+std::vector<std::vector<unsigned>> all_permutations(unsigned n) {
+  std::vector<unsigned> p(n);
+  std::iota(p.begin(), p.end(), 0u);
+  std::vector<std::vector<unsigned>> out;
+  do out.push_back(p);
+  while (std::next_permutation(p.begin(), p.end()));
+  return out;
+}
+
+// Every program the compiler may emit for CPU 0, with and without merging
+// read-modify-writes: the product of each region's legal orders, at most
+// `limit`, without duplicates (merging changes nothing when no two stores of
+// a region write one word).
+std::vector<SweepSpace::Compiler> compiler_choices(const Scenario& s, u64 limit, bool& truncated) {
+  PhysicalMemory mem;
+  const TableLayout layout = build_tables(s, mem);
+  const std::vector<DriverOp> items = build_program(s, layout);
+  std::vector<SweepSpace::Compiler> out;
+  std::vector<std::vector<std::string>> seen;  // emitted store labels of each choice
+  truncated = false;
+  for (bool merge : {false, true}) {
+    const EmittedProgram base = emit_program(items, merge, CompilerOrder{});
+    std::vector<std::vector<std::vector<unsigned>>> per_region;
+    for (const Region& r : base.regions) per_region.push_back(legal_orders(r, limit + 1));
+    // Odometer over regions, first region slowest.
+    std::vector<std::size_t> pick(per_region.size(), 0);
+    while (true) {
+      if (out.size() >= limit) {
+        truncated = true;
+        return out;
+      }
+      SweepSpace::Compiler c;
+      c.merge_rmw = merge;
+      c.order.kind = CompilerOrder::Kind::Explicit;
+      bool identity = true;
+      for (std::size_t r = 0; r < per_region.size(); ++r) {
+        const std::vector<unsigned>& perm = per_region[r][pick[r]];
+        for (unsigned k = 0; k < perm.size(); ++k) identity = identity && perm[k] == k;
+        c.order.permutations[static_cast<unsigned>(r)] = perm;
+      }
+      if (identity) c.order = CompilerOrder{};
+      std::vector<std::string> labels;
+      for (const EmittedOp& e : emit_program(items, merge, c.order).ops)
+        if (e.region >= 0) labels.push_back(e.op.label);
+      if (std::find(seen.begin(), seen.end(), labels) == seen.end()) {
+        seen.push_back(std::move(labels));
+        out.push_back(std::move(c));
+      }
+      // Next combination; a carry out of the first region means all were seen.
+      bool carry = true;
+      for (std::size_t r = per_region.size(); carry && r-- > 0;) {
+        if (++pick[r] < per_region[r].size())
+          carry = false;
+        else
+          pick[r] = 0;
+      }
+      if (carry) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+unsigned widest_entry_bursts(const Scenario& s) { return s.platform.iommu.mode == "scalable" ? 4 : 1; }
+
+SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTiming& t) {
+  const SweepConfig& c = s.sweep;
+  SweepSpace sp;
+  const Interleaving nominal = nominal_interleaving(s);
+  const unsigned nb = widest_entry_bursts(s);
+
+  // Burst orders.
+  const std::string bo = o.burst_orders.value_or(c.all_burst_orders ? "all" : "");
+  if (bo == "all") {
+    sp.burst_orders = all_permutations(nb);
+    if (nb == 1) sp.burst_orders = {{}};
+  } else if (!bo.empty()) {
+    std::stringstream ss(bo);
+    std::string part;
+    while (std::getline(ss, part, ';')) {
+      std::vector<unsigned> order;
+      std::string err;
+      if (!parse_burst_order(part, order, err)) throw std::invalid_argument(err);
+      sp.burst_orders.push_back(order);
+    }
+  } else if (!c.burst_orders.empty()) {
+    sp.burst_orders = c.burst_orders;
+  } else {
+    sp.burst_orders = {nominal.burst_order};
+  }
+  for (const auto& order : sp.burst_orders)
+    if (!order.empty() && order.size() != nb)
+      throw std::invalid_argument("burst order " + burst_order_text(order) + " names " +
+                                  std::to_string(order.size()) + " bursts, but the widest entry of this " +
+                                  s.platform.iommu.mode + "-mode scenario has " + std::to_string(nb));
+
+  sp.inter_bursts = o.inter_burst.value_or(c.inter_burst.empty() ? std::vector<Cycle>{nominal.inter_burst}
+                                                                 : c.inter_burst);
+  sp.store_buffer_delays =
+      o.store_buffer_delay.value_or(c.store_buffer_delay.empty() ? std::vector<Cycle>{nominal.store_buffer_delay}
+                                                                 : c.store_buffer_delay);
+
+  // Compiler orders.
+  const bool all_compilers = o.compiler_orders ? *o.compiler_orders == "all" : c.all_compiler_orders;
+  sp.compiler_limit = o.max_compiler_orders.value_or(c.max_compiler_orders.value_or(1000));
+  if (all_compilers) {
+    if (!s.more_cpus.empty())
+      throw std::invalid_argument(
+          "compiler orders can be swept only with one CPU (platform.cpu.compiler applies to every CPU)");
+    sp.compilers = compiler_choices(s, sp.compiler_limit, sp.compilers_truncated);
+  } else {
+    sp.compilers = {{nominal.merge_rmw, nominal.order}};
+  }
+
+  // Offsets: every start of the CPU program at which it overlaps the DMA
+  // traffic, widened by one fetch of the widest entry on each side.
+  if (o.offsets || c.offsets) {
+    const auto r = o.offsets ? *o.offsets : *c.offsets;
+    sp.offset_from = r.first;
+    sp.offset_to = r.second;
+    sp.offsets_origin = o.offsets ? "--offsets" : "sweep.offsets";
+  } else {
+    if (s.traffic.empty()) throw std::invalid_argument("the scenario has no traffic: give the offsets to sweep");
+    long long first = std::numeric_limits<long long>::max(), last = 0;
+    for (const TrafficStream& ts : s.traffic) {
+      if (!ts.at.empty()) {
+        first = std::min(first, static_cast<long long>(ts.at.front()));
+        last = std::max(last, static_cast<long long>(ts.at.back()));
+      } else if (ts.count > 0) {
+        first = std::min(first, static_cast<long long>(ts.start));
+        last = std::max(last, static_cast<long long>(ts.start + (ts.count - 1) * ts.every));
+      }
+    }
+    const Cycle max_gap = *std::max_element(sp.inter_bursts.begin(), sp.inter_bursts.end());
+    const long long fetch = static_cast<long long>(nb * s.platform.iommu.burst_latency + (nb - 1) * max_gap);
+    const long long len = static_cast<long long>(t.program_end - t.program_start);
+    const long long start = static_cast<long long>(t.program_start);
+    sp.offset_from = first - fetch - len - start;
+    sp.offset_to = last + fetch - start;
+    std::ostringstream why;
+    why << "computed: the program (" << len << " cycles from cycle " << start
+        << ") overlaps the traffic (cycles " << first << ".." << last << ") widened by one " << nb
+        << "-burst fetch (" << fetch << " cycles)";
+    sp.offsets_origin = why.str();
+  }
+  return sp;
+}
+
+Interleaving SweepSpace::at(u64 index) const {
+  Interleaving il;
+  il.offset = offset_of(index);
+  u64 row = row_of(index);
+  const u64 nsbd = store_buffer_delays.size(), ncomp = compilers.size(), nib = inter_bursts.size();
+  il.store_buffer_delay = store_buffer_delays[row % nsbd];
+  row /= nsbd;
+  il.merge_rmw = compilers[row % ncomp].merge_rmw;
+  il.order = compilers[row % ncomp].order;
+  row /= ncomp;
+  il.inter_burst = inter_bursts[row % nib];
+  row /= nib;
+  il.burst_order = burst_orders[row];
+  return il;
+}
+
+std::string SweepSpace::row_label(u64 row) const {
+  const Interleaving il = at(row * offsets());
+  std::string out = "bursts " + burst_order_text(il.burst_order);
+  if (inter_bursts.size() > 1) out += ", gap " + std::to_string(il.inter_burst);
+  if (compilers.size() > 1)
+    out += std::string(", ") + (il.merge_rmw ? "merged " : "") + "stores " + compiler_order_text(il.order);
+  if (store_buffer_delays.size() > 1) out += ", sb " + std::to_string(il.store_buffer_delay);
+  return out;
+}
+
+std::string SweepSpace::describe() const {
+  std::ostringstream o;
+  o << "offsets " << offset_from << ".." << offset_to << " (" << offsets() << ") x burst orders "
+    << burst_orders.size() << " x inter-burst latencies " << inter_bursts.size() << " x compiler orders "
+    << compilers.size() << (compilers_truncated ? " (truncated at --max-compiler-orders)" : "")
+    << " x store-buffer delays " << store_buffer_delays.size() << " = " << size() << " interleavings";
+  return o.str();
+}
+
+std::string SweepSpace::key() const {
+  std::ostringstream o;
+  o << offset_from << ".." << offset_to << "|";
+  for (const auto& b : burst_orders) o << burst_order_text(b) << ";";
+  o << "|";
+  for (Cycle g : inter_bursts) o << g << ",";
+  o << "|";
+  for (const Compiler& c : compilers) o << (c.merge_rmw ? "m" : "") << compiler_order_text(c.order) << ";";
+  o << "|";
+  for (Cycle d : store_buffer_delays) o << d << ",";
+  return o.str();
+}
+
+}  // namespace vtd

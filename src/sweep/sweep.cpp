@@ -1,0 +1,553 @@
+#include "sweep/sweep.hpp"
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace vtd {
+
+// ------------------------------------------------------------------ outcomes
+
+u64 stores_between(const Finding& f) {
+  if (!f.bursts.empty()) {
+    u64 lo = ~u64{0}, hi = 0;
+    for (const BurstSeen& b : f.bursts) {
+      lo = std::min(lo, b.burst.version);
+      hi = std::max(hi, b.burst.version);
+    }
+    return hi - lo;
+  }
+  if (f.clear_store && f.store && *f.store >= *f.clear_store) return *f.store - *f.clear_store;
+  if (f.store && !f.span.stores.empty() && *f.store >= f.span.first()) return *f.store - f.span.first();
+  return 0;
+}
+
+InterleavingResult summarize(u64 index, const RunResult& r) {
+  const auto& kinds = known_verdict_kinds();
+  InterleavingResult out;
+  out.index = index;
+  out.cycles = r.cycles;
+  out.counts.assign(kinds.size(), 0);
+  out.distance.assign(kinds.size(), InterleavingResult::kNone);
+  for (const Finding& f : r.findings.items) {
+    const auto k = static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), f.kind) - kinds.begin());
+    if (k == kinds.size()) continue;
+    ++out.counts[k];
+    out.distance[k] = std::min(out.distance[k], stores_between(f));
+  }
+  return out;
+}
+
+namespace {
+
+// One line per interleaving on a worker's pipe: "index cycles c... d..." or
+// "index ! message".
+std::string encode(const InterleavingResult& r) {
+  std::string line = std::to_string(r.index);
+  if (!r.error.empty()) {
+    std::string msg = r.error;
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    return line + " ! " + msg + "\n";
+  }
+  line += " " + std::to_string(r.cycles);
+  for (u64 c : r.counts) line += " " + std::to_string(c);
+  for (u64 d : r.distance) line += " " + std::to_string(d);
+  return line + "\n";
+}
+
+InterleavingResult decode(const std::string& line) {
+  InterleavingResult r;
+  std::istringstream in(line);
+  in >> r.index;
+  std::string tok;
+  in >> tok;
+  if (tok == "!") {
+    std::getline(in, r.error);
+    if (!r.error.empty() && r.error[0] == ' ') r.error.erase(0, 1);
+    return r;
+  }
+  r.cycles = std::stoull(tok);
+  const std::size_t n = known_verdict_kinds().size();
+  r.counts.resize(n);
+  r.distance.resize(n);
+  for (u64& c : r.counts) in >> c;
+  for (u64& d : r.distance) in >> d;
+  if (!in) throw std::runtime_error("sweep: malformed worker output: " + line);
+  return r;
+}
+
+InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index) {
+  try {
+    const RunResult r = sim.run(apply_interleaving(s, sp.at(index)), RunOptions{});
+    return summarize(index, r);
+  } catch (const std::exception& e) {
+    InterleavingResult out;
+    out.index = index;
+    out.error = e.what();
+    return out;
+  }
+}
+
+void write_all(int fd, const std::string& data) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(3);
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
+                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  std::vector<u64> mine;
+  for (u64 i = shard.index; i < sp.size(); i += shard.count) mine.push_back(i);
+  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(mine.size(), 1))));
+
+  SweepOutcome out;
+  out.results.reserve(mine.size());
+  SweepProgress pr;
+  pr.total = mine.size();
+  auto note = [&](const InterleavingResult& r) {
+    ++pr.done;
+    if (std::any_of(r.counts.begin(), r.counts.end(), [](u64 c) { return c > 0; })) ++pr.violating;
+    pr.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    if (progress) progress(pr);
+  };
+
+  if (jobs == 1) {
+    for (u64 i : mine) {
+      out.results.push_back(run_one(sim, s, sp, i));
+      note(out.results.back());
+    }
+  } else {
+    // Workers are forked after elaboration: each inherits the platform and
+    // runs every jobs-th interleaving of this shard as episodes on it.
+    struct Worker {
+      pid_t pid = -1;
+      int fd = -1;
+      std::string buf;
+    };
+    std::vector<Worker> workers(jobs);
+    std::fflush(nullptr);
+    for (unsigned w = 0; w < jobs; ++w) {
+      int fds[2];
+      if (pipe(fds) != 0) throw std::runtime_error("sweep: pipe failed");
+      const pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("sweep: fork failed");
+      if (pid == 0) {
+        close(fds[0]);
+        for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
+        std::string batch;
+        for (std::size_t k = w; k < mine.size(); k += jobs) {
+          batch += encode(run_one(sim, s, sp, mine[k]));
+          if (batch.size() > 4096) {
+            write_all(fds[1], batch);
+            batch.clear();
+          }
+        }
+        write_all(fds[1], batch);
+        close(fds[1]);
+        std::fflush(nullptr);
+        _exit(0);
+      }
+      close(fds[1]);
+      workers[w] = Worker{pid, fds[0], {}};
+    }
+    std::vector<InterleavingResult> got;
+    got.reserve(mine.size());
+    std::vector<pollfd> pfds;
+    std::size_t open = jobs;
+    char chunk[65536];
+    while (open > 0) {
+      pfds.clear();
+      for (const Worker& w : workers)
+        if (w.fd >= 0) pfds.push_back({w.fd, POLLIN, 0});
+      if (poll(pfds.data(), pfds.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error("sweep: poll failed");
+      }
+      for (Worker& w : workers) {
+        if (w.fd < 0) continue;
+        const auto it = std::find_if(pfds.begin(), pfds.end(), [&](const pollfd& p) { return p.fd == w.fd; });
+        if (it == pfds.end() || !(it->revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t n = read(w.fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          close(w.fd);
+          w.fd = -1;
+          --open;
+          continue;
+        }
+        w.buf.append(chunk, static_cast<std::size_t>(n));
+        std::size_t nl;
+        while ((nl = w.buf.find('\n')) != std::string::npos) {
+          got.push_back(decode(w.buf.substr(0, nl)));
+          w.buf.erase(0, nl + 1);
+          note(got.back());
+        }
+      }
+    }
+    for (Worker& w : workers) {
+      int status = 0;
+      waitpid(w.pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("sweep: a worker process failed" +
+                                 (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")"
+                                                      : std::string()));
+    }
+    if (got.size() != mine.size()) throw std::runtime_error("sweep: workers returned too few results");
+    std::sort(got.begin(), got.end(),
+              [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
+    out.results = std::move(got);
+  }
+  out.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return out;
+}
+
+// ------------------------------------------------------------------ report
+
+std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s) {
+  std::map<std::string, SweepExpectation> out;
+  for (const std::string& kind : known_verdict_kinds()) {
+    if (auto it = s.sweep.expect.find(kind); it != s.sweep.expect.end()) {
+      out[kind] = {it->second, "sweep.expect"};
+      continue;
+    }
+    Expectation zero, some;
+    zero.cmp = Expectation::Cmp::Eq;
+    zero.n = 0;
+    some.cmp = Expectation::Cmp::Ge;
+    some.n = 1;
+    if (auto it = s.expect.find(kind); it != s.expect.end()) {
+      const Expectation& e = it->second;
+      const bool zero_ok = e.holds(0);
+      const bool more_ok = e.cmp != Expectation::Cmp::Eq || e.n > 0;
+      if (zero_ok && !more_ok)
+        out[kind] = {zero, "expect: " + e.str() + " in every run"};
+      else if (!zero_ok)
+        out[kind] = {some, "expect: " + e.str() + " in some run"};
+      // A run expectation that admits 0 and more says nothing of the sweep.
+    } else if (is_violation_kind(kind)) {
+      out[kind] = {zero, "violation not in expect: (0 in every run)"};
+    }
+  }
+  return out;
+}
+
+SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
+                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs) {
+  const auto& kinds = known_verdict_kinds();
+  SweepReport r;
+  r.scenario = scenario;
+  r.file = file;
+  r.space = sp;
+  r.shard = shard;
+  r.results = std::move(results);
+  r.interleavings = r.results.size();
+  r.seconds = seconds;
+  r.jobs = jobs;
+  for (const std::string& k : kinds) r.counts[k] = r.findings[k] = 0;
+
+  // Per row and kind: the offsets showing it, as ranges.
+  std::map<std::string, std::map<u64, std::vector<std::pair<long long, long long>>>> win;
+  for (const InterleavingResult& ir : r.results) {
+    if (!ir.error.empty()) {
+      ++r.errors;
+      continue;
+    }
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (ir.counts[k] == 0) continue;
+      const std::string& kind = kinds[k];
+      ++r.counts[kind];
+      r.findings[kind] += ir.counts[k];
+      Reproducer rep{ir.index, sp.at(ir.index), ir.distance[k]};
+      if (!r.first.count(kind)) r.first[kind] = rep;
+      auto m = r.minimal.find(kind);
+      if (m == r.minimal.end() || rep.stores_between < m->second.stores_between) r.minimal[kind] = rep;
+      auto& ranges = win[kind][sp.row_of(ir.index)];
+      const long long off = sp.offset_of(ir.index);
+      if (!ranges.empty() && ranges.back().second + 1 == off)
+        ranges.back().second = off;
+      else
+        ranges.push_back({off, off});
+    }
+  }
+  for (auto& [kind, rows] : win)
+    for (auto& [row, ranges] : rows) r.windows[kind].push_back(KindWindow{row, std::move(ranges)});
+
+  for (const std::string& kind : kinds) {
+    SweepVerdict v;
+    v.kind = kind;
+    v.observed = r.counts[kind];
+    if (auto it = expect.find(kind); it != expect.end()) {
+      v.expected = it->second.expected;
+      v.rule = it->second.rule;
+      v.ok = it->second.expected.holds(v.observed);
+    }
+    r.verdicts.push_back(std::move(v));
+  }
+  r.expectations_met = r.errors == 0 && std::all_of(r.verdicts.begin(), r.verdicts.end(),
+                                                    [](const SweepVerdict& v) { return v.ok; });
+  return r;
+}
+
+namespace {
+
+nlohmann::json reproducer_json(const SweepReport& r, const Reproducer& rep, bool with_distance) {
+  nlohmann::json j;
+  j["index"] = rep.index;
+  j["offset"] = rep.il.offset;
+  j["row"] = r.space.row_of(rep.index);
+  if (with_distance) j["stores_between"] = rep.stores_between;
+  j["command"] = reproducer_command(r.file, rep.il);
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json sweep_json(const SweepReport& r) {
+  using nlohmann::json;
+  const SweepSpace& sp = r.space;
+  json j;
+  j["scenario"] = r.scenario;
+  j["file"] = r.file;
+  json space;
+  space["offsets"] = {{"from", sp.offset_from}, {"to", sp.offset_to}, {"origin", sp.offsets_origin}};
+  space["burst_orders"] = json::array();
+  for (const auto& b : sp.burst_orders) space["burst_orders"].push_back(burst_order_text(b));
+  space["inter_burst"] = sp.inter_bursts;
+  space["compiler_orders"] = json::array();
+  for (const auto& c : sp.compilers)
+    space["compiler_orders"].push_back({{"merge_rmw", c.merge_rmw}, {"order", compiler_order_text(c.order)}});
+  space["compiler_orders_limit"] = sp.compiler_limit;
+  space["compiler_orders_truncated"] = sp.compilers_truncated;
+  space["store_buffer_delay"] = sp.store_buffer_delays;
+  space["rows"] = json::array();
+  for (u64 row = 0; row < sp.rows(); ++row) space["rows"].push_back(sp.row_label(row));
+  space["total"] = sp.size();
+  j["space"] = space;
+  j["shard"] = {{"index", r.shard.index}, {"count", r.shard.count}};
+  j["interleavings"] = r.interleavings;
+  j["interleavings_per_second"] = r.seconds > 0 ? static_cast<double>(r.interleavings) / r.seconds : 0.0;
+  j["seconds"] = r.seconds;
+  j["jobs"] = r.jobs;
+  j["errors"] = r.errors;
+  j["counts"] = r.counts;
+  j["findings"] = r.findings;
+  json windows = json::object();
+  for (const auto& [kind, rows] : r.windows) {
+    json arr = json::array();
+    for (const KindWindow& w : rows) {
+      json ranges = json::array();
+      for (const auto& [a, b] : w.ranges) ranges.push_back({a, b});
+      arr.push_back({{"row", w.row}, {"label", sp.row_label(w.row)}, {"offsets", ranges}});
+    }
+    windows[kind] = arr;
+  }
+  j["windows"] = windows;
+  json reps = json::object();
+  for (const auto& [kind, rep] : r.first)
+    reps[kind] = {{"first", reproducer_json(r, rep, true)}, {"minimal", reproducer_json(r, r.minimal.at(kind), true)}};
+  j["reproducers"] = reps;
+  json verdicts = json::array();
+  for (const SweepVerdict& v : r.verdicts) {
+    json x = {{"kind", v.kind}, {"observed", v.observed}, {"ok", v.ok}};
+    if (v.expected) {
+      x["expected"] = v.expected->str();
+      x["rule"] = v.rule;
+    }
+    verdicts.push_back(x);
+  }
+  j["verdicts"] = verdicts;
+  j["expectations_met"] = r.expectations_met;
+  // Every interleaving's outcome, for merging shards and for tools:
+  // [index, cycles, counts per kind..., stores_between per kind (null: none)...]
+  // or [index, "error text"].
+  j["kinds"] = known_verdict_kinds();
+  json results = json::array();
+  for (const InterleavingResult& ir : r.results) {
+    json row = json::array({ir.index});
+    if (!ir.error.empty()) {
+      row.push_back(ir.error);
+    } else {
+      row.push_back(ir.cycles);
+      for (u64 c : ir.counts) row.push_back(c);
+      for (u64 d : ir.distance) d == InterleavingResult::kNone ? row.push_back(nullptr) : row.push_back(d);
+    }
+    results.push_back(row);
+  }
+  j["results"] = results;
+  return j;
+}
+
+std::string sweep_text(const SweepReport& r) {
+  const SweepSpace& sp = r.space;
+  std::ostringstream o;
+  o << "sweep: " << r.scenario << " (" << r.file << ")\n";
+  o << "space: " << sp.describe() << "\n";
+  o << "offsets: " << sp.offsets_origin << "\n";
+  if (r.shard.count > 1) o << "shard: " << r.shard.index << "/" << r.shard.count << "\n";
+  o << "ran " << r.interleavings << " interleavings in " << r.seconds << " s ("
+    << static_cast<u64>(r.seconds > 0 ? static_cast<double>(r.interleavings) / r.seconds : 0) << "/s, "
+    << r.jobs << " job" << (r.jobs == 1 ? "" : "s") << ")\n";
+  if (r.errors) o << "errors: " << r.errors << " interleavings did not finish (see --json results)\n";
+  o << "\ninterleavings showing each kind (findings in all):\n";
+  for (const auto& [kind, n] : r.counts) o << "  " << kind << ": " << n << " (" << r.findings.at(kind) << ")\n";
+  for (const auto& [kind, rows] : r.windows) {
+    o << "\n" << kind << " window:\n";
+    std::size_t shown = 0;
+    for (const KindWindow& w : rows) {
+      if (++shown > 12) {
+        o << "  ... " << rows.size() - 12 << " more rows (see --json)\n";
+        break;
+      }
+      o << "  " << sp.row_label(w.row) << ": offsets ";
+      for (std::size_t i = 0; i < w.ranges.size(); ++i) {
+        if (i) o << ", ";
+        o << w.ranges[i].first;
+        if (w.ranges[i].second != w.ranges[i].first) o << ".." << w.ranges[i].second;
+      }
+      o << "\n";
+    }
+    const Reproducer& f = r.first.at(kind);
+    const Reproducer& m = r.minimal.at(kind);
+    o << "  first:   " << reproducer_command(r.file, f.il) << "\n";
+    o << "  minimal: " << reproducer_command(r.file, m.il) << "  (" << m.stores_between
+      << " stores between the violating states)\n";
+  }
+  o << "\n";
+  for (const SweepVerdict& v : r.verdicts) {
+    if (!v.expected) continue;
+    o << "  " << (v.ok ? "ok      " : "MISMATCH") << " " << v.kind << ": expected " << v.expected->str()
+      << " interleavings (" << v.rule << "), observed " << v.observed << "\n";
+  }
+  o << "verdict: " << (r.expectations_met ? "as expected" : "NOT as expected") << "\n";
+  return o.str();
+}
+
+std::string sweep_csv(const SweepReport& r) {
+  const auto& kinds = known_verdict_kinds();
+  std::ostringstream o;
+  o << "index,offset,burst_order,inter_burst,merge_rmw,compiler_order,store_buffer_delay,cycles";
+  for (const std::string& k : kinds) o << "," << k;
+  o << ",error\n";
+  for (const InterleavingResult& ir : r.results) {
+    const Interleaving il = r.space.at(ir.index);
+    o << ir.index << "," << il.offset << ",\"" << burst_order_text(il.burst_order) << "\"," << il.inter_burst
+      << "," << (il.merge_rmw ? "yes" : "no") << ",\"" << compiler_order_text(il.order) << "\","
+      << il.store_buffer_delay << "," << ir.cycles;
+    for (std::size_t k = 0; k < kinds.size(); ++k) o << "," << (ir.error.empty() ? ir.counts[k] : 0);
+    std::string err = ir.error;
+    std::replace(err.begin(), err.end(), '"', '\'');
+    o << ",\"" << err << "\"\n";
+  }
+  return o.str();
+}
+
+// ------------------------------------------------------------------ merge
+
+namespace {
+
+Expectation parse_expectation(const std::string& t) {
+  Expectation e;
+  e.cmp = t[0] == '=' ? Expectation::Cmp::Eq : t[0] == '>' ? Expectation::Cmp::Ge : Expectation::Cmp::Le;
+  e.n = std::stoull(t.substr(3));
+  return e;
+}
+
+SweepSpace space_from_json(const nlohmann::json& j) {
+  SweepSpace sp;
+  sp.offset_from = j.at("offsets").at("from").get<long long>();
+  sp.offset_to = j.at("offsets").at("to").get<long long>();
+  sp.offsets_origin = j.at("offsets").at("origin").get<std::string>();
+  std::string err;
+  for (const auto& b : j.at("burst_orders")) {
+    std::vector<unsigned> order;
+    if (!parse_burst_order(b.get<std::string>(), order, err)) throw std::invalid_argument(err);
+    sp.burst_orders.push_back(order);
+  }
+  sp.inter_bursts = j.at("inter_burst").get<std::vector<Cycle>>();
+  for (const auto& c : j.at("compiler_orders")) {
+    SweepSpace::Compiler comp;
+    comp.merge_rmw = c.at("merge_rmw").get<bool>();
+    if (!parse_compiler_order(c.at("order").get<std::string>(), comp.order, err)) throw std::invalid_argument(err);
+    sp.compilers.push_back(comp);
+  }
+  sp.compiler_limit = j.at("compiler_orders_limit").get<u64>();
+  sp.compilers_truncated = j.at("compiler_orders_truncated").get<bool>();
+  sp.store_buffer_delays = j.at("store_buffer_delay").get<std::vector<Cycle>>();
+  return sp;
+}
+
+}  // namespace
+
+SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::vector<std::string>& names) {
+  if (shards.empty()) throw std::invalid_argument("merge: no shard files");
+  const nlohmann::json& j0 = shards[0];
+  const SweepSpace sp = space_from_json(j0.at("space"));
+  const u64 count = j0.at("shard").at("count").get<u64>();
+  std::vector<bool> seen(count, false);
+  std::vector<InterleavingResult> results;
+  double seconds = 0;
+  unsigned jobs = 0;
+  const std::size_t nk = known_verdict_kinds().size();
+  if (j0.at("kinds").get<std::vector<std::string>>() != known_verdict_kinds())
+    throw std::invalid_argument("merge: " + names[0] + " was written by a vtdsim with other verdict kinds");
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    const nlohmann::json& j = shards[i];
+    if (j.at("file") != j0.at("file") || j.at("scenario") != j0.at("scenario") || j.at("space") != j0.at("space"))
+      throw std::invalid_argument("merge: " + names[i] + " is a shard of another sweep than " + names[0]);
+    const u64 c = j.at("shard").at("count").get<u64>();
+    const u64 idx = j.at("shard").at("index").get<u64>();
+    if (c != count) throw std::invalid_argument("merge: " + names[i] + " is one of " + std::to_string(c) +
+                                                " shards, " + names[0] + " one of " + std::to_string(count));
+    if (seen[idx]) throw std::invalid_argument("merge: shard " + std::to_string(idx) + " given twice");
+    seen[idx] = true;
+    seconds = std::max(seconds, j.at("seconds").get<double>());
+    jobs += j.at("jobs").get<unsigned>();
+    for (const auto& row : j.at("results")) {
+      InterleavingResult ir;
+      ir.index = row.at(0).get<u64>();
+      if (row.at(1).is_string()) {
+        ir.error = row.at(1).get<std::string>();
+      } else {
+        ir.cycles = row.at(1).get<Cycle>();
+        for (std::size_t k = 0; k < nk; ++k) ir.counts.push_back(row.at(2 + k).get<u64>());
+        for (std::size_t k = 0; k < nk; ++k) {
+          const auto& d = row.at(2 + nk + k);
+          ir.distance.push_back(d.is_null() ? InterleavingResult::kNone : d.get<u64>());
+        }
+      }
+      results.push_back(std::move(ir));
+    }
+  }
+  for (u64 i = 0; i < count; ++i)
+    if (!seen[i]) throw std::invalid_argument("merge: shard " + std::to_string(i) + "/" + std::to_string(count) + " is missing");
+  std::sort(results.begin(), results.end(),
+            [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
+  if (results.size() != sp.size())
+    throw std::invalid_argument("merge: the shards hold " + std::to_string(results.size()) + " of " +
+                                std::to_string(sp.size()) + " interleavings");
+  std::map<std::string, SweepExpectation> expect;
+  for (const auto& v : j0.at("verdicts"))
+    if (v.contains("expected"))
+      expect[v.at("kind").get<std::string>()] = {parse_expectation(v.at("expected").get<std::string>()),
+                                                 v.at("rule").get<std::string>()};
+  return make_report(j0.at("scenario").get<std::string>(), j0.at("file").get<std::string>(), sp, Shard{0, 1},
+                     expect, std::move(results), seconds, jobs);
+}
+
+}  // namespace vtd

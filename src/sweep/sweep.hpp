@@ -1,0 +1,112 @@
+// Runs a sweep: every interleaving of a SweepSpace (or one shard of it) on
+// one elaborated platform per worker process, and the report built from the
+// per-interleaving outcomes: counts, race windows, reproducers, verdict.
+// Reports depend only on the outcomes in index order, never on how many
+// workers or shards produced them.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "platform/simulation.hpp"
+#include "sweep/space.hpp"
+
+namespace vtd {
+
+// What a sweep keeps of one interleaving.
+struct InterleavingResult {
+  u64 index = 0;
+  std::vector<u64> counts;    // per known_verdict_kinds(), in that order
+  std::vector<u64> distance;  // per kind: fewest stores between the violating states (kNone: no finding)
+  Cycle cycles = 0;
+  std::string error;  // the simulation failed (e.g. still running at max_cycles)
+  static constexpr u64 kNone = ~u64{0};
+};
+
+InterleavingResult summarize(u64 index, const RunResult& r);
+
+// Stores between the two states that make a finding a violation: the first
+// and last burst's memory versions (fetch rules), the store that cleared P
+// and the one that broke the handshake, or the span's first store and the
+// one that left the bad state.
+u64 stores_between(const Finding& f);
+
+struct Shard {
+  u64 index = 0, count = 1;  // this runs the interleavings with index % count == index
+  bool owns(u64 i) const { return i % count == index; }
+};
+
+struct SweepProgress {
+  u64 done = 0, total = 0, violating = 0;
+  double seconds = 0;
+};
+
+struct SweepOutcome {
+  std::vector<InterleavingResult> results;  // in index order
+  double seconds = 0;
+};
+
+// Forks `jobs` workers that inherit `sim` (already elaborated) and run this
+// shard's interleavings; `progress` is called from the parent now and then.
+SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
+                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress);
+
+struct KindWindow {
+  u64 row = 0;
+  std::vector<std::pair<long long, long long>> ranges;  // inclusive offset ranges
+};
+
+struct Reproducer {
+  u64 index = 0;
+  Interleaving il;
+  u64 stores_between = 0;
+};
+
+struct SweepVerdict {
+  std::string kind;
+  u64 observed = 0;  // interleavings showing the kind
+  std::optional<Expectation> expected;
+  std::string rule;  // where the expectation came from
+  bool ok = true;
+};
+
+struct SweepReport {
+  std::string scenario, file;
+  SweepSpace space;
+  Shard shard;
+  std::vector<InterleavingResult> results;
+  u64 interleavings = 0;
+  double seconds = 0;
+  unsigned jobs = 1;
+  std::map<std::string, u64> counts;    // kind -> interleavings showing it
+  std::map<std::string, u64> findings;  // kind -> findings over all interleavings
+  std::map<std::string, std::vector<KindWindow>> windows;
+  std::map<std::string, Reproducer> first, minimal;
+  u64 errors = 0;
+  std::vector<SweepVerdict> verdicts;
+  bool expectations_met = false;
+};
+
+// Per kind, what the number of interleavings showing it must satisfy, and why.
+struct SweepExpectation {
+  Expectation expected;
+  std::string rule;
+};
+std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s);
+
+SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
+                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs);
+
+nlohmann::json sweep_json(const SweepReport& r);
+std::string sweep_text(const SweepReport& r);
+std::string sweep_csv(const SweepReport& r);
+
+// Combines shard reports (their JSON) into the report of the whole sweep.
+// Throws std::invalid_argument when they are not the shards of one sweep.
+SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::vector<std::string>& names);
+
+}  // namespace vtd
