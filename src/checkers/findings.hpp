@@ -79,6 +79,9 @@ struct Finding {
 
 struct Findings {
   std::vector<Finding> items;  // in (cycle, kind) order
+  // false: leave out what only a reader needs (the field-by-field diffs);
+  // sweeps keep counts and versions only.
+  bool detail = true;
   std::map<std::string, u64> counts() const;
 };
 

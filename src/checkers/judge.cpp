@@ -12,7 +12,7 @@ std::map<std::string, u64> Findings::counts() const {
   return c;
 }
 
-Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed) {
+Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed, bool detail) {
   const Format& f = format_of(sp.entry.kind);
   Finding fd;
   fd.kind = kind;
@@ -20,13 +20,16 @@ Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed
   fd.span = sp;
   fd.observed = observed;
   fd.used = f.used_bits(observed);
-  fd.vs_old = diff_fields(f, observed, sp.old_val, fd.used);
-  fd.vs_new = diff_fields(f, observed, sp.new_val, fd.used);
+  if (detail) {
+    fd.vs_old = diff_fields(f, observed, sp.old_val, fd.used);
+    fd.vs_new = diff_fields(f, observed, sp.new_val, fd.used);
+  }
   return fd;
 }
 
-Findings judge(const EntryHistory& h) {
+Findings judge(const EntryHistory& h, bool detail) {
   Findings out;
+  out.detail = detail;
   for (const auto& e : h.entries()) {
     const std::vector<Span> spans = EntryHistory::spans(e);
     if (spans.empty()) continue;
@@ -37,8 +40,8 @@ Findings judge(const EntryHistory& h) {
   return out;
 }
 
-Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc) {
-  Findings out = judge(h);
+Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc, bool detail) {
+  Findings out = judge(h, detail);
   check_ownership(h, qi, out);
   tc.finish(out);
   sort_findings(out);

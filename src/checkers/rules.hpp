@@ -15,17 +15,17 @@
 namespace vtd {
 
 // A finding about state `observed` of an update span: OLD/NEW diffs on its used bits.
-Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed);
+Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed, bool detail = true);
 
 void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out);
 
 // The entry rules (torn_fetch, benign_mixed_fetch, unsafe_live_update) over
 // every watched entry, ordered by (cycle, entry, kind).
-Findings judge(const EntryHistory& h);
+Findings judge(const EntryHistory& h, bool detail = true);
 // Every rule: the entry rules, present_before_invalidate, stale_translation
 // and corrupting_dma.
-Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc);
+Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc, bool detail = true);
 void sort_findings(Findings& out);
 
 }  // namespace vtd

@@ -32,7 +32,7 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
       if (s == sp.old_val || s == sp.new_val) continue;
       const EntryBits used = f.used_bits(s);
       const bool torn = !equal_on(s, sp.old_val, used) && !equal_on(s, sp.new_val, used);
-      Finding fd = span_finding(torn ? kTornFetch : kBenignMixedFetch, sp, s);
+      Finding fd = span_finding(torn ? kTornFetch : kBenignMixedFetch, sp, s, out.detail);
       fd.cycle = fe.cycle();
       fd.request = fe.request;
       for (unsigned i = 0; i < fe.nbursts; ++i) {

@@ -11,7 +11,7 @@ void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& s
       if (!f.is_present(state)) continue;
       const EntryBits used = f.used_bits(state);
       if (equal_on(state, sp.old_val, used) || equal_on(state, sp.new_val, used)) continue;
-      Finding fd = span_finding(kUnsafeLiveUpdate, sp, state);
+      Finding fd = span_finding(kUnsafeLiveUpdate, sp, state, out.detail);
       for (const StoreEvent& s : e.stores)
         if (s.seq == seq) fd.cycle = s.cycle;
       fd.store = seq;

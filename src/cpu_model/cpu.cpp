@@ -1,5 +1,6 @@
 #include "cpu_model/cpu.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/cycles.hpp"
@@ -24,11 +25,17 @@ Cpu::Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProg
 
 void Cpu::begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vector<std::string> item_names) {
   cfg_ = cfg;
+  // Episodes of a sweep mostly run the same program: keep its readable names.
+  const bool same = program.ops.size() == prog_.ops.size() &&
+                    std::equal(program.ops.begin(), program.ops.end(), prog_.ops.begin(),
+                               [](const EmittedOp& a, const EmittedOp& b) { return a.op == b.op; });
   prog_ = std::move(program);
   item_names_ = std::move(item_names);
-  op_names_.clear();
-  op_names_.reserve(prog_.ops.size());
-  for (const EmittedOp& e : prog_.ops) op_names_.push_back(describe_op(e.op));
+  if (!same || op_names_.size() != prog_.ops.size()) {
+    op_names_.clear();
+    op_names_.reserve(prog_.ops.size());
+    for (const EmittedOp& e : prog_.ops) op_names_.push_back(describe_op(e.op));
+  }
   store_buffer_.clear();
   last_visible_.reset();
   pc_ = 0;

@@ -42,6 +42,7 @@ struct Operation {
       false;         // Store64: WRITE_ONCE (volatile): never merged, kept in order with other volatile stores
   Cycle cycles = 0;  // Delay
   std::string label;  // source-level name: "context_set_domain_id", "WRITE_ONCE(lo)"...
+  bool operator==(const Operation&) const = default;
 
   static Operation assign64(Addr a, u64 v, std::string label, bool once = false) {
     Operation o;

@@ -1,6 +1,7 @@
 #include "iommu_model/iommu.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <stdexcept>
 
@@ -45,9 +46,9 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   regs_.emplace(Registers::config_from(cfg));
   qi_.emplace(*regs_, cfg.qi);
   translator_.emplace(cfg, boot.rtaddr, bus_);
-  for (WalkPtr& w : active_) spare_.push_back(std::move(w));
-  active_.clear();
-  ndone_ = 0;
+  due_.clear();
+  nactive_ = 0;
+  next_seq_ = 0;
   stats_ = IommuStats{};
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
@@ -86,11 +87,12 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   const DmaRequest req{ext->request, ext->rid, gp.get_address(), gp.is_write(), now};
   std::optional<u32> pasid;
   if (ext->has_pasid) pasid = ext->pasid;
-  WalkPtr w;
+  Walk* w;
   if (spare_.empty()) {
-    w = std::make_unique<Walk>();
+    walks_.push_back(std::make_unique<Walk>());
+    w = walks_.back().get();
   } else {
-    w = std::move(spare_.back());
+    w = spare_.back();
     spare_.pop_back();
     w->phase = Walk::Phase::Resume;
     w->burst = 0;
@@ -108,7 +110,7 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   // Admitted by run(), after the walk steps due this cycle: a new request's
   // first cache lookup sees what those steps filled, whatever order SystemC
   // runs the device's process and ours in.
-  arrivals_.push_back(std::move(w));
+  arrivals_.push_back(w);
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -123,9 +125,16 @@ unsigned Iommu::burst_index(unsigned nth, unsigned nbursts) const {
   return nth;
 }
 
-void Iommu::admit(WalkPtr w, Cycle now) {
-  active_.push_back(std::move(w));
-  advance(*active_.back(), now);
+// After a walk stepped or was admitted: back to the heap, or to the spares.
+void Iommu::settle(Walk* w, Cycle now) {
+  if (w->done) {
+    --nactive_;
+    spare_.push_back(w);
+    return;
+  }
+  if (w->next < now) throw std::logic_error("iommu: a walk scheduled in the past");
+  due_.push_back(Due{w->next, w->seq, w});
+  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
 }
 
 // Ask the translator what comes next and set the walk up for it.
@@ -198,7 +207,6 @@ void Iommu::step(Walk& w, Cycle now) {
 
 void Iommu::complete(Walk& w, Cycle now) {
   w.done = true;
-  ++ndone_;
   translator_->outcome(w.job, now, dma_ev_);
   const DmaEvent& ev = dma_ev_;
   if (ev.fault) {
@@ -221,43 +229,36 @@ void Iommu::complete(Walk& w, Cycle now) {
   pcie_in[w.port]->nb_transport_bw(*w.gp, phase, t);
 }
 
-void Iommu::erase_done() {
-  if (ndone_ == 0) return;
-  ndone_ = 0;
-  std::size_t keep = 0;
-  for (std::size_t i = 0; i < active_.size(); ++i) {
-    if (active_[i]->done)
-      spare_.push_back(std::move(active_[i]));
-    else
-      active_[keep++] = std::move(active_[i]);
-  }
-  active_.resize(keep);
-}
-
 void Iommu::run() {
   const Cycle now = now_cycle();
-  // Walks step in arrival order, so same-cycle samples are deterministic.
-  for (std::size_t i = 0; i < active_.size(); ++i)
-    if (!active_[i]->done && active_[i]->next == now) step(*active_[i], now);
-  erase_done();
+  // Walks due now step in admission order, so same-cycle samples are deterministic.
+  stepping_.clear();
+  while (!due_.empty() && due_.front().next == now) {
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
+    stepping_.push_back(due_.back());
+    due_.pop_back();
+  }
+  for (const Due& d : stepping_) {
+    step(*d.walk, now);
+    settle(d.walk, now);
+  }
   // Same-cycle rule: walk steps due now first, then requests that waited for
   // a walker, then this cycle's arrivals, each in arrival order.
-  for (WalkPtr& w : arrivals_) waiting_.push_back(std::move(w));
+  for (Walk* w : arrivals_) waiting_.push_back(w);
   arrivals_.clear();
-  while (!waiting_.empty() && active_.size() < cfg_.max_outstanding) {
-    WalkPtr w = std::move(waiting_.front());
+  while (!waiting_.empty() && nactive_ < cfg_.max_outstanding) {
+    Walk* w = waiting_.front();
     waiting_.pop_front();
-    admit(std::move(w), now);
+    w->seq = next_seq_++;
+    ++nactive_;
+    advance(*w, now);
+    settle(w, now);
   }
-  erase_done();
   reschedule(now);
 }
 
 void Iommu::reschedule(Cycle now) {
-  Cycle next = ~Cycle{0};
-  for (const WalkPtr& w : active_)
-    if (!w->done) next = std::min(next, w->next);
-  if (next != ~Cycle{0}) wake_.notify(cycles(next - now));
+  if (!due_.empty()) wake_.notify(cycles(due_.front().next - now));
 }
 
 // ------------------------------------------------------------------ registers

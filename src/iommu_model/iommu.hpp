@@ -63,7 +63,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   const Translator& translator() const { return *translator_; }
   const InvalidationQueue& queue() const { return *qi_; }
   bool idle() const {
-    return active_.empty() && waiting_.empty() && arrivals_.empty() && (!qi_ || !qi_->next_event());
+    return nactive_ == 0 && waiting_.empty() && arrivals_.empty() && (!qi_ || !qi_->next_event());
   }
 
  private:
@@ -76,17 +76,23 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     unsigned burst = 0;  // bursts of it read so far
     unsigned nbursts = 1;
     Cycle next = 0;  // cycle of the next burst sample or resumption
+    u64 seq = 0;     // admission order: walks due in one cycle step in this order
     bool done = false;
   };
-
-  using WalkPtr = std::unique_ptr<Walk>;
+  // A walk waiting for its next cycle; the heap's top is the earliest (then
+  // the first admitted), so a cycle's due walks come out in admission order.
+  struct Due {
+    Cycle next;
+    u64 seq;
+    Walk* walk;
+    bool operator>(const Due& o) const { return next != o.next ? next > o.next : seq > o.seq; }
+  };
 
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
   void accept(int port, tlm::tlm_generic_payload& gp, Cycle now);
-  void admit(WalkPtr w, Cycle now);
-  void erase_done();
+  void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);
   Burst read_burst(Addr addr, Cycle now, bool snoop);
@@ -111,11 +117,14 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   std::optional<Registers> regs_;  // rebuilt each episode
   std::optional<InvalidationQueue> qi_;
   std::optional<Translator> translator_;
-  std::vector<WalkPtr> active_;  // in arrival order
-  std::deque<WalkPtr> waiting_;
-  std::vector<WalkPtr> arrivals_;  // accepted this cycle, admitted by run()
-  std::vector<WalkPtr> spare_;  // finished walks, reused (no allocation per request)
-  std::size_t ndone_ = 0;       // finished walks still in active_
+  std::vector<std::unique_ptr<Walk>> walks_;  // every walk ever made; reused (no allocation per request)
+  std::vector<Walk*> spare_;                  // finished walks
+  std::vector<Due> due_;                      // min-heap of admitted walks by (next, seq)
+  std::vector<Due> stepping_;                 // this cycle's due walks (scratch)
+  std::size_t nactive_ = 0;                   // admitted walks not finished
+  u64 next_seq_ = 0;
+  std::deque<Walk*> waiting_;    // accepted, waiting for a walker (max_outstanding)
+  std::vector<Walk*> arrivals_;  // accepted this cycle, admitted by run()
   DmaEvent dma_ev_;             // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;

@@ -174,7 +174,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.scenario = s.name;
   r.file = s.file;
   bus.clear();  // the checkers below are this episode's; no dangling subscribers
-  r.findings = judge(history, qi_log, translations);
+  r.findings = judge(history, qi_log, translations, opt.detail);
   r.counts = r.findings.counts();
   r.cycles = end;
   r.stores = mem.history().size();

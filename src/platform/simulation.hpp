@@ -18,6 +18,7 @@ namespace vtd {
 
 struct RunOptions {
   std::string log_level = "warn";
+  bool detail = true;  // false: findings without field-by-field diffs (sweeps)
 };
 
 struct KindVerdict {

@@ -85,7 +85,9 @@ InterleavingResult decode(const std::string& line) {
 
 InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index) {
   try {
-    const RunResult r = sim.run(apply_interleaving(s, sp.at(index)), RunOptions{});
+    RunOptions ro;
+    ro.detail = false;  // counts and versions are all a sweep keeps
+    const RunResult r = sim.run(apply_interleaving(s, sp.at(index)), ro);
     return summarize(index, r);
   } catch (const std::exception& e) {
     InterleavingResult out;
