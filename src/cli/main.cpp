@@ -61,12 +61,14 @@ int cmd_run(const std::vector<std::string>& args) {
       "file", po::value<std::string>(), "scenario file");
   po::options_description il_opts(
       "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
-  il_opts.add_options()("offset", po::value<long long>(),
-                        "start the CPU program(s) this many cycles later (negative: earlier) than the scenario says")(
+  il_opts.add_options()(
+      "offset", po::value<long long>(),
+      "start the CPU program(s) this many cycles later (negative: earlier) than the scenario says")(
       "burst-order", po::value<std::string>(), "ascending, descending, or a permutation such as 2,0,1,3")(
       "inter-burst", po::value<Cycle>(), "extra cycles between the bursts of one entry")(
       "merge-rmw", po::value<std::string>(), "yes|no: the compiler merges read-modify-writes of one word")(
-      "compiler-order", po::value<std::string>(), "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
+      "compiler-order", po::value<std::string>(),
+      "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
       "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
   opts.add(il_opts);
   po::positional_options_description pos;
@@ -90,7 +92,8 @@ int cmd_run(const std::vector<std::string>& args) {
     Interleaving il = nominal_interleaving(s);
     std::string err;
     if (vm.count("offset")) il.offset = vm["offset"].as<long long>();
-    if (vm.count("burst-order") && !parse_burst_order(vm["burst-order"].as<std::string>(), il.burst_order, err))
+    if (vm.count("burst-order") &&
+        !parse_burst_order(vm["burst-order"].as<std::string>(), il.burst_order, err))
       throw std::invalid_argument("--burst-order: " + err);
     if (vm.count("inter-burst")) il.inter_burst = vm["inter-burst"].as<Cycle>();
     if (vm.count("merge-rmw")) {
@@ -98,7 +101,8 @@ int cmd_run(const std::vector<std::string>& args) {
       if (m != "yes" && m != "no") throw std::invalid_argument("--merge-rmw: expected yes or no");
       il.merge_rmw = m == "yes";
     }
-    if (vm.count("compiler-order") && !parse_compiler_order(vm["compiler-order"].as<std::string>(), il.order, err))
+    if (vm.count("compiler-order") &&
+        !parse_compiler_order(vm["compiler-order"].as<std::string>(), il.order, err))
       throw std::invalid_argument("--compiler-order: " + err);
     if (vm.count("store-buffer-delay")) il.store_buffer_delay = vm["store-buffer-delay"].as<Cycle>();
     s = apply_interleaving(s, il);

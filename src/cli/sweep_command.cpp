@@ -85,7 +85,8 @@ int write_outputs(const SweepReport& r, const po::variables_map& vm, const char*
 
 po::options_description output_options() {
   po::options_description o("output");
-  o.add_options()("json", po::value<std::string>(), "write the report as JSON (with every interleaving's outcome)")(
+  o.add_options()("json", po::value<std::string>(),
+                  "write the report as JSON (with every interleaving's outcome)")(
       "csv", po::value<std::string>(), "write one CSV row per interleaving")(
       "plot", po::value<std::string>(), "write the race window as an SVG picture");
   return o;
@@ -95,19 +96,23 @@ po::options_description output_options() {
 
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description dims("dimensions (each replaces the scenario's sweep: setting)");
-  dims.add_options()("offsets", po::value<std::string>(),
-                     "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
+  dims.add_options()(
+      "offsets", po::value<std::string>(),
+      "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
       "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
       "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
-      "compiler-orders", po::value<std::string>(), "program (default) or all (every legal order, merged or not)")(
+      "compiler-orders", po::value<std::string>(),
+      "program (default) or all (every legal order, merged or not)")(
       "max-compiler-orders", po::value<u64>(), "at most this many compiler orders (default 1000)")(
       "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated");
   po::options_description run("running");
   run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
-      "shard", po::value<std::string>(), "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
-      "quiet,q", "no progress line");
+      "shard", po::value<std::string>(),
+      "run only slice I of N (I/N, 0-based): interleavings with index % N == I")("quiet,q",
+                                                                                 "no progress line");
   po::options_description opts(
-      "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and report\n"
+      "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
+      "report\n"
       "the race windows, counts and exact reproducers.");
   opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file");
   opts.add(dims).add(run).add(output_options());
@@ -135,7 +140,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     so.offsets = r;
   }
   if (vm.count("burst-orders")) so.burst_orders = vm["burst-orders"].as<std::string>();
-  for (auto [name, field] : {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
+  for (auto [name, field] :
+       {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
     if (!vm.count(name)) continue;
     std::vector<Cycle> v;
     if (!parse_cycles(vm[name].as<std::string>(), v))
@@ -202,15 +208,18 @@ int cmd_sweep(const std::vector<std::string>& args) {
   };
   const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress);
   if (shown) std::fprintf(stderr, "\n");
-  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s), out.results, out.seconds, jobs);
+  const SweepReport r =
+      make_report(s.name, s.file, sp, shard, sweep_expectations(s), out.results, out.seconds, jobs);
   return write_outputs(r, vm, "sweep");
 }
 
 int cmd_merge(const std::vector<std::string>& args) {
   po::options_description opts(
-      "vtdsim merge SHARD.json... [options]\n\nCombine the JSON reports of the shards of one sweep (vtdsim sweep "
+      "vtdsim merge SHARD.json... [options]\n\nCombine the JSON reports of the shards of one sweep (vtdsim "
+      "sweep "
       "--shard I/N\n--json ...) into the report of the whole sweep.");
-  opts.add_options()("help,h", "show this help")("shards", po::value<std::vector<std::string>>(), "shard reports");
+  opts.add_options()("help,h", "show this help")("shards", po::value<std::vector<std::string>>(),
+                                                 "shard reports");
   opts.add(output_options());
   po::positional_options_description pos;
   pos.add("shards", -1);

@@ -10,12 +10,7 @@ namespace vtd {
 
 Cpu::Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProgram program,
          std::vector<std::string> item_names, MemoryModule& memory, const EventBus& bus)
-    : sc_module(name),
-      mmio("mmio"),
-      id_(id),
-      memory_(memory),
-      bus_(bus),
-      log_(module_logger(this->name())) {
+    : sc_module(name), mmio("mmio"), id_(id), memory_(memory), bus_(bus), log_(module_logger(this->name())) {
   SC_HAS_PROCESS(Cpu);
   SC_METHOD(step);
   sensitive << start_;

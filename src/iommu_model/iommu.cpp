@@ -1,8 +1,8 @@
 #include "iommu_model/iommu.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 
 #include "base/cycles.hpp"

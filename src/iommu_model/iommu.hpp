@@ -125,7 +125,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   u64 next_seq_ = 0;
   std::deque<Walk*> waiting_;    // accepted, waiting for a walker (max_outstanding)
   std::vector<Walk*> arrivals_;  // accepted this cycle, admitted by run()
-  DmaEvent dma_ev_;             // reused: its copies vector keeps its capacity
+  DmaEvent dma_ev_;              // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;
   std::array<unsigned char, 16> mem_buf_{};

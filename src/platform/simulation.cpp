@@ -46,8 +46,8 @@ struct Top : sc_core::sc_module {
     // Every CPU reaches the IOMMU's registers (a multi-target socket).
     for (std::size_t i = 0; i < progs.size(); ++i) {
       cpus.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(i)).c_str(), static_cast<u16>(i),
-                                           cpu_config(s, i), std::move(progs[i]), std::move(names[i]),
-                                           memory, bus));
+                                           cpu_config(s, i), std::move(progs[i]), std::move(names[i]), memory,
+                                           bus));
       cpus.back()->mmio.bind(iommu.regs);
     }
   }

@@ -353,8 +353,9 @@ class Loader {
       o.allow({"from", "to"});
       const long long from = sint(o.require("from"));
       const long long to = sint(o.require("to"));
-      if (from > to) fail(x->loc, x->path + ": from (" + std::to_string(from) + ") is after to (" +
-                                      std::to_string(to) + ")");
+      if (from > to)
+        fail(x->loc,
+             x->path + ": from (" + std::to_string(from) + ") is after to (" + std::to_string(to) + ")");
       c.offsets = {from, to};
     }
     if (auto x = m.get("burst_orders")) {
@@ -369,7 +370,8 @@ class Loader {
             continue;
           }
           if (item.node.size() > 4)
-            fail(item.loc, item.path + ": an entry has at most 4 bursts, got " + std::to_string(item.node.size()));
+            fail(item.loc,
+                 item.path + ": an entry has at most 4 bursts, got " + std::to_string(item.node.size()));
           c.burst_orders.push_back(permutation(item));
         }
         if (c.burst_orders.empty()) fail(x->loc, x->path + ": give at least one burst order, or all");

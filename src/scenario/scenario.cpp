@@ -11,12 +11,9 @@ struct VerdictKind {
 
 // The one list of verdict kinds a scenario may name under `expect:`.
 constexpr VerdictKind kVerdictKinds[] = {
-    {"torn_fetch", true},
-    {"unsafe_live_update", true},
-    {"benign_mixed_fetch", false},
-    {"present_before_invalidate", true},
-    {"stale_translation", true},
-    {"corrupting_dma", true},
+    {"torn_fetch", true},          {"unsafe_live_update", true},
+    {"benign_mixed_fetch", false}, {"present_before_invalidate", true},
+    {"stale_translation", true},   {"corrupting_dma", true},
 };
 
 }  // namespace

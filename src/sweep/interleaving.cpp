@@ -89,8 +89,7 @@ std::string compiler_order_text(const CompilerOrder& order) {
     case CompilerOrder::Kind::Explicit: break;
   }
   std::string out;
-  for (const auto& [region, perm] : order.permutations)
-  {
+  for (const auto& [region, perm] : order.permutations) {
     if (!out.empty()) out += ';';
     out += std::to_string(region);
     out += ':';
@@ -123,7 +122,8 @@ bool parse_compiler_order(const std::string& text, CompilerOrder& out, std::stri
     return true;
   }
   out.kind = CompilerOrder::Kind::Explicit;
-  const std::string what = "compiler order '" + text + "': expected program, reversed, or REGION:i,j,...[;REGION:...]";
+  const std::string what =
+      "compiler order '" + text + "': expected program, reversed, or REGION:i,j,...[;REGION:...]";
   std::stringstream ss(text);
   std::string part;
   while (std::getline(ss, part, ';')) {

@@ -111,11 +111,10 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
                                   std::to_string(order.size()) + " bursts, but the widest entry of this " +
                                   s.platform.iommu.mode + "-mode scenario has " + std::to_string(nb));
 
-  sp.inter_bursts = o.inter_burst.value_or(c.inter_burst.empty() ? std::vector<Cycle>{nominal.inter_burst}
-                                                                 : c.inter_burst);
-  sp.store_buffer_delays =
-      o.store_buffer_delay.value_or(c.store_buffer_delay.empty() ? std::vector<Cycle>{nominal.store_buffer_delay}
-                                                                 : c.store_buffer_delay);
+  sp.inter_bursts =
+      o.inter_burst.value_or(c.inter_burst.empty() ? std::vector<Cycle>{nominal.inter_burst} : c.inter_burst);
+  sp.store_buffer_delays = o.store_buffer_delay.value_or(
+      c.store_buffer_delay.empty() ? std::vector<Cycle>{nominal.store_buffer_delay} : c.store_buffer_delay);
 
   // Compiler orders.
   const bool all_compilers = o.compiler_orders ? *o.compiler_orders == "all" : c.all_compiler_orders;
@@ -137,7 +136,8 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
     sp.offset_to = r.second;
     sp.offsets_origin = o.offsets ? "--offsets" : "sweep.offsets";
   } else {
-    if (s.traffic.empty()) throw std::invalid_argument("the scenario has no traffic: give the offsets to sweep");
+    if (s.traffic.empty())
+      throw std::invalid_argument("the scenario has no traffic: give the offsets to sweep");
     long long first = std::numeric_limits<long long>::max(), last = 0;
     for (const TrafficStream& ts : s.traffic) {
       if (!ts.at.empty()) {

@@ -45,7 +45,9 @@ struct SweepSpace {
 
   u64 offsets() const { return static_cast<u64>(offset_to - offset_from + 1); }
   // A row is one combination of every dimension but the offset.
-  u64 rows() const { return burst_orders.size() * inter_bursts.size() * compilers.size() * store_buffer_delays.size(); }
+  u64 rows() const {
+    return burst_orders.size() * inter_bursts.size() * compilers.size() * store_buffer_delays.size();
+  }
   u64 size() const { return offsets() * rows(); }
   // Index order: row-major, the offset fastest; rows vary the store-buffer
   // delay fastest, then compiler order, inter-burst latency, burst order.

@@ -13,8 +13,12 @@ struct Legend {
 };
 // Highest first: a cell shows the first kind its interleaving has.
 constexpr Legend kColors[] = {
-    {"torn_fetch", "#d62728"},        {"unsafe_live_update", "#ff7f0e"}, {"present_before_invalidate", "#9467bd"},
-    {"stale_translation", "#1f77b4"}, {"corrupting_dma", "#8c564b"},     {"benign_mixed_fetch", "#e6c84f"},
+    {"torn_fetch", "#d62728"},
+    {"unsafe_live_update", "#ff7f0e"},
+    {"present_before_invalidate", "#9467bd"},
+    {"stale_translation", "#1f77b4"},
+    {"corrupting_dma", "#8c564b"},
+    {"benign_mixed_fetch", "#e6c84f"},
 };
 constexpr const char* kClean = "#dcdcdc";
 constexpr const char* kError = "#ff00ff";
@@ -48,7 +52,8 @@ std::string sweep_svg(const SweepReport& r) {
       c = kError;
     } else {
       for (const Legend& l : kColors) {
-        const auto k = static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), l.kind) - kinds.begin());
+        const auto k =
+            static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), l.kind) - kinds.begin());
         if (k < kinds.size() && ir.counts[k] > 0) {
           c = l.color;
           break;
@@ -71,8 +76,8 @@ std::string sweep_svg(const SweepReport& r) {
     << "\" viewBox=\"0 0 " << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"10\">\n";
   o << "<title>" << escape(r.scenario) << ": race window</title>\n";
   o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o << "<text x=\"" << left << "\" y=\"20\" font-size=\"14\">" << escape(r.scenario) << ": verdict per interleaving ("
-    << r.interleavings << " run)</text>\n";
+  o << "<text x=\"" << left << "\" y=\"20\" font-size=\"14\">" << escape(r.scenario)
+    << ": verdict per interleaving (" << r.interleavings << " run)</text>\n";
   o << "<text x=\"" << left << "\" y=\"36\">" << escape(sp.describe()) << "</text>\n";
   // Cells, a run of equal colors in a row as one rectangle.
   for (u64 row = 0; row < rows; ++row) {

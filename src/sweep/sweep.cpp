@@ -205,9 +205,9 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
       int status = 0;
       waitpid(w.pid, &status, 0);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("sweep: a worker process failed" +
-                                 (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")"
-                                                      : std::string()));
+        throw std::runtime_error(
+            "sweep: a worker process failed" +
+            (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")" : std::string()));
     }
     if (got.size() != mine.size()) throw std::runtime_error("sweep: workers returned too few results");
     std::sort(got.begin(), got.end(),
@@ -362,7 +362,8 @@ nlohmann::json sweep_json(const SweepReport& r) {
   j["windows"] = windows;
   json reps = json::object();
   for (const auto& [kind, rep] : r.first)
-    reps[kind] = {{"first", reproducer_json(r, rep, true)}, {"minimal", reproducer_json(r, r.minimal.at(kind), true)}};
+    reps[kind] = {{"first", reproducer_json(r, rep, true)},
+                  {"minimal", reproducer_json(r, r.minimal.at(kind), true)}};
   j["reproducers"] = reps;
   json verdicts = json::array();
   for (const SweepVerdict& v : r.verdicts) {
@@ -407,7 +408,8 @@ std::string sweep_text(const SweepReport& r) {
     << r.jobs << " job" << (r.jobs == 1 ? "" : "s") << ")\n";
   if (r.errors) o << "errors: " << r.errors << " interleavings did not finish (see --json results)\n";
   o << "\ninterleavings showing each kind (findings in all):\n";
-  for (const auto& [kind, n] : r.counts) o << "  " << kind << ": " << n << " (" << r.findings.at(kind) << ")\n";
+  for (const auto& [kind, n] : r.counts)
+    o << "  " << kind << ": " << n << " (" << r.findings.at(kind) << ")\n";
   for (const auto& [kind, rows] : r.windows) {
     o << "\n" << kind << " window:\n";
     std::size_t shown = 0;
@@ -485,7 +487,8 @@ SweepSpace space_from_json(const nlohmann::json& j) {
   for (const auto& c : j.at("compiler_orders")) {
     SweepSpace::Compiler comp;
     comp.merge_rmw = c.at("merge_rmw").get<bool>();
-    if (!parse_compiler_order(c.at("order").get<std::string>(), comp.order, err)) throw std::invalid_argument(err);
+    if (!parse_compiler_order(c.at("order").get<std::string>(), comp.order, err))
+      throw std::invalid_argument(err);
     sp.compilers.push_back(comp);
   }
   sp.compiler_limit = j.at("compiler_orders_limit").get<u64>();
@@ -510,12 +513,14 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     throw std::invalid_argument("merge: " + names[0] + " was written by a vtdsim with other verdict kinds");
   for (std::size_t i = 0; i < shards.size(); ++i) {
     const nlohmann::json& j = shards[i];
-    if (j.at("file") != j0.at("file") || j.at("scenario") != j0.at("scenario") || j.at("space") != j0.at("space"))
+    if (j.at("file") != j0.at("file") || j.at("scenario") != j0.at("scenario") ||
+        j.at("space") != j0.at("space"))
       throw std::invalid_argument("merge: " + names[i] + " is a shard of another sweep than " + names[0]);
     const u64 c = j.at("shard").at("count").get<u64>();
     const u64 idx = j.at("shard").at("index").get<u64>();
-    if (c != count) throw std::invalid_argument("merge: " + names[i] + " is one of " + std::to_string(c) +
-                                                " shards, " + names[0] + " one of " + std::to_string(count));
+    if (c != count)
+      throw std::invalid_argument("merge: " + names[i] + " is one of " + std::to_string(c) + " shards, " +
+                                  names[0] + " one of " + std::to_string(count));
     if (seen[idx]) throw std::invalid_argument("merge: shard " + std::to_string(idx) + " given twice");
     seen[idx] = true;
     seconds = std::max(seconds, j.at("seconds").get<double>());
@@ -537,7 +542,9 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     }
   }
   for (u64 i = 0; i < count; ++i)
-    if (!seen[i]) throw std::invalid_argument("merge: shard " + std::to_string(i) + "/" + std::to_string(count) + " is missing");
+    if (!seen[i])
+      throw std::invalid_argument("merge: shard " + std::to_string(i) + "/" + std::to_string(count) +
+                                  " is missing");
   std::sort(results.begin(), results.end(),
             [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
   if (results.size() != sp.size())

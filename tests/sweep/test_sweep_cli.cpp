@@ -1,0 +1,199 @@
+// `vtdsim sweep` and `vtdsim merge` end to end: each case runs the built
+// binary and reads its JSON.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const std::string kBin = VTDSIM_BINARY;
+const std::string kSrc = VTDSIM_SOURCE_DIR;
+const std::string kScenario = kSrc + "/scenarios/pasid/teardown-prefix.yaml";
+
+std::string tmp(const std::string& name) {
+  const char* dir = std::getenv("TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/vtdsim-sweep-test-" + std::to_string(getpid()) + "-" + name;
+}
+
+int sh(const std::string& cmd) {
+  const int st = std::system((cmd + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Everything but how long it took and how it was split.
+nlohmann::json outcome(nlohmann::json j) {
+  for (const char* k : {"seconds", "interleavings_per_second", "jobs", "shard"}) j.erase(k);
+  return j;
+}
+
+const std::string kSmall = " --offsets 10..40 --burst-orders all -q";
+
+}  // namespace
+
+TEST_CASE("a reproducer command replays its interleaving's violation", "[sweep]") {
+  const std::string out = tmp("repro.json");
+  REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --json " + out) == 0);
+  const auto j = read_json(out);
+  REQUIRE(j["counts"]["torn_fetch"].get<unsigned>() > 0);
+  const auto kinds = j["kinds"].get<std::vector<std::string>>();
+  const std::size_t torn = std::find(kinds.begin(), kinds.end(), "torn_fetch") - kinds.begin();
+  for (const char* which : {"first", "minimal"}) {
+    const auto rep = j["reproducers"]["torn_fetch"][which];
+    const unsigned index = rep["index"].get<unsigned>();
+    const auto row = j["results"][index];
+    REQUIRE(row[0].get<unsigned>() == index);
+    std::string cmd = rep["command"].get<std::string>();
+    REQUIRE(cmd.rfind("vtdsim run ", 0) == 0);
+    cmd = kBin + cmd.substr(6);  // the built binary, from the source directory
+    const std::string run_json = tmp(std::string("replay-") + which + ".json");
+    CHECK(sh("cd " + kSrc + " && " + cmd + " --json " + run_json) == 0);
+    const auto r = read_json(run_json);
+    // The same number of torn fetches as the sweep saw, and the same run length.
+    CHECK(r["counts"]["torn_fetch"].get<unsigned>() == row[2 + torn].get<unsigned>());
+    CHECK(r["counts"]["torn_fetch"].get<unsigned>() > 0);
+    CHECK(r["stats"]["cycles"].get<unsigned>() == row[1].get<unsigned>());
+    std::remove(run_json.c_str());
+  }
+  std::remove(out.c_str());
+}
+
+TEST_CASE("one job and two jobs give the same results in the same order", "[sweep]") {
+  const std::string a = tmp("j1.json"), b = tmp("j2.json"), ca = tmp("j1.csv"), cb = tmp("j2.csv");
+  REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --jobs 1 --json " + a + " --csv " + ca) == 0);
+  REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --jobs 2 --json " + b + " --csv " + cb) == 0);
+  const auto ja = read_json(a), jb = read_json(b);
+  CHECK(ja["jobs"] == 1);
+  CHECK(jb["jobs"] == 2);
+  CHECK(outcome(ja) == outcome(jb));
+  CHECK(read_text(ca) == read_text(cb));
+  // One CSV row per interleaving, plus the header.
+  const std::string csv = read_text(ca);
+  CHECK(static_cast<unsigned>(std::count(csv.begin(), csv.end(), '\n')) ==
+        ja["interleavings"].get<unsigned>() + 1);
+  for (const auto& f : {a, b, ca, cb}) std::remove(f.c_str());
+}
+
+TEST_CASE("three shards merged equal the whole sweep", "[sweep]") {
+  const std::string whole = tmp("whole.json"), merged = tmp("merged.json");
+  REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --jobs 1 --json " + whole) == 0);
+  std::string shards;
+  for (int i = 0; i < 3; ++i) {
+    const std::string s = tmp("shard" + std::to_string(i) + ".json");
+    // Shards and jobs split independently.
+    REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --jobs 2 --shard " + std::to_string(i) +
+               "/3 --json " + s) <= 1);
+    const auto js = read_json(s);
+    CHECK(js["interleavings"].get<unsigned>() < js["space"]["total"].get<unsigned>());
+    shards += " " + s;
+  }
+  REQUIRE(sh(kBin + " merge" + shards + " --json " + merged) == 0);
+  CHECK(outcome(read_json(whole)) == outcome(read_json(merged)));
+  // A missing shard is bad input, not a smaller sweep.
+  CHECK(sh(kBin + " merge " + tmp("shard0.json") + " " + tmp("shard1.json")) == 2);
+  for (int i = 0; i < 3; ++i) std::remove(tmp("shard" + std::to_string(i) + ".json").c_str());
+  std::remove(whole.c_str());
+  std::remove(merged.c_str());
+}
+
+// A small XML well-formedness check: every tag closes in order, attributes
+// are quoted, text has no raw '<' or '&' outside entities.
+bool well_formed_xml(const std::string& x, std::string& why) {
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  bool root_seen = false;
+  while (i < x.size()) {
+    if (x[i] == '&') {
+      const std::size_t semi = x.find(';', i);
+      const std::string ent = x.substr(i, semi == std::string::npos ? 0 : semi - i + 1);
+      if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&apos;") {
+        why = "bad entity at " + std::to_string(i);
+        return false;
+      }
+      i = semi + 1;
+      continue;
+    }
+    if (x[i] != '<') {
+      ++i;
+      continue;
+    }
+    const std::size_t end = x.find('>', i);
+    if (end == std::string::npos) {
+      why = "unterminated tag";
+      return false;
+    }
+    std::string tag = x.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with("?")) continue;
+    if (tag.starts_with("/")) {
+      if (open.empty() || open.back() != tag.substr(1)) {
+        why = "mismatched </" + tag.substr(1) + ">";
+        return false;
+      }
+      open.pop_back();
+      continue;
+    }
+    const bool self_closing = tag.ends_with("/");
+    if (self_closing) tag.pop_back();
+    const std::string name = tag.substr(0, tag.find_first_of(" \n\t"));
+    if (std::count(tag.begin(), tag.end(), '"') % 2) {
+      why = "unbalanced quotes in <" + name + ">";
+      return false;
+    }
+    if (open.empty()) {
+      if (root_seen) {
+        why = "two root elements";
+        return false;
+      }
+      root_seen = true;
+    }
+    if (!self_closing) open.push_back(name);
+  }
+  if (!open.empty()) why = "<" + open.back() + "> never closed";
+  return open.empty() && root_seen;
+}
+
+TEST_CASE("the race-window SVG is well-formed and shows each verdict", "[sweep]") {
+  const std::string svg = tmp("window.svg");
+  REQUIRE(sh(kBin + " sweep " + kScenario + kSmall + " --plot " + svg) == 0);
+  const std::string x = read_text(svg);
+  std::string why;
+  CHECK(well_formed_xml(x, why));
+  INFO(why);
+  CHECK(x.find("<svg xmlns=\"http://www.w3.org/2000/svg\"") != std::string::npos);
+  CHECK(x.find("#d62728") != std::string::npos);  // torn_fetch cells
+  CHECK(x.find("#dcdcdc") != std::string::npos);  // clean cells
+  std::string broken = x.substr(0, x.size() - 8);
+  CHECK_FALSE(well_formed_xml(broken, why));  // the checker itself can fail
+  std::remove(svg.c_str());
+}
+
+TEST_CASE("bad dimensions and shards are bad input", "[sweep]") {
+  CHECK(sh(kBin + " sweep " + kScenario + " --offsets 5..1") == 2);
+  CHECK(sh(kBin + " sweep " + kScenario + " --shard 3/2") == 2);
+  CHECK(sh(kBin + " sweep " + kScenario + " --burst-orders 0,1,1,2") == 2);
+  CHECK(sh(kBin + " sweep " + kScenario + " --burst-orders 1,0") == 2);  // a PASID entry has 4 bursts
+  CHECK(sh(kBin + " sweep " + kScenario + " --inter-burst x") == 2);
+  CHECK(sh(kBin + " sweep " + kSrc + "/scenarios/does-not-exist.yaml") == 2);
+  CHECK(sh(kBin + " run " + kScenario + " --compiler-order 0:0,0") == 2);
+  CHECK(sh(kBin + " run " + kScenario + " --merge-rmw maybe") == 2);
+}
