@@ -44,11 +44,28 @@ void Cpu::begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vecto
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
-u64 Cpu::view64(Addr addr, Cycle now) {
+u64 Cpu::view64(Addr addr, Cycle now, bool* forwarded) {
   while (!store_buffer_.empty() && store_buffer_.front().visible_at <= now) store_buffer_.pop_front();
+  if (forwarded) *forwarded = false;
   for (auto it = store_buffer_.rbegin(); it != store_buffer_.rend(); ++it)
-    if (it->addr == addr) return it->value;
+    if (it->addr == addr) {
+      if (forwarded) *forwarded = true;
+      return it->value;
+    }
   return memory_.mem().read64(addr, now);
+}
+
+u64 Cpu::load64(const EmittedOp& e, u32 index, Addr addr, Cycle now) {
+  bool forwarded = false;
+  const u64 v = view64(addr, now, &forwarded);
+  if (bus_.has_subscribers()) {
+    // A forwarded load did not touch memory: bring memory to `now` anyway so
+    // the version is the one every other CPU would see at this cycle.
+    memory_.mem().advance_to(now);
+    bus_.publish(
+        LoadEvent{Writer{id_, e.item, index}, now, addr, v, memory_.mem().version(), forwarded, e.op.label});
+  }
+  return v;
 }
 
 void Cpu::post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1, u64 mask0) {
@@ -136,7 +153,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       return t + c.store128;
     }
     case OpKind::Load64: {
-      const u64 v = view64(op.addr, now);
+      const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
       log_->debug("load64 {:#x} -> {:#x} [{}]", op.addr, v, op.label);
       return now + c.load64;
     }
@@ -197,11 +214,12 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       log_->debug("invalidation {} (timed no-op) {}..{}", op.label, start, end);
       return end;
     }
-    case OpKind::ReturnIfSet: {
-      const u64 v = view64(op.addr, now);
-      if (v & op.mask) {
+    case OpKind::ReturnIfSet:
+    case OpKind::ReturnIfClear: {
+      const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
+      if (((v & op.mask) != 0) == (op.kind == OpKind::ReturnIfSet)) {
         skip_item_ = e.item;  // the rest of this driver operation is skipped
-        log_->debug("{}: {:#x} has {:#x} set, returning", op.label, op.addr, op.mask);
+        log_->debug("{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
       }
       return now + c.branch;
     }

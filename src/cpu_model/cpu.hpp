@@ -48,7 +48,10 @@ class Cpu : public sc_core::sc_module {
   Cycle execute(u32 index, Cycle now, bool& retry);
   u64 mmio_access(bool write, Addr reg, u64 value, u8 bytes);
   void finish_item(u32 item, Cycle end);
-  u64 view64(Addr addr, Cycle now);
+  u64 view64(Addr addr, Cycle now, bool* forwarded = nullptr);
+  // A 64-bit read software makes (load64, a driver branch): view64 plus a
+  // LoadEvent saying what it saw.
+  u64 load64(const EmittedOp& e, u32 index, Addr addr, Cycle now);
   Cycle drained_at(Cycle now) const { return last_visible_ && *last_visible_ > now ? *last_visible_ : now; }
   void post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1, u64 mask0 = ~0ull);
 

@@ -20,6 +20,7 @@ std::string_view to_string(OpKind k) {
     case OpKind::PollUntil: return "poll";
     case OpKind::Lock: return "lock";
     case OpKind::Unlock: return "unlock";
+    case OpKind::ReturnIfClear: return "return_if_clear";
   }
   return "?";
 }
@@ -42,10 +43,15 @@ std::string describe_op(const Operation& op) {
       break;
     case OpKind::Load64:
     case OpKind::Clflush: o << ' ' << hex(op.addr); break;
-    case OpKind::ReturnIfSet: o << ' ' << hex(op.addr) << " & " << hex(op.mask); break;
-    case OpKind::MmioWrite: o << " reg " << hex(op.addr) << " = " << hex(op.value) << " (" << int(op.bytes) << " B)"; break;
+    case OpKind::ReturnIfSet:
+    case OpKind::ReturnIfClear: o << ' ' << hex(op.addr) << " & " << hex(op.mask); break;
+    case OpKind::MmioWrite:
+      o << " reg " << hex(op.addr) << " = " << hex(op.value) << " (" << int(op.bytes) << " B)";
+      break;
     case OpKind::MmioRead: o << " reg " << hex(op.addr) << " (" << int(op.bytes) << " B)"; break;
-    case OpKind::PollUntil: o << ' ' << hex(op.addr) << " & " << hex(op.mask) << " == " << hex(op.value); break;
+    case OpKind::PollUntil:
+      o << ' ' << hex(op.addr) << " & " << hex(op.mask) << " == " << hex(op.value);
+      break;
     case OpKind::Lock:
     case OpKind::Unlock: o << ' ' << hex(op.addr); break;
     case OpKind::Delay: o << ' ' << op.cycles; break;

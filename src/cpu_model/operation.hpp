@@ -24,6 +24,7 @@ enum class OpKind : u8 {
   PollUntil,        // spin until (word & mask) == value, re-reading every costs.poll cycles
   Lock,             // spin_lock: locked cmpxchg of the word from 0 to 1, spinning while it is 1
   Unlock,           // spin_unlock: a plain store of 0
+  ReturnIfClear,    // driver control flow: end the driver operation if (word & mask) == 0
 };
 std::string_view to_string(OpKind k);
 
@@ -35,7 +36,7 @@ struct Operation {
   u64 set = 0;
   // Store128: the new value.
   u64 lo = 0, hi = 0;
-  u64 mask = 0;   // ReturnIfSet, PollUntil
+  u64 mask = 0;   // ReturnIfSet, ReturnIfClear, PollUntil
   u64 value = 0;  // PollUntil: awaited (word & mask); MmioWrite: the value
   u8 bytes = 8;   // Store64: 8, or 4 for a 32-bit store (addr 4-byte aligned); MmioWrite/Read: 4 or 8
   bool once =
@@ -129,6 +130,13 @@ struct Operation {
     o.label = std::move(label);
     return o;
   }
+  // `if (!present(entry)) return/goto unlock;` as a reader's walk does it.
+  static Operation return_if_clear(Addr a, u64 mask, std::string label) {
+    Operation o = return_if_set(a, mask, std::move(label));
+    o.kind = OpKind::ReturnIfClear;
+    return o;
+  }
+  static Operation load64(Addr a, std::string label) { return simple(OpKind::Load64, std::move(label), a); }
   // For Store64 with bytes == 4: `clear`/`set` are relative to the 32-bit
   // value at addr (which may be the upper half of its 64-bit word).
   // Plain stores are the only operations the compiler may move.

@@ -141,6 +141,14 @@ enum class ReplaceVariant {
 DriverOp intel_pasid_replace(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, PasidType t,
                              const DomainLayout* new_dom, const DomainLayout* old_dom, ReplaceVariant v);
 
+// ---- debugfs readers (debugfs.c, v7.0) ----
+// dmar_translation_struct_show(), restricted to the path of its table walk
+// that reaches dev's entry for `pasid`. `locked`: root_tbl_walk() holds
+// iommu->lock across the walk, as every version since the walk was added
+// does; false is a hypothetical reader without it, to show what the lock
+// prevents.
+DriverOp dmar_translation_struct_show(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, bool locked);
+
 // ---- registry ----
 struct SequenceInfo {
   std::string name;

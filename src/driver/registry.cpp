@@ -87,6 +87,12 @@ const std::vector<SequenceInfo>& sequences() {
        {"device", "pasid", "new_domain", "domain", "variant"},
        replace_variants,
        {"domain"}},
+      {"dmar_translation_struct_show",
+       "debugfs dump of the translation tables (v7.0 debugfs.c), the part of its walk that reaches the "
+       "device's PASID entry: locked = under iommu->lock as Linux does, no_lock = hypothetically without it",
+       {"device", "pasid", "variant"},
+       {"locked", "no_lock"},
+       {}},
   };
   return list;
 }
@@ -288,6 +294,11 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   where += " pasid ";
   where += std::to_string(pasid);
   const std::string setup = "intel_pasid_setup_", replace = "intel_pasid_replace_";
+  if (seq == "dmar_translation_struct_show") {
+    d = dmar_translation_struct_show(env, dev, pasid, variant == "locked");
+    d.name = seq + tag + where;
+    return d;
+  }
   if (seq.starts_with(setup)) {
     const PasidType t = pasid_type(seq.substr(setup.size()));
     const DomainLayout* dom = optional_domain(item, "domain", layout);

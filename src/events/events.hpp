@@ -116,6 +116,22 @@ struct CpuOpEvent {
   std::string_view name;  // "store64 0x1000 = 0x3  [label]"; valid while the CPU exists
 };
 
+// A 64-bit load a CPU executed (a raw load64, or the read of a driver branch):
+// what software saw. Checkers judge hardware fetches from FetchEvents; this
+// is the software side, e.g. a debugfs reader walking the tables while
+// another CPU updates them.
+struct LoadEvent {
+  Writer reader;  // the CPU, program item and emitted operation that loaded
+  Cycle cycle = 0;
+  Addr addr = 0;  // 8-byte aligned
+  u64 value = 0;
+  // Stores applied to memory at the load (as Burst::version): the load saw
+  // every store with seq < version, unless `forwarded`.
+  u64 version = 0;
+  bool forwarded = false;  // taken from this CPU's own store buffer, not yet in memory
+  std::string_view label;  // "print_tbl_walk: val[2]"; valid while the CPU exists
+};
+
 // A (timed no-op) invalidation the driver issued; queued invalidation will
 // replace it with real descriptors.
 struct InvalidationEvent {
@@ -180,6 +196,7 @@ class Observer {
   virtual void on_fetch(const FetchEvent&) {}
   virtual void on_dma(const DmaEvent&) {}
   virtual void on_cpu_op(const CpuOpEvent&) {}
+  virtual void on_load(const LoadEvent&) {}
   virtual void on_invalidation(const InvalidationEvent&) {}
   virtual void on_writeback(const WritebackEvent&) {}
   virtual void on_item(const ItemEvent&) {}
@@ -203,6 +220,9 @@ class EventBus {
   }
   void publish(const CpuOpEvent& e) const {
     for (Observer* o : observers_) o->on_cpu_op(e);
+  }
+  void publish(const LoadEvent& e) const {
+    for (Observer* o : observers_) o->on_load(e);
   }
   void publish(const InvalidationEvent& e) const {
     for (Observer* o : observers_) o->on_invalidation(e);

@@ -149,6 +149,9 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   bus.subscribe(&tally);
   bus.subscribe(&qi_log);
   bus.subscribe(&translations);
+  // Software's side: what readers on any CPU saw, and who waited for a lock.
+  SoftwareReads reads({{layout.driver.iommu_lock, "iommu->lock"}, {layout.driver.qi_lock, "qi->q_lock"}});
+  bus.subscribe(&reads);
 
   const std::vector<std::string> cpu0_names = names[0];
   const BootState boot{layout.rtaddr, layout.driver.qi_queue};
@@ -191,6 +194,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
   r.item_names = cpu0_names;
+  r.reads = reads.snapshots(mem, layout.watched_entries());
+  r.locks = reads.lock_holds();
   evaluate_expectations(s, r);
   return r;
 }

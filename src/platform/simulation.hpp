@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checkers/findings.hpp"
+#include "checkers/software_reads.hpp"
 #include "iommu_model/caches.hpp"
 #include "iommu_model/iommu.hpp"
 #include "scenario/scenario.hpp"
@@ -50,6 +51,8 @@ struct RunResult {
   std::vector<CacheSummary> caches;  // context-cache, PASID-cache (scalable mode), IOTLB
   std::map<u8, u64> faults_by_reason;
   std::vector<std::string> item_names;  // program items of CPU 0
+  std::vector<ReadSnapshot> reads;      // program items (any CPU) that read table words they did not write
+  std::vector<LockHold> locks;          // every iommu->lock and qi->q_lock acquisition
 };
 
 // The simulated platform, elaborated at the first run and reused: each run is

@@ -1,5 +1,6 @@
 #include "report/report.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "iommu_model/fault_reasons.hpp"
@@ -41,6 +42,80 @@ nlohmann::json raw_json(const Format& f, const EntryBits& e) {
   nlohmann::json a = nlohmann::json::array();
   for (unsigned i = 0; i < (f.bits + 63) / 64; ++i) a.push_back(hex(e.w[i]));
   return a;
+}
+
+std::string writer_text(const RunResult& r, const Writer& w) {
+  if (w.cpu == Writer::kIommu) return "the IOMMU";
+  return "cpu" + std::to_string(w.cpu) + (w.cpu == 0 ? " \"" + item_name(r, w.item) + "\"" : "");
+}
+
+// Software's side: readers' snapshots, then lock waits. Neither is a verdict
+// kind; they say what a debugfs-style reader saw and who waited for whom.
+void software_text(std::ostringstream& o, const RunResult& r) {
+  if (!r.reads.empty()) {
+    o << "\nsoftware reads (program items that loaded table words they did not store to):\n";
+    for (const ReadSnapshot& s : r.reads) {
+      o << "  cpu" << s.cpu << " \"" << s.operation << "\": " << s.loads.size() << " loads, cycles "
+        << s.loads.front().cycle << ".." << s.loads.back().cycle << ": ";
+      if (s.consistent)
+        o << "one snapshot (memory version " << s.version << " holds every word read)\n";
+      else
+        o << "MIXED: no memory version between the first and the last load holds every word read\n";
+      for (const LoadSeen& l : s.loads)
+        o << "    cycle " << l.cycle << " version " << l.version << (l.forwarded ? " (forwarded)" : "")
+          << "  " << (l.where.empty() ? hex(l.addr) : l.where) << " = " << hex(l.value) << "  [" << l.label
+          << "]\n";
+      for (const ReadSnapshot::Change& c : s.changes)
+        o << "    changed during the read: store #" << c.seq << " at cycle " << c.cycle << " by "
+          << writer_text(r, c.writer) << " to " << hex(c.addr) << "\n";
+    }
+  }
+  const bool contended =
+      std::any_of(r.locks.begin(), r.locks.end(), [](const LockHold& h) { return h.blocked_by.has_value(); });
+  if (!contended) return;
+  o << "\nlock holds (some CPU spun on a lock another CPU held):\n";
+  for (const LockHold& h : r.locks) {
+    o << "  " << h.lock << " @" << hex(h.addr) << ": cpu" << h.cpu << " \"" << h.operation << "\"";
+    if (h.blocked_by)
+      o << " requested at " << h.requested << ", spun " << h.waited() << " cycles while cpu" << *h.blocked_by
+        << " held it,";
+    o << " held " << h.acquired << ".." << (h.released ? std::to_string(*h.released) : "end") << "\n";
+  }
+}
+
+nlohmann::json software_json(const RunResult& r) {
+  using nlohmann::json;
+  json reads = json::array();
+  for (const ReadSnapshot& s : r.reads) {
+    json loads = json::array();
+    for (const LoadSeen& l : s.loads) {
+      json j{{"cycle", l.cycle},     {"addr", hex(l.addr)},      {"value", hex(l.value)},
+             {"version", l.version}, {"forwarded", l.forwarded}, {"label", l.label}};
+      if (!l.where.empty()) j["entry"] = l.where;
+      loads.push_back(std::move(j));
+    }
+    json changes = json::array();
+    for (const ReadSnapshot::Change& c : s.changes)
+      changes.push_back({{"store", c.seq}, {"cycle", c.cycle}, {"cpu", c.writer.cpu}, {"addr", hex(c.addr)}});
+    json j{{"cpu", s.cpu},
+           {"item", s.item},
+           {"operation", s.operation},
+           {"loads", loads},
+           {"consistent", s.consistent},
+           {"changes", changes}};
+    if (s.consistent) j["version"] = s.version;
+    reads.push_back(std::move(j));
+  }
+  json locks = json::array();
+  for (const LockHold& h : r.locks) {
+    json j{{"lock", h.lock},         {"addr", hex(h.addr)},      {"cpu", h.cpu},
+           {"item", h.item},         {"operation", h.operation}, {"requested", h.requested},
+           {"acquired", h.acquired}, {"waited", h.waited()}};
+    j["released"] = h.released ? json(*h.released) : json(nullptr);
+    j["blocked_by_cpu"] = h.blocked_by ? json(*h.blocked_by) : json(nullptr);
+    locks.push_back(std::move(j));
+  }
+  return json{{"reads", reads}, {"locks", locks}};
 }
 
 }  // namespace
@@ -127,6 +202,8 @@ std::string text_report(const RunResult& r) {
     o << "  on used bits, differs from OLD in " << diff_text(f.vs_old) << "; from NEW in "
       << diff_text(f.vs_new) << "\n";
   }
+
+  software_text(o, r);
 
   o << "\ncounts: " << counts_line(r.counts) << "\n";
   for (const KindVerdict& v : r.verdicts) {
@@ -216,6 +293,7 @@ nlohmann::json json_report(const RunResult& r) {
               {"file", r.file},
               {"violations", violations},
               {"benign", benign},
+              {"software", software_json(r)},
               {"counts", r.counts},
               {"expectations", expect},
               {"expectations_met", r.expectations_met},

@@ -183,3 +183,93 @@ TEST_CASE("cpu: with non-coherent walks clflush is what reaches memory", "[model
   CHECK(b.data[0] == 5);
   CHECK_FALSE(r.mem.line_dirty(0x1000));
 }
+
+namespace {
+struct LoadLog : Observer {
+  std::vector<LoadEvent> loads;
+  std::vector<std::string> labels;  // LoadEvent::label points into the CPU
+  void on_load(const LoadEvent& e) override {
+    loads.push_back(e);
+    labels.emplace_back(e.label);
+  }
+};
+}  // namespace
+
+TEST_CASE("cpu: load64 publishes what it read with its cycle and memory version", "[model][cpu][load]") {
+  test::StrictSystemC strict;
+  Rig r({Operation::assign64(0x1000, 5, "own store"), Operation::load64(0x1000, "forwarded"),
+         Operation::load64(0x2000, "other's store"), Operation::delay(10),
+         Operation::load64(0x1000, "own store in memory")},
+        config(5));
+  LoadLog log;
+  r.bus.subscribe(&log);
+  r.mem.poke64(0x2000, 1);
+  // Another CPU's store to 0x2000 becomes visible at cycle 2, when the second load runs.
+  PhysicalMemory::PendingStore other;
+  other.visible_at = 2;
+  other.addr = 0x2000;
+  other.writer.cpu = 1;
+  other.clear = {~0ull, 0};
+  other.set = {7, 0};
+  r.mem.post(other);
+  r.memory.store_posted();
+  test::run_until_idle();
+  REQUIRE(log.loads.size() == 3);
+  // Cycle 1: the CPU's own store (visible at 5) is forwarded from its store
+  // buffer; memory has no store applied yet.
+  CHECK(log.loads[0].cycle == 1);
+  CHECK(log.loads[0].value == 5);
+  CHECK(log.loads[0].forwarded);
+  CHECK(log.loads[0].version == 0);
+  CHECK(log.labels[0] == "forwarded");
+  // Cycle 2: a store visible at 2 is seen by a load at 2: version 1.
+  CHECK(log.loads[1].cycle == 2);
+  CHECK(log.loads[1].addr == 0x2000);
+  CHECK(log.loads[1].value == 7);
+  CHECK_FALSE(log.loads[1].forwarded);
+  CHECK(log.loads[1].version == 1);
+  // Cycle 13: the own store drained at 5 and is read from memory.
+  CHECK(log.loads[2].cycle == 13);
+  CHECK(log.loads[2].value == 5);
+  CHECK_FALSE(log.loads[2].forwarded);
+  CHECK(log.loads[2].version == 2);
+  // Who loaded: CPU 0, item 0, emitted operations 1, 2 and 4.
+  CHECK(log.loads[0].reader == Writer{0, 0, 1});
+  CHECK(log.loads[2].reader == Writer{0, 0, 4});
+}
+
+// The walk debugfs does: `if (!present) goto unlock;` around a print.
+namespace {
+std::vector<Operation> present_walk() {
+  return {Operation::lock(0x3000, "lock"), Operation::return_if_clear(0x1000, 1, "if (!present) goto unlock"),
+          Operation::load64(0x1008, "print"), Operation::unlock(0x3000, "unlock")};
+}
+}  // namespace
+
+// SystemC elaborates once per process: one run per test case, no SECTIONs.
+TEST_CASE("cpu: return_if_clear skips the rest of the operation but its unlock when the bits are clear",
+          "[model][cpu][load]") {
+  test::StrictSystemC strict;
+  Rig r(present_walk(), config(1));
+  LoadLog log;
+  r.bus.subscribe(&log);
+  r.mem.poke64(0x1000, 0x4c);
+  test::run_until_idle();
+  // The branch's own read is published; the skipped load is not.
+  REQUIRE(log.loads.size() == 1);
+  CHECK(log.loads[0].value == 0x4c);
+  REQUIRE(r.mem.history().size() == 2);  // lock, unlock
+  CHECK(r.mem.peek64(0x3000) == 0);
+}
+
+TEST_CASE("cpu: return_if_clear goes on when a bit is set", "[model][cpu][load]") {
+  test::StrictSystemC strict;
+  Rig r(present_walk(), config(1));
+  LoadLog log;
+  r.bus.subscribe(&log);
+  r.mem.poke64(0x1000, 0x4d);
+  test::run_until_idle();
+  REQUIRE(log.loads.size() == 2);
+  CHECK(log.loads[1].addr == 0x1008);
+  CHECK(r.mem.history().size() == 2);
+}

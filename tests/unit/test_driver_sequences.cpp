@@ -843,7 +843,7 @@ TEST_CASE("registry lists every sequence with its arguments", "[driver]") {
         "device_pasid_table_teardown", "intel_pasid_setup_first_level", "intel_pasid_setup_second_level",
         "intel_pasid_setup_pass_through", "intel_pasid_setup_nested", "intel_pasid_flush_present",
         "intel_pasid_tear_down_entry", "intel_pasid_replace_first_level", "intel_pasid_replace_second_level",
-        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested"})
+        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
 }
 
@@ -910,4 +910,89 @@ TEST_CASE("build_program builds CPU 0 from the scenario", "[driver]") {
   REQUIRE(items.size() == 2);
   CHECK(items[0].name == "domain_context_mapping_one[pre_fix] 00:02.0 -> dom1");
   CHECK(submissions(items[1].ops, 4).size() == 2);
+}
+
+namespace {
+std::vector<Addr> load_addrs(const std::vector<Operation>& ops, std::size_t from = 0) {
+  std::vector<Addr> v;
+  for (std::size_t i = from; i < ops.size(); ++i)
+    if (ops[i].kind == OpKind::Load64) v.push_back(ops[i].addr);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("debugfs dump walks to the PASID entry under iommu->lock and prints val[2] val[1] val[0]",
+          "[driver][debugfs]") {
+  Fixture f(scalable_layout());
+  f.layout.devices.at(kDev).root_entry = 0x30000;
+  const DriverOp d = dmar_translation_struct_show(f.env(), f.dev(), 1, true);
+  REQUIRE(d.ops.size() > 3);
+  // readl(GSTS) in dmar_translation_struct_show, before root_tbl_walk's lock.
+  CHECK(d.ops[0].kind == OpKind::MmioRead);
+  CHECK(d.ops[0].addr == reg::GSTS);
+  CHECK(d.ops[1].kind == OpKind::Lock);
+  CHECK(d.ops[1].addr == kIommuLock);
+  CHECK(d.ops.back().kind == OpKind::Unlock);
+  CHECK(d.ops.back().addr == kIommuLock);
+  // The walk's four present tests are taken at run time, in walk order: the
+  // root entry's lower-table bit, the context entry, the PASID directory
+  // entry of PASID 1 (index 0), the PASID entry.
+  const auto branches = of_kind(d.ops, OpKind::ReturnIfClear);
+  REQUIRE(branches.size() == 4);
+  CHECK(branches[0].addr == 0x30000);
+  CHECK(branches[1].addr == kCtx);
+  CHECK(branches[2].addr == 0x31000);
+  CHECK(branches[3].addr == kPasid1);
+  for (const Operation& b : branches) CHECK(b.mask == 1);
+  // The SMT test reads RTADDR inside the lock.
+  const auto mmio = of_kind(d.ops, OpKind::MmioRead);
+  REQUIRE(mmio.size() == 2);
+  CHECK(mmio[1].addr == reg::RTADDR);
+  // print_tbl_walk after the PASID entry's present test: root hi and lo,
+  // context hi and lo, then the entry's val[2], val[1], val[0].
+  const std::size_t p =
+      index_of(d.ops, [](const Operation& o) { return is(o, OpKind::ReturnIfClear) && o.addr == kPasid1; });
+  CHECK(load_addrs(d.ops, p) ==
+        std::vector<Addr>{0x30008, 0x30000, kCtx + 8, kCtx, kPasid1 + 16, kPasid1 + 8, kPasid1});
+  // A reader: nothing is written but the lock.
+  CHECK(of_kind(d.ops, OpKind::Store64).empty());
+  CHECK(of_kind(d.ops, OpKind::Store128).empty());
+}
+
+TEST_CASE("debugfs dump of a devfn in the upper context table tests root->hi", "[driver][debugfs]") {
+  Fixture f(scalable_layout());
+  DeviceLayout dev = f.dev();
+  dev.rid = Rid::from(0, 0x10, 0);  // devfn 0x80
+  dev.root_entry = 0x30000;
+  const DriverOp d = dmar_translation_struct_show(f.env(), dev, 0, true);
+  const auto branches = of_kind(d.ops, OpKind::ReturnIfClear);
+  REQUIRE(branches.size() == 4);
+  CHECK(branches[0].addr == 0x30008);
+  CHECK(branches[3].addr == kPasid0);
+}
+
+TEST_CASE("debugfs dump without the lock makes the same loads and takes no lock", "[driver][debugfs]") {
+  Fixture f(scalable_layout());
+  const DriverOp locked = dmar_translation_struct_show(f.env(), f.dev(), 1, true);
+  const DriverOp bare = dmar_translation_struct_show(f.env(), f.dev(), 1, false);
+  CHECK(of_kind(bare.ops, OpKind::Lock).empty());
+  CHECK(of_kind(bare.ops, OpKind::Unlock).empty());
+  CHECK(load_addrs(bare.ops) == load_addrs(locked.ops));
+  CHECK(bare.ops.size() + 2 == locked.ops.size());
+}
+
+TEST_CASE("registry builds the debugfs dump by name and variant", "[driver][debugfs]") {
+  Fixture f(scalable_layout());
+  const auto items = build_items(
+      {seq("dmar_translation_struct_show", {{"device", "00:02.0"}, {"pasid", "1"}, {"variant", "locked"}}),
+       seq("dmar_translation_struct_show", {{"device", "00:02.0"}, {"pasid", "1"}, {"variant", "no_lock"}})},
+      f.platform, f.layout, f.state);
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].name == "dmar_translation_struct_show[locked] 00:02.0 pasid 1");
+  CHECK(of_kind(items[0].ops, OpKind::Lock).size() == 1);
+  CHECK(items[1].name == "dmar_translation_struct_show[no_lock] 00:02.0 pasid 1");
+  CHECK(of_kind(items[1].ops, OpKind::Lock).empty());
+  const std::string msg = build_error(
+      f, seq("dmar_translation_struct_show", {{"device", "00:02.0"}, {"pasid", "1"}, {"variant", "rcu"}}));
+  CHECK_THAT(msg, Contains("no variant 'rcu'"));
 }
