@@ -15,6 +15,12 @@
 // see, because a concurrent writer decides them. seq_printf()'s formatting
 // time is not modelled: the loads of one print_tbl_walk() are back to back,
 // the narrowest window a torn read can have.
+//
+// Version: the loads are those of v7.0 (kangharison/linux-study, the [L7]
+// base). Since 6.0 root_tbl_walk() takes spin_lock(&iommu->lock); from the
+// walk's introduction to 5.19 it was spin_lock_irqsave() on the same lock
+// (torvalds/linux's stored 5.x copy), with dmar_readq/dmar_readl for
+// readq/readl: the same accesses in the same order.
 #include "driver/emit.hpp"
 #include "formats/qi_descriptors.hpp"
 #include "platform/table_builder.hpp"
