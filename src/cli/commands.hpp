@@ -1,12 +1,25 @@
 // Subcommands of the vtdsim command line that live outside main.cpp.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
 
 namespace vtd::cli {
 
 enum Exit { kOk = 0, kMismatch = 1, kBadInput = 2, kInternal = 3 };
+
+// Parses a subcommand's arguments (throws boost::program_options::error,
+// which main reports as bad input).
+inline boost::program_options::variables_map parse(
+    const std::vector<std::string>& args, const boost::program_options::options_description& opts,
+    const boost::program_options::positional_options_description& pos) {
+  namespace po = boost::program_options;
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
 
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);

@@ -26,7 +26,11 @@ using namespace vtd;
 
 namespace {
 
-enum Exit { kOk = 0, kMismatch = 1, kBadInput = 2, kInternal = 3 };
+using cli::kBadInput;
+using cli::kInternal;
+using cli::kMismatch;
+using cli::kOk;
+using cli::parse;
 
 const char* kUsage =
     "vtdsim: a cycle-level simulator of Intel VT-d table updates racing the IOMMU\n"
@@ -36,6 +40,10 @@ const char* kUsage =
     "commands:\n"
     "  run FILE        simulate one scenario; print every violation and the verdict\n"
     "  check DIR       run every scenario (*.yaml) under DIR, one line each\n"
+    "  sweep FILE      run FILE at every interleaving of its sweep dimensions (CPU start\n"
+    "                  offset, burst order, inter-burst latency, compiler order, store-buffer\n"
+    "                  delay): race windows, counts and exact reproducers\n"
+    "  merge SHARD...  combine the JSON reports of sweep shards (--shard I/N) into one report\n"
     "  program FILE    print the CPU program as the compiler model emits it (store regions\n"
     "                  and indices, for writing platform.cpu.compiler.order)\n"
     "  sequences       list the driver sequences and their variants\n"
@@ -43,14 +51,6 @@ const char* kUsage =
     "Run 'vtdsim <command> --help' for a command's options.\n"
     "Exit codes: 0 observed verdicts match expect:, 1 they do not, 2 bad input,\n"
     "3 simulation error.\n";
-
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
-                        const po::positional_options_description& pos) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  return vm;
-}
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("vtdsim run FILE [options]\n\nSimulate one scenario and judge it.\n\noptions");

@@ -118,9 +118,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   opts.add(dims).add(run).add(output_options());
   po::positional_options_description pos;
   pos.add("file", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse(args, opts, pos);
   if (vm.count("help")) {
     std::cout << opts << kExitCodes;
     return kOk;
@@ -223,9 +221,7 @@ int cmd_merge(const std::vector<std::string>& args) {
   opts.add(output_options());
   po::positional_options_description pos;
   pos.add("shards", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse(args, opts, pos);
   if (vm.count("help")) {
     std::cout << opts << kExitCodes;
     return kOk;

@@ -969,13 +969,8 @@ class Loader {
     const std::string what = "a count N or a comparison \"== N\", \">= N\", \"<= N\"";
     if (!v.node.IsScalar()) expected(v, what);
     Expectation x;
+    if (!parse_expectation(v.node.Scalar(), x)) expected(v, what);
     x.loc = v.loc;
-    std::string t = trim(v.node.Scalar());
-    if (t.size() >= 2 && t[1] == '=' && (t[0] == '=' || t[0] == '>' || t[0] == '<')) {
-      x.cmp = t[0] == '=' ? Expectation::Cmp::Eq : t[0] == '>' ? Expectation::Cmp::Ge : Expectation::Cmp::Le;
-      t = trim(std::string_view(t).substr(2));
-    }
-    if (parse_uint(t, x.n) != IntParse::Ok) expected(v, what);
     return x;
   }
 
@@ -983,6 +978,18 @@ class Loader {
 };
 
 }  // namespace
+
+bool parse_expectation(const std::string& text, Expectation& out) {
+  Expectation x;
+  std::string t = trim(text);
+  if (t.size() >= 2 && t[1] == '=' && (t[0] == '=' || t[0] == '>' || t[0] == '<')) {
+    x.cmp = t[0] == '=' ? Expectation::Cmp::Eq : t[0] == '>' ? Expectation::Cmp::Ge : Expectation::Cmp::Le;
+    t = trim(std::string_view(t).substr(2));
+  }
+  if (parse_uint(t, x.n) != IntParse::Ok) return false;
+  out = x;
+  return true;
+}
 
 Scenario load_scenario_text(const std::string& text, const std::string& file_name) {
   return Loader(file_name).load(text);

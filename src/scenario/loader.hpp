@@ -18,4 +18,8 @@ Scenario load_scenario(const std::string& path);
 // default name); throws ScenarioError.
 Scenario load_scenario_text(const std::string& text, const std::string& file_name);
 
+// Parses an expectation as `expect:` writes it ("2", "== 2", ">= 1", "<= 3";
+// Expectation::str() gives this form). False on anything else.
+bool parse_expectation(const std::string& text, Expectation& out);
+
 }  // namespace vtd

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "scenario/loader.hpp"
+
 namespace vtd {
 
 // ------------------------------------------------------------------ outcomes
@@ -115,7 +117,9 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
   const auto t0 = clock::now();
   std::vector<u64> mine;
   for (u64 i = shard.index; i < sp.size(); i += shard.count) mine.push_back(i);
-  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(mine.size(), 1))));
+  // No more workers than interleavings; at least one.
+  if (jobs > mine.size()) jobs = static_cast<unsigned>(mine.size());
+  if (jobs == 0) jobs = 1;
 
   SweepOutcome out;
   out.results.reserve(mine.size());
@@ -465,13 +469,6 @@ std::string sweep_csv(const SweepReport& r) {
 
 namespace {
 
-Expectation parse_expectation(const std::string& t) {
-  Expectation e;
-  e.cmp = t[0] == '=' ? Expectation::Cmp::Eq : t[0] == '>' ? Expectation::Cmp::Ge : Expectation::Cmp::Le;
-  e.n = std::stoull(t.substr(3));
-  return e;
-}
-
 SweepSpace space_from_json(const nlohmann::json& j) {
   SweepSpace sp;
   sp.offset_from = j.at("offsets").at("from").get<long long>();
@@ -551,10 +548,14 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     throw std::invalid_argument("merge: the shards hold " + std::to_string(results.size()) + " of " +
                                 std::to_string(sp.size()) + " interleavings");
   std::map<std::string, SweepExpectation> expect;
-  for (const auto& v : j0.at("verdicts"))
-    if (v.contains("expected"))
-      expect[v.at("kind").get<std::string>()] = {parse_expectation(v.at("expected").get<std::string>()),
-                                                 v.at("rule").get<std::string>()};
+  for (const auto& v : j0.at("verdicts")) {
+    if (!v.contains("expected")) continue;
+    Expectation e;
+    if (!parse_expectation(v.at("expected").get<std::string>(), e))
+      throw std::invalid_argument("merge: " + names[0] + ": bad expectation '" +
+                                  v.at("expected").get<std::string>() + "'");
+    expect[v.at("kind").get<std::string>()] = {e, v.at("rule").get<std::string>()};
+  }
   return make_report(j0.at("scenario").get<std::string>(), j0.at("file").get<std::string>(), sp, Shard{0, 1},
                      expect, std::move(results), seconds, jobs);
 }

@@ -60,6 +60,18 @@ CpuConfig config(Cycle delay) {
 
 }  // namespace
 
+// A 64-bit store by CPU 1, visible at `at`.
+static void other_cpu_store(Rig& r, Cycle at, Addr addr, u64 value) {
+  PhysicalMemory::PendingStore s;
+  s.visible_at = at;
+  s.addr = addr;
+  s.writer.cpu = 1;
+  s.clear = {~0ull, 0};
+  s.set = {value, 0};
+  r.mem.post(s);
+  r.memory.store_posted();
+}
+
 TEST_CASE("cpu: stores drain in order one per cycle after the store-buffer delay", "[model][cpu]") {
   test::StrictSystemC strict;
   Rig r({Operation::assign64(0x1000, 1, "a"), Operation::assign64(0x1008, 2, "b"),
@@ -154,14 +166,7 @@ TEST_CASE("cpu: spin_lock waits for the holder and unlock releases it", "[model]
   c.costs.atomic = 5;
   Rig r({Operation::lock(0x3000, "lock"), Operation::assign64(0x1000, 7, "critical")}, c);
   r.mem.poke64(0x3000, 1);  // held by someone else until cycle 42
-  PhysicalMemory::PendingStore rel;
-  rel.visible_at = 42;
-  rel.addr = 0x3000;
-  rel.writer.cpu = 1;
-  rel.clear = {~0ull, 0};
-  rel.set = {0, 0};
-  r.mem.post(rel);
-  r.memory.store_posted();
+  other_cpu_store(r, 42, 0x3000, 0);
   test::run_until_idle();
   const auto& h = r.mem.history();
   REQUIRE(h.size() == 3);
@@ -205,14 +210,7 @@ TEST_CASE("cpu: load64 publishes what it read with its cycle and memory version"
   r.bus.subscribe(&log);
   r.mem.poke64(0x2000, 1);
   // Another CPU's store to 0x2000 becomes visible at cycle 2, when the second load runs.
-  PhysicalMemory::PendingStore other;
-  other.visible_at = 2;
-  other.addr = 0x2000;
-  other.writer.cpu = 1;
-  other.clear = {~0ull, 0};
-  other.set = {7, 0};
-  r.mem.post(other);
-  r.memory.store_posted();
+  other_cpu_store(r, 2, 0x2000, 7);
   test::run_until_idle();
   REQUIRE(log.loads.size() == 3);
   // Cycle 1: the CPU's own store (visible at 5) is forwarded from its store
