@@ -1585,3 +1585,35 @@ program:
 )",
               "3:9", "needs key 'addr'");
 }
+
+TEST_CASE("sweep section: every dimension and its errors at file:line", "[scenario][sweep]") {
+  const Scenario s = load(R"(
+sweep:
+  offsets: {from: -20, to: 15}
+  burst_orders: [ascending, [3, 2, 1, 0]]
+  inter_burst: [0, 5]
+  compiler_orders: all
+  max_compiler_orders: 50
+  store_buffer_delay: [1, 2]
+  expect: {torn_fetch: ">= 3"}
+)");
+  REQUIRE(s.sweep.offsets);
+  CHECK(s.sweep.offsets->first == -20);
+  CHECK(s.sweep.offsets->second == 15);
+  CHECK(s.sweep.burst_orders == std::vector<std::vector<unsigned>>{{}, {3, 2, 1, 0}});
+  CHECK_FALSE(s.sweep.all_burst_orders);
+  CHECK(s.sweep.inter_burst == std::vector<Cycle>{0, 5});
+  CHECK(s.sweep.all_compiler_orders);
+  CHECK(s.sweep.max_compiler_orders == 50u);
+  CHECK(s.sweep.store_buffer_delay == std::vector<Cycle>{1, 2});
+  REQUIRE(s.sweep.expect.count("torn_fetch"));
+  CHECK(s.sweep.expect.at("torn_fetch").str() == ">= 3");
+  CHECK(load("sweep: {burst_orders: all}\n").sweep.all_burst_orders);
+
+  check_error("sweep:\n  offsets: {from: 5, to: 1}\n", "2:12", "after");
+  check_error("sweep:\n  burst_orders: [[0, 0, 1]]\n", "2:22", "permutation");
+  check_error("sweep:\n  inter_burst: []\n", "2:16", "at least one");
+  check_error("sweep:\n  compiler_orders: some\n", "2:20", "all");
+  check_error("sweep:\n  windows: 3\n", "2:3", "unknown key 'windows'");
+  check_error("sweep:\n  expect: {torn: 1}\n", "2:12", "unknown verdict kind");
+}
