@@ -153,7 +153,12 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   SoftwareReads reads({{layout.driver.iommu_lock, "iommu->lock"}, {layout.driver.qi_lock, "qi->q_lock"}});
   bus.subscribe(&reads);
 
+  for (RunListener* l : opt.listeners) bus.subscribe(l);
   const std::vector<std::string> cpu0_names = names[0];
+  if (!opt.listeners.empty()) {
+    const EpisodeStart start{s, layout, mem, names};
+    for (RunListener* l : opt.listeners) l->on_start(start);
+  }
   const BootState boot{layout.rtaddr, layout.driver.qi_queue};
   EpisodeClock::restart();
   if (!impl_->top)
@@ -197,6 +202,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.reads = reads.snapshots(mem, layout.watched_entries());
   r.locks = reads.lock_holds();
   evaluate_expectations(s, r);
+  for (RunListener* l : opt.listeners) l->on_finish(r);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include "checkers/software_reads.hpp"
 #include "iommu_model/caches.hpp"
 #include "iommu_model/iommu.hpp"
+#include "platform/run_listener.hpp"
 #include "scenario/scenario.hpp"
 
 namespace vtd {
@@ -20,6 +21,9 @@ namespace vtd {
 struct RunOptions {
   std::string log_level = "warn";
   bool detail = true;  // false: findings without field-by-field diffs (sweeps)
+  // Watchers of this episode (waveforms, traces); not owned. They subscribe
+  // after the checkers and are unsubscribed when the episode ends.
+  std::vector<RunListener*> listeners;
 };
 
 struct KindVerdict {
