@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <systemc>
 
 #include "cli/commands.hpp"
@@ -19,6 +20,7 @@
 #include "report/report.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
+#include "trace/chrome_trace.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -59,6 +61,17 @@ int cmd_run(const std::vector<std::string>& args) {
       "log-level", po::value<std::string>()->default_value("warn"),
       "trace|debug|info|warn|error|critical|off; log lines go to stderr, stamped with cycle and module")(
       "file", po::value<std::string>(), "scenario file");
+  po::options_description look_opts("inspecting a run (docs/inspecting.md)");
+  look_opts.add_options()(
+      "trace", po::value<std::string>(),
+      "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
+      "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
+      "violations; 1 cycle = 1 us of trace time")(
+      "explain", po::value<unsigned>(),
+      "print only the story of the N-th violation (1-based, as the run numbers them): the stores to its "
+      "entry, the bursts and the store each saw, the fields side by side, what was missing. Without it the "
+      "run prints one line per violation and the story of the first of each kind; --json holds every story");
+  opts.add(look_opts);
   po::options_description il_opts(
       "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
   il_opts.add_options()(
@@ -86,6 +99,18 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   RunOptions ro;
   ro.log_level = vm["log-level"].as<std::string>();
+  std::optional<unsigned> explain;
+  if (vm.count("explain")) {
+    explain = vm["explain"].as<unsigned>();
+    if (*explain == 0) {
+      std::cerr << "vtdsim run: --explain N counts violations from 1\n";
+      return kBadInput;
+    }
+  }
+  StoryRecorder stories;
+  ro.listeners.push_back(&stories);
+  std::optional<ChromeTrace> trace;
+  if (vm.count("trace")) ro.listeners.push_back(&trace.emplace());
   RunResult r;
   try {
     Scenario s = load_scenario(vm["file"].as<std::string>());
@@ -114,14 +139,30 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "vtdsim run: " << e.what() << "\n";
     return kBadInput;
   }
-  std::cout << text_report(r);
+  if (explain && *explain > stories.stories().size()) {
+    std::cerr << "vtdsim run: --explain " << *explain << ": the run found "
+              << (stories.stories().empty()
+                      ? std::string("no violations")
+                      : std::to_string(stories.stories().size()) + " violation(s), numbered 1.." +
+                            std::to_string(stories.stories().size()))
+              << "\n";
+    return kBadInput;
+  }
+  if (explain)
+    std::cout << story_text(stories.stories()[*explain - 1]);
+  else
+    std::cout << text_report(r, &stories.stories());
   if (vm.count("json")) {
     std::ofstream out(vm["json"].as<std::string>());
-    out << json_report(r).dump(2) << "\n";
+    out << json_report(r, &stories.stories()).dump(2) << "\n";
     if (!out) {
       std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
       return kInternal;
     }
+  }
+  if (trace && !trace->write(vm["trace"].as<std::string>())) {
+    std::cerr << "vtdsim run: cannot write " << vm["trace"].as<std::string>() << "\n";
+    return kInternal;
   }
   return r.expectations_met ? kOk : kMismatch;
 }
