@@ -106,6 +106,31 @@ StoryTable make_table(const Format& f, std::vector<std::string> columns, const s
   return t;
 }
 
+// "DID as in OLD; FLPTPTR as in NEW; P, PGTT in neither" over the used
+// rows of an OLD / NEW / observed table.
+std::string mix_text(const StoryTable& t) {
+  if (t.columns.size() != 3) return "";
+  std::string as_old, as_new, neither;
+  for (const StoryTable::Row& r : t.rows) {
+    if (!r.used) continue;
+    std::string& into = r.note == "= " + t.columns[0]   ? as_old
+                        : r.note == "= " + t.columns[1] ? as_new
+                        : r.note == "differs from both" ? neither
+                                                        : as_old;
+    if (&into == &as_old && r.note.empty()) continue;  // equal in all three
+    into += (into.empty() ? "" : ", ") + r.field;
+  }
+  std::string s;
+  auto add = [&](const std::string& fields, const std::string& what) {
+    if (fields.empty()) return;
+    s += (s.empty() ? "" : "; ") + fields + " " + what;
+  };
+  add(as_old, "as in " + t.columns[0]);
+  add(as_new, "as in " + t.columns[1]);
+  add(neither, "in neither");
+  return s;
+}
+
 struct Desc {
   unsigned index = 0;
   std::optional<Cycle> fetched;
@@ -151,7 +176,14 @@ void StoryRecorder::on_fetch(const FetchEvent& e) {
   fetches_.push_back(Fetch{static_cast<std::size_t>(en - history_.entries().data()), e});
 }
 
-void StoryRecorder::on_dma(const DmaEvent& e) { arrivals_.emplace_back(e.request, e.arrived); }
+void StoryRecorder::on_dma(const DmaEvent& e) {
+  dmas_.push_back(Dma{e.request, e.arrived, e.done, e.rid, e.did, e.iotlb_hit});
+}
+
+void StoryRecorder::on_cache(const CacheEvent& e) {
+  if (e.what != CacheEvent::What::Fill || e.cache != CacheKind::Iotlb) return;
+  iotlb_fills_.push_back(IotlbFill{e.cycle, e.rid, e.did, e.addr, e.value.w[0], e.source});
+}
 
 void StoryRecorder::on_cpu_op(const CpuOpEvent& e) {
   if (op_names_.size() <= e.cpu) op_names_.resize(e.cpu + 1u);
@@ -218,10 +250,19 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       }
     }
   }
-  auto arrival = [&](u64 request) -> std::optional<Cycle> {
-    for (const auto& [q, c] : arrivals_)
-      if (q == request) return c;
-    return std::nullopt;
+  auto find_dma = [&](u64 request) -> const Dma* {
+    for (const Dma& d : dmas_)
+      if (d.request == request) return &d;
+    return nullptr;
+  };
+  // The IOTLB entry of a fill covers 4 KiB, 2 MiB or 1 GiB: the largest page
+  // whose alignment the fill's address has (the event carries no size).
+  auto page_size = [](const IotlbFill& x, Addr iova) -> Addr {
+    for (unsigned shift : {30u, 21u})
+      if ((x.page & ((Addr{1} << shift) - 1)) == 0 && (iova >> shift) == (x.page >> shift) &&
+          (x.out & ((Addr{1} << shift) - 1)) == 0)
+        return Addr{1} << shift;
+    return Addr{1} << 12;
   };
 
   unsigned number = 0;
@@ -367,19 +408,16 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
         << ") and this fetch's bursts (cycles " << bmin << ".." << bmax << ") read between them, seeing "
         << seen_min << " to " << seen_max << " of them";
       st.missing.push_back(m.str());
-      if (fmt.is_present(f.observed)) {
-        std::string diff;
-        for (const StoryTable::Row& r : st.table.rows)
-          if (r.used && r.note == "differs from both") diff += (diff.empty() ? "" : ", ") + r.field;
-        std::string s = "hardware took the assembled entry as present (P = 1) and used it";
-        if (!diff.empty()) s += "; on the used bits it is neither OLD nor NEW in " + diff;
-        st.missing.push_back(s);
-      }
+      if (fmt.is_present(f.observed))
+        st.missing.push_back("hardware took the assembled entry as present (P = 1) and used it: " +
+                             mix_text(st.table));
     } else if (f.kind == kUnsafeLiveUpdate) {
       const u64 k = f.store.value_or(hi);
+      // The state lasts until a later store changes the entry.
       std::optional<u64> next;
+      const EntryBits left = EntryHistory::value_at(*e, k + 1);
       for (const StoreEvent& s : e->stores)
-        if (s.seq > k) {
+        if (s.seq > k && EntryHistory::value_at(*e, s.seq + 1) != left) {
           next = s.seq;
           break;
         }
@@ -399,12 +437,14 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       }
       st.fetches_left_out = n > kMaxFetches ? n - kMaxFetches : 0;
       std::ostringstream m;
-      m << "a safe intermediate state: store " << store_ref(*e, k)
-        << " left the entry present (P = 1) and neither OLD nor NEW on the used bits";
+      m << "store " << store_ref(*e, k) << " left the entry present (P = 1) and neither OLD nor NEW on the used bits ("
+        << mix_text(st.table) << ")";
       if (next)
-        m << " until store " << store_ref(*e, *next) << ", " << cycle_of(*next) - f.cycle << " cycle"
-          << (cycle_of(*next) - f.cycle == 1 ? "" : "s") << " in which any fetch of the entry uses it";
+        m << " until store " << store_ref(*e, *next) << ": for " << cycle_of(*next) - f.cycle << " cycle"
+          << (cycle_of(*next) - f.cycle == 1 ? "" : "s") << " any fetch of the entry would use that state";
       st.missing.push_back(m.str());
+      st.missing.push_back("nothing made the update atomic for hardware: P stayed 1 while the fields changed one "
+                           "store at a time (no single cmpxchg16b, no clearing of P first)");
       st.missing.push_back(n ? std::to_string(n) + " fetch" + (n == 1 ? "" : "es") + " of this run read it"
                              : "no fetch of this run landed on it: another timing would");
     } else if (f.kind == kPresentBeforeInvalidate) {
@@ -449,16 +489,65 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       // The descriptors after the clear: what came, and when.
       descriptors_between(f.clear_cycle, ~Cycle{0}, f.cycle, " (after the change)", st.invalidations);
     } else if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
-      const std::optional<Cycle> arrived = f.request ? arrival(*f.request) : std::nullopt;
+      const Dma* dma = f.request ? find_dma(*f.request) : nullptr;
+      const Cycle arrived = dma ? dma->arrived : f.cycle;  // f.cycle: when it completed
+      {
+        std::ostringstream m;
+        m << "request #" << f.request.value_or(0);
+        if (dma) m << " from " << to_string(dma->rid);
+        if (dma) m << " arrived at cycle " << arrived << ",";
+        m << " iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
+          << (f.dma_fault ? "fault " + hex(f.dma_reason) + " " + std::string(fault::name(f.dma_reason))
+                          : hex(f.dma_pa));
+        for (const Finding::Expected& x : f.expected)
+          m << "; tables at version " << x.version << ": "
+            << (x.fault ? "fault " + hex(x.reason) + " " + std::string(fault::name(x.reason)) : hex(x.pa));
+        st.missing.push_back(m.str());
+      }
+      // An IOTLB hit: the translation itself was a cached copy; say who filled it.
+      if (dma && dma->iotlb_hit) {
+        const IotlbFill* fill = nullptr;
+        for (const IotlbFill& x : iotlb_fills_)
+          if (x.did == dma->did && x.cycle <= dma->done && x.page <= f.iova &&
+              f.iova - x.page < page_size(x, f.iova))
+            fill = &x;
+        std::ostringstream m;
+        m << "the translation came from the IOTLB (tag DID " << dma->did << ")";
+        if (fill) {
+          m << ": page " << hex(fill->page) << " -> " << hex(fill->out) << " filled at cycle " << fill->cycle
+            << " by a walk for " << to_string(fill->rid);
+          const Provenance& t = fill->table;
+          if (t.nbursts) {
+            m << " through the entry @" << hex(t.entry_addr) << " read at cycle " << t.cycle << " by request #"
+              << t.request;
+            // Which stores to that entry the walk's copy had seen.
+            for (const auto& en : history_.entries()) {
+              if (en.id.addr != t.entry_addr) continue;
+              u64 lo_v = ~0ull, hi_v = 0;
+              for (unsigned i = 0; i < t.nbursts; ++i) {
+                lo_v = std::min(lo_v, t.versions[i]);
+                hi_v = std::max(hi_v, t.versions[i]);
+              }
+              std::string saw, not_seen;
+              for (const StoreEvent& x : en.stores) {
+                std::string& into = x.seq < hi_v ? saw : not_seen;
+                into += (into.empty() ? "#" : ", #") + std::to_string(x.seq);
+                if (x.seq < hi_v && x.seq >= lo_v) into += " (some bursts)";
+              }
+              m << " (" << to_string(en.id) << "; its bursts saw " << (saw.empty() ? "no store" : "stores " + saw)
+                << (not_seen.empty() ? "" : "; not " + not_seen) << ")";
+            }
+          }
+        }
+        st.missing.push_back(m.str());
+      }
       if (f.copy) {
         const DmaEvent::CopyUsed& c = *f.copy;
         const Provenance& p = c.source;
-        // The fetch that filled the copy, if it was kept; else its versions.
-        bool found = false;
+        // The fetch that filled the copy, if it was kept.
         for (const Fetch& fr : fetches_)
           if (fr.entry == entry_index && fr.ev.request == p.request && fr.ev.cycle() == p.cycle) {
             add_fetch(fr.ev, "filled the copy used");
-            found = true;
             break;
           }
         u64 vmin = ~0ull, vmax = 0;
@@ -466,69 +555,59 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
           vmin = std::min(vmin, p.versions[i]);
           vmax = std::max(vmax, p.versions[i]);
         }
+        // What software's tables held when the request arrived (stale) or at the end.
+        const u64 v = f.kind == kStaleTranslation && !f.expected.empty() ? f.expected.front().version : ~0ull;
+        std::optional<u64> seen, unseen;  // the newest store the copy saw, the first it did not
+        for (const StoreEvent& s : e->stores) {
+          if (p.nbursts && s.seq < vmin) seen = s.seq;
+          if (p.nbursts && s.seq >= vmin && s.seq < v && !unseen) unseen = s.seq;
+        }
         std::ostringstream m;
-        m << "the copy used was " << (c.from_cache ? "cached" : "fetched by this request's walk")
-          << ": fetched at cycle " << p.cycle << " by request #" << p.request;
+        m << "the copy of the entry used was " << (c.from_cache ? "cached" : "fetched by this request's walk")
+          << ": read at cycle " << p.cycle << " by request #" << p.request;
         if (p.nbursts) {
           m << ", bursts at memory version"
             << (vmin == vmax ? " " + std::to_string(vmin)
                              : "s " + std::to_string(vmin) + ".." + std::to_string(vmax));
-          std::optional<u64> newest, first_missed;
-          for (const StoreEvent& s : e->stores) {
-            if (s.seq < vmin) newest = s.seq;
-            if (s.seq >= vmin && !first_missed) first_missed = s.seq;
-          }
-          if (first_missed)
-            m << ": before store " << store_ref(*e, *first_missed)
-              << (newest ? ", after " + store_ref(*e, *newest) : std::string(""));
+          if (unseen)
+            m << ": it predates store " << store_ref(*e, *unseen)
+              << (seen ? " and holds what store " + store_ref(*e, *seen) + " left" : std::string(""));
           else
-            m << ": after every store to the entry";
+            m << ": " << (e->stores.empty() ? "the entry never changed" : "it saw every store to the entry");
         }
         st.missing.push_back(m.str());
-        if (!found && p.nbursts == 0) st.missing.push_back("(no burst record of that fetch)");
-        // What software's tables held when the request arrived.
-        const u64 v = f.expected.empty() ? 0 : f.expected.front().version;
-        const EntryBits at = EntryHistory::value_at(*e, f.kind == kStaleTranslation ? v : ~0ull);
         st.table = make_table(
             fmt, {"copy used", f.kind == kStaleTranslation ? "tables at arrival" : "tables at the end"},
-            {c.value, at}, fmt.used_bits(c.value), "the copy used");
-        // The stores the copy did not see, and the invalidations between them and the request.
-        if (f.kind == kStaleTranslation && p.nbursts) {
-          std::optional<u64> last_unseen;
-          for (const StoreEvent& s : e->stores)
-            if (s.seq >= vmin && s.seq < v) last_unseen = s.seq;
-          if (last_unseen) {
-            const Cycle from = cycle_of(*last_unseen);
-            const Cycle to = arrived.value_or(f.cycle);
-            const std::size_t done = completed_between(from, to);
-            if (done == 0)
-              st.missing.push_back("no invalidation completed between store " + store_ref(*e, *last_unseen) +
-                                   " and the request's arrival at cycle " + std::to_string(to));
-            descriptors_between(from, f.cycle, to, " (after the request arrived)", st.invalidations);
-            if (!c.from_cache) {
-              bool written_back = false;
-              for (const WritebackEvent& w : writebacks_)
-                if (w.line == (e->id.addr & ~Addr{63}) && w.through_seq > *last_unseen && w.cycle <= p.cycle)
-                  written_back = true;
-              if (!written_back)
-                st.missing.push_back("the walk read DRAM (non-coherent): store " +
-                                     store_ref(*e, *last_unseen) +
-                                     " had not been written back (clflush) to line " +
-                                     hex(e->id.addr & ~Addr{63}) + " when it fetched");
-            }
+            {c.value, EntryHistory::value_at(*e, v)}, fmt.used_bits(c.value), "the copy used");
+        if (unseen) {
+          const Cycle store_cycle = cycle_of(*unseen);
+          // Read after the store was visible yet without it: the walk read DRAM.
+          if (store_cycle <= p.cycle) {
+            std::optional<Cycle> wb;
+            for (const WritebackEvent& w : writebacks_)
+              if (w.line == (e->id.addr & ~Addr{63}) && w.through_seq > *unseen && !wb) wb = w.cycle;
+            st.missing.push_back("the walk read DRAM (non-coherent, ECAP.C = 0): store " + store_ref(*e, *unseen) +
+                                 " was visible to CPUs but its line " + hex(e->id.addr & ~Addr{63}) +
+                                 " had not been written back (clflush) when the copy was read" +
+                                 (wb ? "; it was at cycle " + std::to_string(*wb) : "; it never was in this run"));
           }
+          const Cycle to = arrived;
+          const Cycle from = std::max(store_cycle, c.from_cache ? p.cycle : store_cycle);
+          const std::size_t done = completed_between(from, to);
+          if (done == 0)
+            st.missing.push_back("no invalidation completed between " +
+                                 (from == store_cycle ? "store " + store_ref(*e, *unseen)
+                                                      : "the fill at cycle " + std::to_string(from)) +
+                                 " and the request's arrival at cycle " + std::to_string(to) +
+                                 (c.from_cache ? ": nothing dropped the cached copy" : ""));
+          else
+            st.missing.push_back(std::to_string(done) + " invalidation" + (done == 1 ? "" : "s") +
+                                 " completed between cycle " + std::to_string(from) +
+                                 " and the request's arrival at cycle " + std::to_string(to) +
+                                 (c.from_cache ? ", none dropping this copy" : ""));
+          descriptors_between(store_cycle, f.cycle, to, " (after the request arrived)", st.invalidations);
         }
       }
-      std::ostringstream m;
-      m << "request #" << f.request.value_or(0);
-      if (arrived) m << " arrived at cycle " << *arrived << ",";
-      m << " iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
-        << (f.dma_fault ? "fault " + hex(f.dma_reason) + " " + std::string(fault::name(f.dma_reason))
-                        : hex(f.dma_pa));
-      for (const Finding::Expected& x : f.expected)
-        m << "; tables at version " << x.version << ": "
-          << (x.fault ? "fault " + hex(x.reason) + " " + std::string(fault::name(x.reason)) : hex(x.pa));
-      st.missing.insert(st.missing.begin(), m.str());
       if (f.kind == kCorruptingDma && f.occurrences > 1)
         st.missing.push_back(std::to_string(f.occurrences) + " requests had this outcome");
     }

@@ -100,6 +100,7 @@ class StoryRecorder : public RunListener {
   void on_dma(const DmaEvent& e) override;
   void on_cpu_op(const CpuOpEvent& e) override;
   void on_item(const ItemEvent& e) override;
+  void on_cache(const CacheEvent& e) override;
   void on_descriptor(const DescriptorEvent& e) override;
   void on_writeback(const WritebackEvent& e) override { writebacks_.push_back(e); }
 
@@ -123,7 +124,22 @@ class StoryRecorder : public RunListener {
   std::vector<std::vector<std::string_view>> op_names_;  // [cpu][op]; valid until on_finish
   std::vector<std::vector<Item>> items_;                 // [cpu][item]
   std::vector<Fetch> fetches_;
-  std::vector<std::pair<u64, Cycle>> arrivals_;  // DMA request -> arrival cycle, in completion order
+  struct Dma {
+    u64 request = 0;
+    Cycle arrived = 0, done = 0;
+    Rid rid;
+    u16 did = 0;
+    bool iotlb_hit = false;
+  };
+  std::vector<Dma> dmas_;  // in completion order
+  struct IotlbFill {
+    Cycle cycle = 0;
+    Rid rid;  // the requester whose walk filled it
+    u16 did = 0;
+    Addr page = 0, out = 0;
+    Provenance table;  // the context (legacy) or PASID entry copy the walk went through
+  };
+  std::vector<IotlbFill> iotlb_fills_;
   std::vector<DescriptorEvent> descriptors_;     // error texts dropped
   std::vector<WritebackEvent> writebacks_;
   std::vector<Story> stories_;
