@@ -437,14 +437,16 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       }
       st.fetches_left_out = n > kMaxFetches ? n - kMaxFetches : 0;
       std::ostringstream m;
-      m << "store " << store_ref(*e, k) << " left the entry present (P = 1) and neither OLD nor NEW on the used bits ("
-        << mix_text(st.table) << ")";
+      m << "store " << store_ref(*e, k)
+        << " left the entry present (P = 1) and neither OLD nor NEW on the used bits (" << mix_text(st.table)
+        << ")";
       if (next)
         m << " until store " << store_ref(*e, *next) << ": for " << cycle_of(*next) - f.cycle << " cycle"
           << (cycle_of(*next) - f.cycle == 1 ? "" : "s") << " any fetch of the entry would use that state";
       st.missing.push_back(m.str());
-      st.missing.push_back("nothing made the update atomic for hardware: P stayed 1 while the fields changed one "
-                           "store at a time (no single cmpxchg16b, no clearing of P first)");
+      st.missing.push_back(
+          "nothing made the update atomic for hardware: P stayed 1 while the fields changed one "
+          "store at a time (no single cmpxchg16b, no clearing of P first)");
       st.missing.push_back(n ? std::to_string(n) + " fetch" + (n == 1 ? "" : "es") + " of this run read it"
                              : "no fetch of this run landed on it: another timing would");
     } else if (f.kind == kPresentBeforeInvalidate) {
@@ -518,8 +520,8 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
             << " by a walk for " << to_string(fill->rid);
           const Provenance& t = fill->table;
           if (t.nbursts) {
-            m << " through the entry @" << hex(t.entry_addr) << " read at cycle " << t.cycle << " by request #"
-              << t.request;
+            m << " through the entry @" << hex(t.entry_addr) << " read at cycle " << t.cycle
+              << " by request #" << t.request;
             // Which stores to that entry the walk's copy had seen.
             for (const auto& en : history_.entries()) {
               if (en.id.addr != t.entry_addr) continue;
@@ -534,7 +536,8 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
                 into += (into.empty() ? "#" : ", #") + std::to_string(x.seq);
                 if (x.seq < hi_v && x.seq >= lo_v) into += " (some bursts)";
               }
-              m << " (" << to_string(en.id) << "; its bursts saw " << (saw.empty() ? "no store" : "stores " + saw)
+              m << " (" << to_string(en.id) << "; its bursts saw "
+                << (saw.empty() ? "no store" : "stores " + saw)
                 << (not_seen.empty() ? "" : "; not " + not_seen) << ")";
             }
           }
@@ -586,10 +589,11 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
             std::optional<Cycle> wb;
             for (const WritebackEvent& w : writebacks_)
               if (w.line == (e->id.addr & ~Addr{63}) && w.through_seq > *unseen && !wb) wb = w.cycle;
-            st.missing.push_back("the walk read DRAM (non-coherent, ECAP.C = 0): store " + store_ref(*e, *unseen) +
-                                 " was visible to CPUs but its line " + hex(e->id.addr & ~Addr{63}) +
-                                 " had not been written back (clflush) when the copy was read" +
-                                 (wb ? "; it was at cycle " + std::to_string(*wb) : "; it never was in this run"));
+            st.missing.push_back(
+                "the walk read DRAM (non-coherent, ECAP.C = 0): store " + store_ref(*e, *unseen) +
+                " was visible to CPUs but its line " + hex(e->id.addr & ~Addr{63}) +
+                " had not been written back (clflush) when the copy was read" +
+                (wb ? "; it was at cycle " + std::to_string(*wb) : "; it never was in this run"));
           }
           const Cycle to = arrived;
           const Cycle from = std::max(store_cycle, c.from_cache ? p.cycle : store_cycle);

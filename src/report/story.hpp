@@ -140,7 +140,7 @@ class StoryRecorder : public RunListener {
     Provenance table;  // the context (legacy) or PASID entry copy the walk went through
   };
   std::vector<IotlbFill> iotlb_fills_;
-  std::vector<DescriptorEvent> descriptors_;     // error texts dropped
+  std::vector<DescriptorEvent> descriptors_;  // error texts dropped
   std::vector<WritebackEvent> writebacks_;
   std::vector<Story> stories_;
 };
