@@ -139,22 +139,25 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "vtdsim run: " << e.what() << "\n";
     return kBadInput;
   }
-  if (explain && *explain > stories.stories().size()) {
+  const std::size_t nviolations = stories.violations();
+  if (explain && *explain > nviolations) {
     std::cerr << "vtdsim run: --explain " << *explain << ": the run found "
-              << (stories.stories().empty()
-                      ? std::string("no violations")
-                      : std::to_string(stories.stories().size()) + " violation(s), numbered 1.." +
-                            std::to_string(stories.stories().size()))
+              << (nviolations == 0 ? std::string("no violations")
+                                   : std::to_string(nviolations) + " violation(s), numbered 1.." +
+                                         std::to_string(nviolations))
               << "\n";
     return kBadInput;
   }
-  if (explain)
-    std::cout << story_text(stories.stories()[*explain - 1]);
-  else
-    std::cout << text_report(r, &stories.stories());
+  if (explain) {
+    std::cout << story_text(stories.story(*explain));
+  } else {
+    const std::vector<Story> first = stories.first_of_each_kind();
+    std::cout << text_report(r, &first);
+  }
   if (vm.count("json")) {
     std::ofstream out(vm["json"].as<std::string>());
-    out << json_report(r, &stories.stories()).dump(2) << "\n";
+    const std::vector<Story> all = stories.stories();
+    out << json_report(r, &all).dump(2) << "\n";
     if (!out) {
       std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
       return kInternal;

@@ -1,7 +1,6 @@
 #include "report/report.hpp"
 
 #include <algorithm>
-#include <set>
 #include <sstream>
 
 #include "iommu_model/fault_reasons.hpp"
@@ -164,7 +163,7 @@ std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
   }
   if (!violations.empty()) {
     o << "\nviolations (" << violations.size() << "; numbered for --explain N";
-    if (stories) o << "; the story of the first of each kind follows";
+    if (stories && !stories->empty()) o << "; the story of the first of each kind follows";
     o << "):\n";
   }
   for (std::size_t i = 0; i < violations.size(); ++i) {
@@ -191,13 +190,9 @@ std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
       << list.back()->cycle << " (each in --json under \"benign\")\n";
   }
   if (stories) {
-    std::set<std::string> told;
-    for (const Story& s : *stories) {
-      if (!told.insert(s.kind).second) continue;
-      o << "\n" << story_text(s);
-    }
-    if (stories->size() > told.size())
-      o << "\n(" << stories->size() - told.size() << " more violations; --explain N tells the N-th)\n";
+    for (const Story& s : *stories) o << "\n" << story_text(s);
+    if (violations.size() > stories->size())
+      o << "\n(" << violations.size() - stories->size() << " more violations; --explain N tells the N-th)\n";
   }
 
   software_text(o, r);

@@ -10,8 +10,8 @@
 namespace vtd {
 
 // One line per violation (numbered from 1, the numbers --explain takes), a
-// count of the benign findings, then the story of the first violation of
-// each kind when `stories` (one per violation, in order) are given.
+// count of the benign findings, then `stories` (vtdsim run passes the first
+// violation's of each kind).
 std::string text_report(const RunResult& r, const std::vector<Story>* stories = nullptr);
 // Every finding in full; each violation with its `number` and, when given,
 // its `story`.

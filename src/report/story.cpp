@@ -1,6 +1,7 @@
 #include "report/story.hpp"
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "formats/qi_descriptors.hpp"
@@ -176,10 +177,6 @@ void StoryRecorder::on_fetch(const FetchEvent& e) {
   fetches_.push_back(Fetch{static_cast<std::size_t>(en - history_.entries().data()), e});
 }
 
-void StoryRecorder::on_dma(const DmaEvent& e) {
-  dmas_.push_back(Dma{e.request, e.arrived, e.done, e.rid, e.did, e.iotlb_hit});
-}
-
 void StoryRecorder::on_cache(const CacheEvent& e) {
   if (e.what != CacheEvent::What::Fill || e.cache != CacheKind::Iotlb) return;
   iotlb_fills_.push_back(IotlbFill{e.cycle, e.rid, e.did, e.addr, e.value.w[0], e.source});
@@ -205,7 +202,37 @@ void StoryRecorder::on_descriptor(const DescriptorEvent& e) {
   descriptors_.push_back(d);
 }
 
-void StoryRecorder::on_finish(const RunResult& r) { stories_ = build(r.findings); }
+void StoryRecorder::on_finish(const RunResult& r) {
+  findings_ = r.findings;
+  // Stories are built after the episode, when the CPUs that own the
+  // operations' names may be gone: keep the names of the operations that
+  // stored to watched entries.
+  for (const auto& e : history_.entries())
+    for (const StoreEvent& s : e.stores) {
+      const Writer& w = s.writer;
+      if (w.cpu < op_names_.size() && w.op < op_names_[w.cpu].size())
+        kept_ops_.emplace(std::pair{w.cpu, w.op}, std::string(op_names_[w.cpu][w.op]));
+    }
+  op_names_.clear();
+}
+
+std::size_t StoryRecorder::violations() const {
+  return static_cast<std::size_t>(std::count_if(findings_.items.begin(), findings_.items.end(),
+                                                [](const Finding& f) { return is_violation_kind(f.kind); }));
+}
+
+std::vector<Story> StoryRecorder::first_of_each_kind() const {
+  std::set<std::string> kinds;
+  std::vector<unsigned> numbers;
+  unsigned n = 0;
+  for (const Finding& f : findings_.items) {
+    if (!is_violation_kind(f.kind)) continue;
+    ++n;
+    if (kinds.insert(f.kind).second) numbers.push_back(n);
+  }
+  return build(findings_,
+               [&](unsigned k) { return std::find(numbers.begin(), numbers.end(), k) != numbers.end(); });
+}
 
 std::string StoryRecorder::item_name(u16 cpu, u32 item) const {
   if (cpu < item_names_.size() && item < item_names_[cpu].size()) return item_names_[cpu][item];
@@ -222,14 +249,17 @@ std::string StoryRecorder::who(const Writer& w) const {
 std::string StoryRecorder::op_text(const Writer& w) const {
   if (w.cpu == Writer::kIommu || w.op == Writer::kNone) return "";
   std::string s = "op " + std::to_string(w.op);
-  if (w.cpu < op_names_.size() && w.op < op_names_[w.cpu].size() && !op_names_[w.cpu][w.op].empty())
+  if (auto it = kept_ops_.find({w.cpu, w.op}); it != kept_ops_.end())
+    s += ": " + it->second;
+  else if (w.cpu < op_names_.size() && w.op < op_names_[w.cpu].size() && !op_names_[w.cpu][w.op].empty())
     s += ": " + std::string(op_names_[w.cpu][w.op]);
   return s;
 }
 
 // ------------------------------------------------------------------ building
 
-std::vector<Story> StoryRecorder::build(const Findings& findings) const {
+std::vector<Story> StoryRecorder::build(const Findings& findings,
+                                        const std::function<bool(unsigned)>& want) const {
   std::vector<Story> out;
   // Descriptors by slot: a Completed event pairs with the slot's last Fetched.
   std::vector<Desc> descs;
@@ -250,11 +280,7 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       }
     }
   }
-  auto find_dma = [&](u64 request) -> const Dma* {
-    for (const Dma& d : dmas_)
-      if (d.request == request) return &d;
-    return nullptr;
-  };
+
   // The IOTLB entry of a fill covers 4 KiB, 2 MiB or 1 GiB: the largest page
   // whose alignment the fill's address has (the event carries no size).
   auto page_size = [](const IotlbFill& x, Addr iova) -> Addr {
@@ -268,8 +294,10 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
   unsigned number = 0;
   for (const Finding& f : findings.items) {
     if (!is_violation_kind(f.kind)) continue;
+    ++number;
+    if (want && !want(number)) continue;
     Story st;
-    st.number = ++number;
+    st.number = number;
     st.kind = f.kind;
     st.cycle = f.cycle;
     st.entry = f.entry;
@@ -491,13 +519,11 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
       // The descriptors after the clear: what came, and when.
       descriptors_between(f.clear_cycle, ~Cycle{0}, f.cycle, " (after the change)", st.invalidations);
     } else if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
-      const Dma* dma = f.request ? find_dma(*f.request) : nullptr;
-      const Cycle arrived = dma ? dma->arrived : f.cycle;  // f.cycle: when it completed
+      const Cycle arrived = f.arrived;
       {
         std::ostringstream m;
-        m << "request #" << f.request.value_or(0);
-        if (dma) m << " from " << to_string(dma->rid);
-        if (dma) m << " arrived at cycle " << arrived << ",";
+        m << "request #" << f.request.value_or(0) << " from " << to_string(f.rid) << " arrived at cycle "
+          << arrived << ",";
         m << " iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
           << (f.dma_fault ? "fault " + hex(f.dma_reason) + " " + std::string(fault::name(f.dma_reason))
                           : hex(f.dma_pa));
@@ -507,14 +533,14 @@ std::vector<Story> StoryRecorder::build(const Findings& findings) const {
         st.missing.push_back(m.str());
       }
       // An IOTLB hit: the translation itself was a cached copy; say who filled it.
-      if (dma && dma->iotlb_hit) {
+      if (f.iotlb_hit) {
         const IotlbFill* fill = nullptr;
         for (const IotlbFill& x : iotlb_fills_)
-          if (x.did == dma->did && x.cycle <= dma->done && x.page <= f.iova &&
+          if (x.did == f.did && x.cycle <= f.cycle && x.page <= f.iova &&
               f.iova - x.page < page_size(x, f.iova))
             fill = &x;
         std::ostringstream m;
-        m << "the translation came from the IOTLB (tag DID " << dma->did << ")";
+        m << "the translation came from the IOTLB (tag DID " << f.did << ")";
         if (fill) {
           m << ": page " << hex(fill->page) << " -> " << hex(fill->out) << " filled at cycle " << fill->cycle
             << " by a walk for " << to_string(fill->rid);

@@ -12,6 +12,8 @@
 // story_json render one.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -89,15 +91,22 @@ class StoryRecorder : public RunListener {
   // with its value at memory version 0; name CPU `cpu`'s program items.
   void watch(const EntryId& id, const EntryBits& initial);
   void set_item_names(std::vector<std::vector<std::string>> names) { item_names_ = std::move(names); }
-  // One Story per violation of `f`, in order (benign findings get none).
-  std::vector<Story> build(const Findings& f) const;
-  const std::vector<Story>& stories() const { return stories_; }
+  // One Story per violation of `f`, in order (benign findings get none);
+  // with `want`, only for the violation numbers (1-based) it accepts.
+  std::vector<Story> build(const Findings& f, const std::function<bool(unsigned)>& want = {}) const;
+
+  // After the episode (stories are built on demand: a run prints few).
+  std::size_t violations() const;
+  std::vector<Story> stories() const { return build(findings_); }
+  Story story(unsigned number) const {
+    return build(findings_, [&](unsigned k) { return k == number; }).at(0);
+  }
+  std::vector<Story> first_of_each_kind() const;
 
   void on_start(const EpisodeStart& s) override;
   void on_finish(const RunResult& r) override;
   void on_store(const StoreEvent& e) override { history_.on_store(e); }
   void on_fetch(const FetchEvent& e) override;
-  void on_dma(const DmaEvent& e) override;
   void on_cpu_op(const CpuOpEvent& e) override;
   void on_item(const ItemEvent& e) override;
   void on_cache(const CacheEvent& e) override;
@@ -122,16 +131,9 @@ class StoryRecorder : public RunListener {
   EntryHistory history_;
   std::vector<std::vector<std::string>> item_names_;     // [cpu][item]
   std::vector<std::vector<std::string_view>> op_names_;  // [cpu][op]; valid until on_finish
+  std::map<std::pair<u16, u32>, std::string> kept_ops_;  // (cpu, op) -> name, from on_finish on
   std::vector<std::vector<Item>> items_;                 // [cpu][item]
   std::vector<Fetch> fetches_;
-  struct Dma {
-    u64 request = 0;
-    Cycle arrived = 0, done = 0;
-    Rid rid;
-    u16 did = 0;
-    bool iotlb_hit = false;
-  };
-  std::vector<Dma> dmas_;  // in completion order
   struct IotlbFill {
     Cycle cycle = 0;
     Rid rid;  // the requester whose walk filled it
@@ -142,7 +144,7 @@ class StoryRecorder : public RunListener {
   std::vector<IotlbFill> iotlb_fills_;
   std::vector<DescriptorEvent> descriptors_;  // error texts dropped
   std::vector<WritebackEvent> writebacks_;
-  std::vector<Story> stories_;
+  Findings findings_;  // the episode's, from on_finish
 };
 
 }  // namespace vtd

@@ -199,20 +199,14 @@ TEST_CASE("story of a stale translation: where the copy came from, what did not 
   Run t({kLo, kHi});
   t.store(0, 0, 20, 1);  // #0 clears P
   t.store(1, 0, 21, 1);  // #1
-  DmaEvent d;
-  d.request = 7;
-  d.rid = kRid;
-  d.iova = 0x1000;
-  d.arrived = 50;
-  d.done = 60;
-  d.pa = 0x81000000;
-  t.rec.on_dma(d);
 
   Finding f;
   f.kind = kStaleTranslation;
   f.cycle = 60;
   f.entry = kId;
   f.request = 7;
+  f.rid = kRid;
+  f.arrived = 50;
   f.iova = 0x1000;
   f.dma_pa = 0x81000000;
   EntryBits old;
