@@ -372,6 +372,7 @@ std::vector<Story> StoryRecorder::build(const Findings& findings,
           ss.role = "leaves the torn present state";
         } else if (in_span_kind && in_span) {
           ss.role = "in the update";
+          if (fmt.present && fmt.is_present(before) && !fmt.is_present(after)) ss.role += "; clears P";
         }
         if (ss.role.empty() && fmt.present && fmt.is_present(before) && !fmt.is_present(after))
           ss.role = "clears P";
@@ -422,19 +423,29 @@ std::vector<Story> StoryRecorder::build(const Findings& findings,
       st.table = make_table(fmt, {"OLD", "NEW", "observed"}, {f.span.old_val, f.span.new_val, f.observed},
                             f.used, "the observed value");
       Cycle bmin = ~Cycle{0}, bmax = 0;
-      unsigned seen_min = ~0u, seen_max = 0;
+      u64 vmin = ~0ull, vmax = 0;
       for (const BurstSeen& b : f.bursts) {
         bmin = std::min(bmin, b.burst.cycle);
         bmax = std::max(bmax, b.burst.cycle);
-        seen_min = std::min(seen_min, b.span_stores_seen);
-        seen_max = std::max(seen_max, b.span_stores_seen);
+        vmin = std::min(vmin, b.burst.version);
+        vmax = std::max(vmax, b.burst.version);
       }
+      // The stores to the entry that landed between the bursts.
+      std::vector<const StoreEvent*> between;
+      for (const StoreEvent& x : e->stores)
+        if (x.seq >= vmin && x.seq < vmax) between.push_back(&x);
       std::ostringstream m;
-      m << "one atomic view of the entry: the update is " << f.span.stores.size() << " separate store"
-        << (f.span.stores.size() == 1 ? "" : "s") << " (#" << f.span.first() << "..#" << f.span.last()
-        << ", cycles " << f.span.first_cycle << ".." << f.span.last_cycle
-        << ") and this fetch's bursts (cycles " << bmin << ".." << bmax << ") read between them, seeing "
-        << seen_min << " to " << seen_max << " of them";
+      m << "one atomic view of the entry: its bursts (cycles " << bmin << ".." << bmax
+        << ") read memory versions " << vmin << ".." << vmax;
+      if (!between.empty())
+        m << ", and between them store" << (between.size() == 1 ? " #" : "s #") << between.front()->seq
+          << (between.size() == 1 ? "" : "..#" + std::to_string(between.back()->seq)) << " (cycle"
+          << (between.size() == 1 ? " " : "s ") << between.front()->cycle
+          << (between.size() == 1 ? "" : ".." + std::to_string(between.back()->cycle))
+          << ") changed the entry";
+      m << "; judged against the update #" << f.span.first()
+        << (f.span.stores.size() == 1 ? "" : "..#" + std::to_string(f.span.last()))
+        << " (OLD: before it, NEW: after it)";
       st.missing.push_back(m.str());
       if (fmt.is_present(f.observed))
         st.missing.push_back("hardware took the assembled entry as present (P = 1) and used it: " +

@@ -8,6 +8,7 @@
 
 #include "formats/qi_descriptors.hpp"
 #include "iommu_model/fault_reasons.hpp"
+#include "platform/table_builder.hpp"
 #include "scenario/scenario.hpp"
 
 namespace vtd {
@@ -58,13 +59,16 @@ std::string desc_name(const std::array<u64, 4>& qw) {
 }  // namespace
 
 void ChromeTrace::begin(std::string scenario, std::string file,
-                        std::vector<std::vector<std::string>> item_names) {
+                        std::vector<std::vector<std::string>> item_names, std::vector<EntryId> watched) {
+  watched_ = std::move(watched);
   scenario_ = std::move(scenario);
   file_ = std::move(file);
   item_names_ = std::move(item_names);
 }
 
-void ChromeTrace::on_start(const EpisodeStart& s) { begin(s.scenario.name, s.scenario.file, s.item_names); }
+void ChromeTrace::on_start(const EpisodeStart& s) {
+  begin(s.scenario.name, s.scenario.file, s.item_names, s.layout.watched_entries());
+}
 
 void ChromeTrace::on_dma(const DmaEvent& e) {
   Dma d{e, {}};
@@ -156,6 +160,14 @@ std::string ChromeTrace::text() const {
            {"addr", hex(s.addr)},
            {"old", words(s.old_val, s.words)},
            {"new", words(s.new_val, s.words)}};
+    // The watched entry (and word of it) the store wrote, if any.
+    std::string where = hex(s.addr);
+    for (const EntryId& id : watched_)
+      if (s.addr + 8 * s.words > id.addr && s.addr < id.addr + format_of(id.kind).bits / 8) {
+        where = to_string(id) + " word " + std::to_string((s.addr - id.addr) / 8);
+        a["entry"] = to_string(id);
+        break;
+      }
     if (s.writer.item != Writer::kNone) a["item"] = s.writer.item;
     if (s.writer.op != Writer::kNone) a["op"] = s.writer.op;
     if (s.writer.cpu == Writer::kIommu) {
@@ -166,7 +178,7 @@ std::string ChromeTrace::text() const {
       ncpus = std::max<std::size_t>(ncpus, s.writer.cpu + 1u);
       threads[{kCpus, 2 * s.writer.cpu + 1}] = "cpu" + std::to_string(s.writer.cpu);
       threads[{kCpus, 2 * s.writer.cpu + 2}] = "cpu" + std::to_string(s.writer.cpu) + " stores visible";
-      instant(kCpus, 2 * s.writer.cpu + 2, s.cycle, 0, "store #" + std::to_string(s.seq) + " " + hex(s.addr),
+      instant(kCpus, 2 * s.writer.cpu + 2, s.cycle, 0, "store #" + std::to_string(s.seq) + " " + where,
               "store", std::move(a));
     }
   }
@@ -312,8 +324,13 @@ std::string ChromeTrace::text() const {
           a["pa"] = hex(e.pa);
         }
         if (!d->copies.empty()) a["copies_used"] = d->copies;
-        const std::string name = "#" + std::to_string(e.request) + " " + hex(e.iova) + " -> " +
-                                 (e.fault ? "fault " + hex(e.fault_reason) : hex(e.pa));
+        // Built by appending: GCC 12 warns (-Wrestrict) about a chain of operator+ here.
+        std::string name = "#";
+        name += std::to_string(e.request);
+        name += ' ';
+        name += hex(e.iova);
+        name += " -> ";
+        name += e.fault ? "fault " + hex(e.fault_reason) : hex(e.pa);
         slice(pid, tid, e.arrived, e.done - e.arrived, 0, name, e.fault ? "dma_fault" : "dma", std::move(a));
       }
       for (unsigned i = 0; i < lanes.count(); ++i)

@@ -37,7 +37,8 @@ namespace vtd {
 class ChromeTrace : public RunListener {
  public:
   // What on_start does, for use without a platform (tests).
-  void begin(std::string scenario, std::string file, std::vector<std::vector<std::string>> item_names);
+  void begin(std::string scenario, std::string file, std::vector<std::vector<std::string>> item_names,
+             std::vector<EntryId> watched = {});
   // What on_finish does: the findings become instant events.
   void finish(const Findings& findings, Cycle end);
   // The trace file's text (valid after finish).
@@ -76,6 +77,7 @@ class ChromeTrace : public RunListener {
   };
 
   std::string scenario_, file_;
+  std::vector<EntryId> watched_;  // to name the entry a store wrote
   std::vector<std::vector<std::string>> item_names_;
   std::vector<Op> items_, ops_;
   std::vector<StoreEvent> stores_;

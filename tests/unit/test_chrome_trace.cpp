@@ -19,7 +19,7 @@ const EntryId kEntry{EntryKind::Context, 0x1000, kDev, 0, 0};
 
 ChromeTrace make_trace() {
   ChromeTrace t;
-  t.begin("unit", "unit.yaml", {{"domain_context_mapping_one 00:02.0"}});
+  t.begin("unit", "unit.yaml", {{"domain_context_mapping_one 00:02.0"}}, {kEntry});
   static const std::string op0 = "store64 0x1000 = 0x5001  [lo]", op1 = "store64 0x1008 = 0x202  [hi]";
   t.on_cpu_op(CpuOpEvent{0, 0, 0, 10, 11, op0});
   t.on_cpu_op(CpuOpEvent{0, 0, 1, 11, 12, op1});
@@ -131,7 +131,10 @@ TEST_CASE("the trace names its tracks and places every transaction on one", "[tr
   CHECK(item["tid"] == op["tid"]);
   CHECK(item["ts"] <= op["ts"]);
   CHECK(item["ts"].get<Cycle>() + item["dur"].get<Cycle>() >= op["ts"].get<Cycle>() + op["dur"].get<Cycle>());
-  CHECK(find("store #0 0x1000")["ts"] == 12);
+  // A store: when it became visible, the entry and word it wrote.
+  const json st = find("store #0 context[00:02.0]@0x1000 word 0");
+  CHECK(st["ts"] == 12);
+  CHECK(st["args"]["new"][0] == "0x5001");
   // The walk holds the fetch, the fetch its burst (one cycle from its sample).
   const json walk = find("walk #1"), fetch = find("fetch context @0x1000"), burst = find("burst chunk 0");
   CHECK(walk["tid"] == fetch["tid"]);
