@@ -435,17 +435,32 @@ std::vector<Story> StoryRecorder::build(const Findings& findings,
       for (const StoreEvent& x : e->stores)
         if (x.seq >= vmin && x.seq < vmax) between.push_back(&x);
       std::ostringstream m;
-      m << "one atomic view of the entry: its bursts (cycles " << bmin << ".." << bmax
-        << ") read memory versions " << vmin << ".." << vmax;
-      if (!between.empty())
-        m << ", and between them store" << (between.size() == 1 ? " #" : "s #") << between.front()->seq
-          << (between.size() == 1 ? "" : "..#" + std::to_string(between.back()->seq)) << " (cycle"
-          << (between.size() == 1 ? " " : "s ") << between.front()->cycle
-          << (between.size() == 1 ? "" : ".." + std::to_string(between.back()->cycle))
-          << ") changed the entry";
-      m << "; judged against the update #" << f.span.first()
-        << (f.span.stores.size() == 1 ? "" : "..#" + std::to_string(f.span.last()))
-        << " (OLD: before it, NEW: after it)";
+      if (vmin == vmax) {
+        // One moment: the fetch itself was atomic, but came in the middle of the update.
+        std::optional<u64> after, before;
+        for (u64 q : f.span.stores) {
+          if (q < vmin) after = q;
+          if (q >= vmin && !before) before = q;
+        }
+        m << "an update hardware cannot catch half done: the fetch read the entry at one moment (cycle"
+          << (bmin == bmax ? " " : "s ") << bmin << (bmin == bmax ? "" : ".." + std::to_string(bmax))
+          << ", memory version " << vmin << ") in the middle of the update #" << f.span.first() << "..#"
+          << f.span.last() << " (cycles " << f.span.first_cycle << ".." << f.span.last_cycle << ")";
+        if (after) m << ": after store #" << *after;
+        if (before) m << (after ? ", " : ": ") << "before #" << *before;
+      } else {
+        m << "one atomic view of the entry: its bursts (cycles " << bmin << ".." << bmax
+          << ") read memory versions " << vmin << ".." << vmax;
+        if (!between.empty())
+          m << ", and between them store" << (between.size() == 1 ? " #" : "s #") << between.front()->seq
+            << (between.size() == 1 ? "" : "..#" + std::to_string(between.back()->seq)) << " (cycle"
+            << (between.size() == 1 ? " " : "s ") << between.front()->cycle
+            << (between.size() == 1 ? "" : ".." + std::to_string(between.back()->cycle))
+            << ") changed the entry";
+        m << "; judged against the update #" << f.span.first()
+          << (f.span.stores.size() == 1 ? "" : "..#" + std::to_string(f.span.last()))
+          << " (OLD: before it, NEW: after it)";
+      }
       st.missing.push_back(m.str());
       if (fmt.is_present(f.observed))
         st.missing.push_back("hardware took the assembled entry as present (P = 1) and used it: " +

@@ -135,8 +135,8 @@ TEST_CASE("story of a torn fetch: stores, the store each burst saw, the field ta
   CHECK(row(s, "DID").values == std::vector<u64>{0, 2, 0});
   CHECK(row(s, "DID").note == "= OLD");
   CHECK(has(s.missing,
-            "one atomic view of the entry: its bursts (cycles 10..10) read memory versions 1..1; "
-            "judged against the update #0..#1 (OLD: before it, NEW: after it)"));
+            "the fetch read the entry at one moment (cycle 10, memory version 1) in the middle of the "
+            "update #0..#1 (cycles 10..11): after store #0, before #1"));
   CHECK(has(s.missing, "AW, DID as in OLD; P, SLPTPTR as in NEW"));
 
   const std::string text = story_text(s);
