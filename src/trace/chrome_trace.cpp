@@ -20,12 +20,65 @@ using nlohmann::json;
 // Process ids (track groups) and their order in the viewer.
 enum Pid : int { kChecks = 1, kCpus = 2, kWalker = 3, kQueue = 4, kCaches = 5, kMemory = 6, kDevices = 100 };
 
+// One slice ("X") or instant ("i"), its arguments already serialized (a
+// trace holds many events: no JSON tree is kept per event).
 struct Ev {
   int pid = 0, tid = 0;
   Cycle ts = 0, dur = 0;
   int order = 0;  // parent before child when ts and dur tie
-  json j;
+  bool instant = false;
+  std::string name;
+  const char* cat = "";
+  std::string args;  // a JSON object, or empty
 };
+
+// `s` as a JSON string literal.
+void quote(std::string& out, const std::string& s) {
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      static const char* hexd = "0123456789abcdef";
+      out += "\\u00";
+      out += hexd[u >> 4];
+      out += hexd[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+// The event as one JSON object, keys in alphabetical order.
+void serialize(std::string& out, const Ev& e) {
+  out += '{';
+  if (!e.args.empty()) {
+    out += "\"args\":";
+    out += e.args;
+    out += ',';
+  }
+  out += "\"cat\":\"";
+  out += e.cat;
+  out += '"';
+  if (!e.instant) {
+    out += ",\"dur\":";
+    out += std::to_string(e.dur);
+  }
+  out += ",\"name\":";
+  quote(out, e.name);
+  out += e.instant ? ",\"ph\":\"i\"" : ",\"ph\":\"X\"";
+  out += ",\"pid\":";
+  out += std::to_string(e.pid);
+  if (e.instant) out += ",\"s\":\"t\"";
+  out += ",\"tid\":";
+  out += std::to_string(e.tid);
+  out += ",\"ts\":";
+  out += std::to_string(e.ts);
+  out += '}';
+}
 
 // Greedy lanes: each interval [start, end) goes to the lowest lane free at
 // its start. Intervals must come in start order.
@@ -109,17 +162,13 @@ std::string ChromeTrace::text() const {
   std::map<int, std::string> processes;
 
   auto slice = [&](int pid, int tid, Cycle ts, Cycle dur, int order, std::string name, const char* cat,
-                   json args) {
-    json j{{"ph", "X"}, {"pid", pid}, {"tid", tid}, {"ts", ts}, {"dur", dur}, {"name", std::move(name)},
-           {"cat", cat}};
-    if (!args.is_null()) j["args"] = std::move(args);
-    evs.push_back(Ev{pid, tid, ts, dur, order, std::move(j)});
+                   const json& args) {
+    evs.push_back(
+        Ev{pid, tid, ts, dur, order, false, std::move(name), cat, args.is_null() ? "" : args.dump()});
   };
-  auto instant = [&](int pid, int tid, Cycle ts, int order, std::string name, const char* cat, json args) {
-    json j{{"ph", "i"}, {"s", "t"}, {"pid", pid}, {"tid", tid}, {"ts", ts}, {"name", std::move(name)},
-           {"cat", cat}};
-    if (!args.is_null()) j["args"] = std::move(args);
-    evs.push_back(Ev{pid, tid, ts, 0, order, std::move(j)});
+  auto instant = [&](int pid, int tid, Cycle ts, int order, std::string name, const char* cat,
+                     const json& args) {
+    evs.push_back(Ev{pid, tid, ts, 0, order, true, std::move(name), cat, args.is_null() ? "" : args.dump()});
   };
 
   // ---- violations (and benign findings) at the cycle the checkers give
@@ -378,7 +427,11 @@ std::string ChromeTrace::text() const {
               {"name", "thread_sort_index"},
               {"args", {{"sort_index", key.second}}}});
   }
-  for (const Ev& e : evs) emit(e.j);
+  for (const Ev& e : evs) {
+    if (!first) out += ",\n";
+    first = false;
+    serialize(out, e);
+  }
   out += "\n]}\n";
   return out;
 }
