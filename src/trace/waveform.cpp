@@ -190,6 +190,7 @@ void WaveformListener::on_start(const EpisodeStart& start) {
     Entry e;
     e.id = id;
     e.chunks = fmt.bursts();
+    e.last_burst.assign(e.chunks, ~Cycle{0});
     for (unsigned w = 0; w < fmt.bits / 64; ++w) e.value.w[w] = start.memory.peek64(id.addr + 8 * w);
     if (fmt.present)
       e.present_fields.push_back(fmt.present);
@@ -258,13 +259,16 @@ void WaveformListener::on_fetch(const FetchEvent& e) {
   if (!vcd_) return;
   const auto it = entry_at_.find(e.entry.addr);
   if (it == entry_at_.end()) return;
-  const Entry& en = entries_[it->second];
+  Entry& en = entries_[it->second];
   if (en.id.kind != e.entry.kind) return;
   for (unsigned i = 0; i < e.nbursts; ++i) {
     const Burst& b = e.bursts[i];
     if (b.addr < en.id.addr) continue;
     const Addr c = (b.addr - en.id.addr) / 16;
     if (c >= en.chunks) continue;
+    // Walks reading one chunk in the same cycle read the same data: show the first.
+    if (en.last_burst[c] == b.cycle) continue;
+    en.last_burst[c] = b.cycle;
     vcd_->pulse(en.burst[c], b.cycle);
     vcd_->set(en.burst_data[c], b.cycle, b.data[0], b.data[1]);
     vcd_->set(en.burst_request[c], b.cycle, e.request);

@@ -7,7 +7,9 @@
 //                            scalable root entry), burstI (high in each cycle
 //                            the IOMMU read chunk I in a burst), burstI_data
 //                            (what the burst read) and burstI_request (the
-//                            DMA request whose walk read it)
+//                            DMA request whose walk read it; when several
+//                            walks read the chunk in one cycle, which gives
+//                            them the same data, the first of them)
 //   cpuN                     item / item_name (the driver operation), op /
 //                            op_name (the emitted operation); x and "-" idle
 //   qi                       iqh, iqt: the invalidation queue's head and tail (slots)
@@ -71,6 +73,7 @@ class WaveformListener : public RunListener {
     unsigned chunks = 0;
     std::vector<VcdWriter::Signal> chunk, burst, burst_data, burst_request, present;
     std::vector<const Field*> present_fields;
+    std::vector<Cycle> last_burst;  // per chunk: cycle of the last burst shown
     EntryBits value;
   };
   struct CpuSignals {
