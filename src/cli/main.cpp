@@ -75,10 +75,11 @@ int cmd_run(const std::vector<std::string>& args) {
       "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
   opts.add(il_opts);
   po::options_description insp_opts("inspection (docs/inspecting.md)");
-  insp_opts.add_options()("vcd", po::value<std::string>(),
-                          "write a waveform (VCD; time unit one cycle) of the run to this file: every watched "
-                          "entry's chunks, P bit and fetch bursts, each CPU's operation, the invalidation "
-                          "queue's head and tail, the memory version, a marker per violation kind")(
+  insp_opts.add_options()(
+      "vcd", po::value<std::string>(),
+      "write a waveform (VCD; time unit one cycle) of the run to this file: every watched "
+      "entry's chunks, P bit and fetch bursts, each CPU's operation, the invalidation "
+      "queue's head and tail, the memory version, a marker per violation kind")(
       "vcd-filter", po::value<std::string>(),
       "GLOB[,GLOB...]: only the VCD scopes these select (root.BB, context.BB_DD_F, sm_root.BB, "
       "sm_context.BB_DD_F, pasid.BB_DD_F.pN, cpuN, qi, memory, violations; * ? [..] as in the shell); a "

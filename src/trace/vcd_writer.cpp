@@ -84,7 +84,8 @@ VcdWriter::Signal VcdWriter::declare(std::string_view scope, std::string_view na
   const std::uint32_t sc = scope_of(scope);
   for (Signal o : scopes_[sc].sigs)
     if (sigs_[o].name == name)
-      throw std::invalid_argument("vcd: signal '" + std::string(name) + "' declared twice in " + std::string(scope));
+      throw std::invalid_argument("vcd: signal '" + std::string(name) + "' declared twice in " +
+                                  std::string(scope));
   const Signal s = static_cast<Signal>(sigs_.size());
   sigs_.push_back(Sig{k, width, sc, std::string(name), init});
   scopes_[sc].sigs.push_back(s);
@@ -104,7 +105,8 @@ VcdWriter::Signal VcdWriter::add_integer(std::string_view scope, std::string_vie
   return declare(scope, name, Kind::Integer, width, v);
 }
 
-VcdWriter::Signal VcdWriter::add_string(std::string_view scope, std::string_view name, std::string_view init) {
+VcdWriter::Signal VcdWriter::add_string(std::string_view scope, std::string_view name,
+                                        std::string_view init) {
   Value v;
   v.kind = Val::Str;
   v.str = intern(init);
@@ -170,8 +172,11 @@ void VcdWriter::write_scope(std::ostream& out, std::uint32_t sc) const {
   out << "$scope module " << s.name << " $end\n";
   for (Signal id : s.sigs) {
     const Sig& g = sigs_[id];
-    out << "$var " << (g.kind == Kind::Wire ? "wire" : g.kind == Kind::Integer ? "integer" : "string") << ' '
-        << g.width << ' ' << identifier(id) << ' ' << g.name;
+    out << "$var "
+        << (g.kind == Kind::Wire      ? "wire"
+            : g.kind == Kind::Integer ? "integer"
+                                      : "string")
+        << ' ' << g.width << ' ' << identifier(id) << ' ' << g.name;
     if (g.kind == Kind::Wire && g.width > 1) out << " [" << g.width - 1 << ":0]";
     out << " $end\n";
   }

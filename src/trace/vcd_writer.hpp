@@ -30,7 +30,8 @@ class VcdWriter {
 
   // `timescale`: what one time unit is ("1ns"); `comment` lines go into the
   // header's $comment section.
-  explicit VcdWriter(std::string version, std::string timescale = "1ns", std::vector<std::string> comment = {});
+  explicit VcdWriter(std::string version, std::string timescale = "1ns",
+                     std::vector<std::string> comment = {});
 
   // A bit vector of `width` bits (1..128), initially `init` (the low 64 bits;
   // wider initial values through set() at time 0). `integer` declares a VCD

@@ -171,16 +171,17 @@ void WaveformListener::on_start(const EpisodeStart& start) {
     if (!any) {
       std::string list;
       for (const std::string& s : all_scopes_) list += (list.empty() ? "" : ", ") + s;
-      throw std::invalid_argument("VCD scope filter '" + g + "' matches no scope of this run (scopes: " + list +
-                                  ")");
+      throw std::invalid_argument("VCD scope filter '" + g +
+                                  "' matches no scope of this run (scopes: " + list + ")");
     }
   }
 
-  vcd_.emplace("vtdsim", "1ns",
-               std::vector<std::string>{
-                   "scenario " + start.scenario.name,
-                   "one time unit is one simulated cycle (1 ns of SystemC time): read the viewer's ns as cycles",
-                   "scopes and signals: docs/inspecting.md"});
+  vcd_.emplace(
+      "vtdsim", "1ns",
+      std::vector<std::string>{
+          "scenario " + start.scenario.name,
+          "one time unit is one simulated cycle (1 ns of SystemC time): read the viewer's ns as cycles",
+          "scopes and signals: docs/inspecting.md"});
   VcdWriter& v = *vcd_;
 
   for (const EntryId& id : watched) {

@@ -88,9 +88,9 @@ TEST_CASE("vcd: changes are written in time order, collapsed per time, unchanged
   w.set(c, 10, 0x4d, 0x800003);  // same time, same value
   w.set(s, 5, "store64 0x107000 = 0x0");
   w.set(n, 5, 3);
-  w.set(n, 7, 3);                   // unchanged: not written
-  w.set(p, 0, 1);                   // time 0: becomes the initial value
-  w.set(c, 30, ~0ull, ~0ull);       // all 128 bits
+  w.set(n, 7, 3);              // unchanged: not written
+  w.set(p, 0, 1);              // time 0: becomes the initial value
+  w.set(c, 30, ~0ull, ~0ull);  // all 128 bits
   w.extend_to(40);
   const std::string expected =
       "#0\n$dumpvars\n1!\nb0 \"\ns- #\nbx $\n$end\n"
@@ -128,7 +128,8 @@ TEST_CASE("vcd: pulses, weak changes and x", "[vcd]") {
 }
 
 TEST_CASE("vcd: string values are one token", "[vcd]") {
-  CHECK(VcdWriter::token("lock 0x10b000  [spin_lock(&iommu->lock)]") == "lock_0x10b000__[spin_lock(&iommu->lock)]");
+  CHECK(VcdWriter::token("lock 0x10b000  [spin_lock(&iommu->lock)]") ==
+        "lock_0x10b000__[spin_lock(&iommu->lock)]");
   CHECK(VcdWriter::token("") == "-");
   CHECK(VcdWriter::token("a\tb\nc") == "a_b_c");
 }
@@ -192,7 +193,8 @@ TEST_CASE("waveform: scope names of watched entries", "[vcd]") {
   CHECK(entry_scope(EntryId{EntryKind::Context, 0x105100, Rid::from(0, 0x1f, 7), 0, 0}) == "context.00_1f_7");
   CHECK(entry_scope(EntryId{EntryKind::Root, 0x100000, Rid::from(0x3a, 0, 0), 0, 0}) == "root.3a");
   CHECK(entry_scope(EntryId{EntryKind::SmRoot, 0x100000, Rid::from(0, 0, 0), 0, 0}) == "sm_root.00");
-  CHECK(entry_scope(EntryId{EntryKind::SmContext, 0x105040, Rid::from(1, 2, 3), 0, 0}) == "sm_context.01_02_3");
+  CHECK(entry_scope(EntryId{EntryKind::SmContext, 0x105040, Rid::from(1, 2, 3), 0, 0}) ==
+        "sm_context.01_02_3");
 }
 
 TEST_CASE("waveform: scope globs", "[vcd]") {
@@ -207,7 +209,8 @@ TEST_CASE("waveform: scope globs", "[vcd]") {
   CHECK(glob_match("*", "violations"));
   CHECK(glob_match("a*b*c", "axxbyyc"));
   CHECK_FALSE(glob_match("a*b*c", "axxbyy"));
-  CHECK(parse_scope_filter("pasid.*,cpu0,violations") == std::vector<std::string>{"pasid.*", "cpu0", "violations"});
+  CHECK(parse_scope_filter("pasid.*,cpu0,violations") ==
+        std::vector<std::string>{"pasid.*", "cpu0", "violations"});
   CHECK_THROWS_AS(parse_scope_filter(""), std::invalid_argument);
   CHECK_THROWS_AS(parse_scope_filter("cpu0,,qi"), std::invalid_argument);
   CHECK_THROWS_AS(parse_scope_filter("cpu[0"), std::invalid_argument);
