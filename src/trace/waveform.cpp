@@ -303,12 +303,16 @@ void WaveformListener::on_queue(const QueueEvent& e) {
 void WaveformListener::on_finish(const RunResult& r) {
   if (!vcd_) return;
   if (finding_) {
+    // Violations numbered from 1 in report order (what --explain N takes);
+    // benign findings by kind only.
     std::map<Cycle, std::string> at;
-    for (std::size_t i = 0; i < r.findings.items.size(); ++i) {
-      const Finding& f = r.findings.items[i];
+    unsigned n = 0;
+    for (const Finding& f : r.findings.items) {
       if (const auto k = kinds_.find(f.kind); k != kinds_.end()) vcd_->pulse(k->second, f.cycle);
       std::string& s = at[f.cycle];
-      s += (s.empty() ? "#" : ";#") + std::to_string(i) + " " + f.kind + " " + to_string(f.entry);
+      if (!s.empty()) s += ';';
+      if (is_violation_kind(f.kind)) s += '#' + std::to_string(++n) + ' ';
+      s += f.kind + ' ' + to_string(f.entry);
     }
     for (const auto& [cycle, text] : at) {
       vcd_->set(*finding_, cycle, text);
