@@ -21,6 +21,8 @@
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
 #include "trace/chrome_trace.hpp"
+#include "trace/output_file.hpp"
+#include "trace/waveform.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -61,17 +63,6 @@ int cmd_run(const std::vector<std::string>& args) {
       "log-level", po::value<std::string>()->default_value("warn"),
       "trace|debug|info|warn|error|critical|off; log lines go to stderr, stamped with cycle and module")(
       "file", po::value<std::string>(), "scenario file");
-  po::options_description look_opts("inspecting a run (docs/inspecting.md)");
-  look_opts.add_options()(
-      "trace", po::value<std::string>(),
-      "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
-      "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
-      "violations; 1 cycle = 1 us of trace time")(
-      "explain", po::value<unsigned>(),
-      "print only the story of the N-th violation (1-based, as the run numbers them): the stores to its "
-      "entry, the bursts and the store each saw, the fields side by side, what was missing. Without it the "
-      "run prints one line per violation and the story of the first of each kind; --json holds every story");
-  opts.add(look_opts);
   po::options_description il_opts(
       "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
   il_opts.add_options()(
@@ -84,6 +75,25 @@ int cmd_run(const std::vector<std::string>& args) {
       "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
       "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
   opts.add(il_opts);
+  po::options_description insp_opts("inspection (docs/inspecting.md)");
+  insp_opts.add_options()(
+      "vcd", po::value<std::string>(),
+      "write a waveform (VCD; time unit one cycle) of the run to this file: every watched "
+      "entry's chunks, P bit and fetch bursts, each CPU's operation, the invalidation "
+      "queue's head and tail, the memory version, a marker per violation kind")(
+      "vcd-filter", po::value<std::string>(),
+      "GLOB[,GLOB...]: only the VCD scopes these select (root.BB, context.BB_DD_F, sm_root.BB, "
+      "sm_context.BB_DD_F, pasid.BB_DD_F.pN, cpuN, qi, memory, violations; * ? [..] as in the shell); a "
+      "glob selecting nothing is an error")(
+      "trace", po::value<std::string>(),
+      "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
+      "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
+      "violations; 1 cycle = 1 us of trace time")(
+      "explain", po::value<unsigned>(),
+      "print only the story of the N-th violation (1-based, as the run numbers them): the stores to its "
+      "entry, the bursts and the store each saw, the fields side by side, what was missing. Without it the "
+      "run prints one line per violation and the story of the first of each kind; --json holds every story");
+  opts.add(insp_opts);
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm = parse(args, opts, pos);
@@ -99,6 +109,33 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   RunOptions ro;
   ro.log_level = vm["log-level"].as<std::string>();
+  // Waveform: the file is reserved before the run (an unwritable path is bad
+  // input) and renamed into place once written in full.
+  std::optional<WaveformListener> wave;
+  std::optional<OutputFile> vcd_file;
+  if (vm.count("vcd-filter") && !vm.count("vcd")) {
+    std::cerr << "vtdsim run: --vcd-filter needs --vcd\n";
+    return kBadInput;
+  }
+  if (vm.count("vcd")) {
+    std::vector<std::string> filter;
+    if (vm.count("vcd-filter")) {
+      try {
+        filter = parse_scope_filter(vm["vcd-filter"].as<std::string>());
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "vtdsim run: --vcd-filter: " << e.what() << "\n";
+        return kBadInput;
+      }
+    }
+    vcd_file.emplace(vm["vcd"].as<std::string>());
+    std::string err;
+    if (!vcd_file->reserve(err)) {
+      std::cerr << "vtdsim run: --vcd: " << err << "\n";
+      return kBadInput;
+    }
+    wave.emplace(std::move(filter));
+    ro.listeners.push_back(&*wave);
+  }
   std::optional<unsigned> explain;
   if (vm.count("explain")) {
     explain = vm["explain"].as<unsigned>();
@@ -109,8 +146,18 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   StoryRecorder stories;
   ro.listeners.push_back(&stories);
+  // Timeline: like the waveform, reserved before the run, in place once complete.
   std::optional<ChromeTrace> trace;
-  if (vm.count("trace")) ro.listeners.push_back(&trace.emplace());
+  std::optional<OutputFile> trace_file;
+  if (vm.count("trace")) {
+    trace_file.emplace(vm["trace"].as<std::string>());
+    std::string err;
+    if (!trace_file->reserve(err)) {
+      std::cerr << "vtdsim run: --trace: " << err << "\n";
+      return kBadInput;
+    }
+    ro.listeners.push_back(&trace.emplace());
+  }
   RunResult r;
   try {
     Scenario s = load_scenario(vm["file"].as<std::string>());
@@ -163,9 +210,21 @@ int cmd_run(const std::vector<std::string>& args) {
       return kInternal;
     }
   }
-  if (trace && !trace->write(vm["trace"].as<std::string>())) {
-    std::cerr << "vtdsim run: cannot write " << vm["trace"].as<std::string>() << "\n";
-    return kInternal;
+  if (wave) {
+    wave->write(vcd_file->stream());
+    std::string err;
+    if (!vcd_file->commit(err)) {
+      std::cerr << "vtdsim run: --vcd: " << err << "\n";
+      return kInternal;
+    }
+  }
+  if (trace) {
+    trace_file->stream() << trace->text();
+    std::string err;
+    if (!trace_file->commit(err)) {
+      std::cerr << "vtdsim run: --trace: " << err << "\n";
+      return kInternal;
+    }
   }
   return r.expectations_met ? kOk : kMismatch;
 }

@@ -6,7 +6,7 @@
 
 #include "formats/qi_descriptors.hpp"
 #include "iommu_model/fault_reasons.hpp"
-#include "platform/simulation.hpp"
+#include "platform/run_result.hpp"
 #include "platform/table_builder.hpp"
 
 namespace vtd {

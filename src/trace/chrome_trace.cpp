@@ -8,6 +8,7 @@
 
 #include "formats/qi_descriptors.hpp"
 #include "iommu_model/fault_reasons.hpp"
+#include "platform/run_result.hpp"
 #include "platform/table_builder.hpp"
 #include "scenario/scenario.hpp"
 
@@ -435,6 +436,8 @@ std::string ChromeTrace::text() const {
   out += "\n]}\n";
   return out;
 }
+
+void ChromeTrace::on_finish(const RunResult& r) { finish(r.findings, r.cycles); }
 
 bool ChromeTrace::write(const std::string& path) const {
   std::ofstream f(path, std::ios::binary);

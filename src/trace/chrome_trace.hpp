@@ -47,7 +47,7 @@ class ChromeTrace : public RunListener {
   bool write(const std::string& path) const;
 
   void on_start(const EpisodeStart& s) override;
-  void on_finish(const RunResult& r) override;  // src/trace/listener.cpp
+  void on_finish(const RunResult& r) override;
   void on_store(const StoreEvent& e) override { stores_.push_back(e); }
   void on_fetch(const FetchEvent& e) override { fetches_.push_back(e); }
   void on_dma(const DmaEvent& e) override;
