@@ -16,3 +16,12 @@ bool setup_logging(const std::string& level);
 std::shared_ptr<spdlog::logger> module_logger(const std::string& module_name);
 
 }  // namespace vtd
+
+// Logs at `lvl` (trace, debug, info, warn, critical) through `logger`
+// only when that level is enabled: otherwise not one argument is evaluated
+// (no to_string, no describe) and nothing is formatted. Hot paths (every
+// store, burst, DMA request) log only through this.
+#define VTD_LOG(logger, lvl, ...)                                             \
+  do {                                                                        \
+    if ((logger)->should_log(spdlog::level::lvl)) (logger)->lvl(__VA_ARGS__); \
+  } while (0)

@@ -73,6 +73,13 @@ struct Finding {
     Addr pa = 0;
   };
   std::vector<Expected> expected;
+  // The request (stale_translation / corrupting_dma): who sent it, when it
+  // arrived, the domain its translation was tagged with, and whether the
+  // IOTLB answered it.
+  Rid rid;
+  Cycle arrived = 0;
+  u16 did = 0;
+  bool iotlb_hit = false;
   u64 occurrences = 1;  // corrupting_dma: requests with this same outcome
   std::string detail;   // one sentence: what went wrong
 };

@@ -45,6 +45,10 @@ void TranslationChecker::on_dma(const DmaEvent& e) {
     fd.dma_reason = e.fault_reason;
     fd.dma_pa = e.pa;
     fd.expected.push_back({version, r.fault, r.reason, r.pa});
+    fd.rid = e.rid;
+    fd.arrived = e.arrived;
+    fd.did = e.did;
+    fd.iotlb_hit = e.iotlb_hit;
     fd.observed = c.value;
     fd.detail = std::string("translated through a ") + (c.from_cache ? "cached" : "fetched") + " copy of " +
                 to_string(entry->id) + " filled by request #" + std::to_string(c.source.request) +
@@ -92,6 +96,10 @@ void TranslationChecker::finish(Findings& out) {
     fd.write = e.write;
     fd.dma_pa = e.pa;
     fd.expected = std::move(expected);
+    fd.rid = e.rid;
+    fd.arrived = e.arrived;
+    fd.did = e.did;
+    fd.iotlb_hit = e.iotlb_hit;
     fd.occurrences = seen.count;
     fd.detail = "request #" + std::to_string(e.request) + " from " + to_string(e.rid) + " reached " +
                 hex(e.pa) + ", which no stable state of the tables maps for iova " + hex(e.iova) + " (" +

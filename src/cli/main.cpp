@@ -20,6 +20,7 @@
 #include "report/report.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
+#include "trace/chrome_trace.hpp"
 #include "trace/output_file.hpp"
 #include "trace/waveform.hpp"
 
@@ -83,7 +84,15 @@ int cmd_run(const std::vector<std::string>& args) {
       "vcd-filter", po::value<std::string>(),
       "GLOB[,GLOB...]: only the VCD scopes these select (root.BB, context.BB_DD_F, sm_root.BB, "
       "sm_context.BB_DD_F, pasid.BB_DD_F.pN, cpuN, qi, memory, violations; * ? [..] as in the shell); a "
-      "glob selecting nothing is an error");
+      "glob selecting nothing is an error")(
+      "trace", po::value<std::string>(),
+      "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
+      "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
+      "violations; 1 cycle = 1 us of trace time")(
+      "explain", po::value<unsigned>(),
+      "print only the story of the N-th violation (1-based, as the run numbers them): the stores to its "
+      "entry, the bursts and the store each saw, the fields side by side, what was missing. Without it the "
+      "run prints one line per violation and the story of the first of each kind; --json holds every story");
   opts.add(insp_opts);
   po::positional_options_description pos;
   pos.add("file", 1);
@@ -127,6 +136,28 @@ int cmd_run(const std::vector<std::string>& args) {
     wave.emplace(std::move(filter));
     ro.listeners.push_back(&*wave);
   }
+  std::optional<unsigned> explain;
+  if (vm.count("explain")) {
+    explain = vm["explain"].as<unsigned>();
+    if (*explain == 0) {
+      std::cerr << "vtdsim run: --explain N counts violations from 1\n";
+      return kBadInput;
+    }
+  }
+  StoryRecorder stories;
+  ro.listeners.push_back(&stories);
+  // Timeline: like the waveform, reserved before the run, in place once complete.
+  std::optional<ChromeTrace> trace;
+  std::optional<OutputFile> trace_file;
+  if (vm.count("trace")) {
+    trace_file.emplace(vm["trace"].as<std::string>());
+    std::string err;
+    if (!trace_file->reserve(err)) {
+      std::cerr << "vtdsim run: --trace: " << err << "\n";
+      return kBadInput;
+    }
+    ro.listeners.push_back(&trace.emplace());
+  }
   RunResult r;
   try {
     Scenario s = load_scenario(vm["file"].as<std::string>());
@@ -155,10 +186,25 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "vtdsim run: " << e.what() << "\n";
     return kBadInput;
   }
-  std::cout << text_report(r);
+  const std::size_t nviolations = stories.violations();
+  if (explain && *explain > nviolations) {
+    std::cerr << "vtdsim run: --explain " << *explain << ": the run found "
+              << (nviolations == 0 ? std::string("no violations")
+                                   : std::to_string(nviolations) + " violation(s), numbered 1.." +
+                                         std::to_string(nviolations))
+              << "\n";
+    return kBadInput;
+  }
+  if (explain) {
+    std::cout << story_text(stories.story(*explain));
+  } else {
+    const std::vector<Story> first = stories.first_of_each_kind();
+    std::cout << text_report(r, &first);
+  }
   if (vm.count("json")) {
     std::ofstream out(vm["json"].as<std::string>());
-    out << json_report(r).dump(2) << "\n";
+    const std::vector<Story> all = stories.stories();
+    out << json_report(r, &all).dump(2) << "\n";
     if (!out) {
       std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
       return kInternal;
@@ -169,6 +215,14 @@ int cmd_run(const std::vector<std::string>& args) {
     std::string err;
     if (!vcd_file->commit(err)) {
       std::cerr << "vtdsim run: --vcd: " << err << "\n";
+      return kInternal;
+    }
+  }
+  if (trace) {
+    trace_file->stream() << trace->text();
+    std::string err;
+    if (!trace_file->commit(err)) {
+      std::cerr << "vtdsim run: --trace: " << err << "\n";
       return kInternal;
     }
   }

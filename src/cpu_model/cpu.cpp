@@ -107,6 +107,7 @@ u64 Cpu::mmio_access(bool write, Addr reg, u64 value, u8 bytes) {
 }
 
 void Cpu::finish_item(u32 item, Cycle end) {
+  VTD_LOG(log_, info, "done: {} (cycles {}..{})", item_names_[item], item_start_, end);
   if (bus_.has_subscribers()) bus_.publish(ItemEvent{id_, item, item_start_, end, item_names_[item]});
 }
 
@@ -140,7 +141,8 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       Cycle vis = now + cfg_.store_buffer_delay;
       if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
       post(vis, e, index, 1, v, 0, mask);
-      log_->debug("store{} {:#x} = {:#x} visible at {} [{}]", op.bytes * 8, op.addr, v, vis, op.label);
+      VTD_LOG(log_, debug, "store{} {:#x} = {:#x} visible at {} [{}]", op.bytes * 8, op.addr, v, vis,
+              op.label);
       return now + c.store64;
     }
     case OpKind::Store128: {
@@ -148,13 +150,13 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       Cycle t = now;
       if (last_visible_ && *last_visible_ >= now) t = *last_visible_ + 1;
       post(t, e, index, 2, op.lo, op.hi);
-      log_->debug("cmpxchg16b {:#x} = {{{:#x}, {:#x}}} visible at {} [{}]", op.addr, op.lo, op.hi, t,
-                  op.label);
+      VTD_LOG(log_, debug, "cmpxchg16b {:#x} = {{{:#x}, {:#x}}} visible at {} [{}]", op.addr, op.lo, op.hi, t,
+              op.label);
       return t + c.store128;
     }
     case OpKind::Load64: {
       const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
-      log_->debug("load64 {:#x} -> {:#x} [{}]", op.addr, v, op.label);
+      VTD_LOG(log_, debug, "load64 {:#x} -> {:#x} [{}]", op.addr, v, op.label);
       return now + c.load64;
     }
     case OpKind::CompilerBarrier: return now + c.compiler_barrier;
@@ -164,19 +166,19 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       if (wait_for_drain()) return drained_at(now);
       memory_.mem().flush_line(op.addr, now);
       memory_.store_posted();
-      log_->debug("clflush {:#x} [{}]", op.addr, op.label);
+      VTD_LOG(log_, debug, "clflush {:#x} [{}]", op.addr, op.label);
       return now + c.clflush;
     }
     case OpKind::MmioWrite: {
       if (wait_for_drain()) return drained_at(now);
       mmio_access(true, op.addr, op.value, op.bytes);
-      log_->debug("mmio write {:#x} = {:#x} [{}]", op.addr, op.value, op.label);
+      VTD_LOG(log_, debug, "mmio write {:#x} = {:#x} [{}]", op.addr, op.value, op.label);
       return now + c.mmio;
     }
     case OpKind::MmioRead: {
       if (wait_for_drain()) return drained_at(now);
       const u64 v = mmio_access(false, op.addr, 0, op.bytes);
-      log_->debug("mmio read {:#x} -> {:#x} [{}]", op.addr, v, op.label);
+      VTD_LOG(log_, debug, "mmio read {:#x} -> {:#x} [{}]", op.addr, v, op.label);
       return now + c.mmio;
     }
     case OpKind::PollUntil: {
@@ -185,7 +187,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         retry = true;
         return now + c.poll;
       }
-      log_->debug("poll {:#x} done [{}]", op.addr, op.label);
+      VTD_LOG(log_, debug, "poll {:#x} done [{}]", op.addr, op.label);
       return now + c.poll;
     }
     case OpKind::Lock: {
@@ -195,7 +197,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         return now + c.poll;
       }
       memory_.store_posted();
-      log_->debug("lock {:#x} taken [{}]", op.addr, op.label);
+      VTD_LOG(log_, debug, "lock {:#x} taken [{}]", op.addr, op.label);
       return now + c.atomic;
     }
     case OpKind::Unlock: {
@@ -211,7 +213,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       const Cycle end = start + c.invalidation;
       if (bus_.has_subscribers())
         bus_.publish(InvalidationEvent{id_, Writer{id_, e.item, index}, start, end, op.label});
-      log_->debug("invalidation {} (timed no-op) {}..{}", op.label, start, end);
+      VTD_LOG(log_, debug, "invalidation {} (timed no-op) {}..{}", op.label, start, end);
       return end;
     }
     case OpKind::ReturnIfSet:
@@ -219,7 +221,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
       if (((v & op.mask) != 0) == (op.kind == OpKind::ReturnIfSet)) {
         skip_item_ = e.item;  // the rest of this driver operation is skipped
-        log_->debug("{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
+        VTD_LOG(log_, debug, "{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
       }
       return now + c.branch;
     }
@@ -243,6 +245,7 @@ void Cpu::step() {
       if (current_item_) finish_item(*current_item_, now);
       current_item_ = e.item;
       item_start_ = now;
+      VTD_LOG(log_, info, "starts: {}", item_names_[e.item]);
     }
     // An early return still releases the locks the function took, as every
     // Linux error path does: skipped code runs only its unlocks.

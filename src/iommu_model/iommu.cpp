@@ -105,9 +105,8 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   w->port = port;
   w->gp = &gp;
   ++stats_.requests;
-  if (log_->should_log(spdlog::level::debug))
-    log_->debug("request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
-                gp.is_write() ? "write" : "read", gp.get_address());
+  VTD_LOG(log_, debug, "request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
+          gp.is_write() ? "write" : "read", gp.get_address());
   // Admitted by run(), after the walk steps due this cycle: a new request's
   // first cache lookup sees what those steps filled, whatever order SystemC
   // runs the device's process and ours in.
@@ -187,6 +186,8 @@ void Iommu::step(Walk& w, Cycle now) {
   // Page walks snoop CPU caches only when ECAP.C = 1.
   Burst b = read_burst(burst_addr, now, cfg_.coherent);
   ++stats_.bursts;
+  VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
+          b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
   w.fetch.bursts[w.fetch.nbursts++] = b;
   if (f.bits < 128) {
     w.fetch.value.w[0] = b.data[(e.addr >> 3) & 1];
@@ -199,8 +200,7 @@ void Iommu::step(Walk& w, Cycle now) {
     return;
   }
   ++stats_.fetches;
-  if (log_->should_log(spdlog::level::trace))
-    log_->trace("fetch {} = {}", to_string(e), describe(f, w.fetch.value));
+  VTD_LOG(log_, trace, "fetch {} = {}", to_string(e), describe(f, w.fetch.value));
   bus_.publish(w.fetch);
   translator_->on_fetched(w.job, w.fetch, now);
   advance(w, now);
@@ -213,11 +213,11 @@ void Iommu::complete(Walk& w, Cycle now) {
   if (ev.fault) {
     ++stats_.faulted;
     if (ev.fault_recorded) ++stats_.faults_recorded;
-    log_->debug("request #{} fault {:#x} ({}){}", ev.request, ev.fault_reason, fault::name(ev.fault_reason),
-                ev.fault_recorded ? "" : ", not recorded (FPD)");
+    VTD_LOG(log_, debug, "request #{} fault {:#x} ({}){}", ev.request, ev.fault_reason,
+            fault::name(ev.fault_reason), ev.fault_recorded ? "" : ", not recorded (FPD)");
   } else {
     ++stats_.translated;
-    log_->debug("request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
+    VTD_LOG(log_, debug, "request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
   }
   auto* ext = w.gp->get_extension<DmaExtension>();
   ext->fault = ev.fault;
@@ -274,17 +274,17 @@ void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time
     std::memcpy(&v, gp.get_data_ptr(), std::min(size, 8u));
     const RegWrite r = qi_->mmio_write(gp.get_address(), size, v, now);
     if (r.status != RegAccess::Ok) {
-      log_->warn("register write {:#x} ({} bytes) = {:#x}: {}", gp.get_address(), size, v,
-                 to_string(r.status));
+      VTD_LOG(log_, warn, "register write {:#x} ({} bytes) = {:#x}: {}", gp.get_address(), size, v,
+              to_string(r.status));
       gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
     }
-    log_->debug("register write {:#x} = {:#x}", gp.get_address(), v);
+    VTD_LOG(log_, debug, "register write {:#x} = {:#x}", gp.get_address(), v);
     publish_queue(now);
   } else {
     const RegRead r = regs_->read(gp.get_address(), size);
     if (r.status != RegAccess::Ok) {
-      log_->warn("register read {:#x} ({} bytes): {}", gp.get_address(), size, to_string(r.status));
+      VTD_LOG(log_, warn, "register read {:#x} ({} bytes): {}", gp.get_address(), size, to_string(r.status));
       gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
     }
@@ -336,7 +336,7 @@ void Iommu::write_status(Addr addr, u32 data, Cycle) {
 }
 
 void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
-  log_->debug("descriptor [{}] fetched: {}", index, describe(d));
+  VTD_LOG(log_, debug, "descriptor [{}] fetched: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Fetched, now, index, d.qw, {}});
   publish_queue(now);  // IQH moved past the slot
@@ -353,13 +353,13 @@ void Iommu::publish_queue(Cycle now, bool always) {
 
 void Iommu::on_complete(const Descriptor& d, unsigned index, Cycle now) {
   translator_->apply(d, now);
-  log_->debug("descriptor [{}] completed: {}", index, describe(d));
+  VTD_LOG(log_, debug, "descriptor [{}] completed: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Completed, now, index, d.qw, {}});
 }
 
 void Iommu::on_error(const QiFault& f, Cycle now) {
-  log_->warn("invalidation queue error at slot {}: {} (IQE, IQEI {})", f.index, f.reason, f.iqei);
+  VTD_LOG(log_, warn, "invalidation queue error at slot {}: {} (IQE, IQEI {})", f.index, f.reason, f.iqei);
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Error, now, f.index, f.qw, f.reason});
 }

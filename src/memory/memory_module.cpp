@@ -3,11 +3,12 @@
 #include <cstring>
 
 #include "base/cycles.hpp"
+#include "base/log.hpp"
 
 namespace vtd {
 
 MemoryModule::MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem)
-    : sc_module(name), iommu_port("iommu_port"), mem_(mem) {
+    : sc_module(name), iommu_port("iommu_port"), mem_(mem), log_(module_logger(this->name())) {
   iommu_port.register_b_transport(this, &MemoryModule::b_transport);
   SC_HAS_PROCESS(MemoryModule);
   SC_METHOD(drain);
@@ -36,6 +37,8 @@ void MemoryModule::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
     u32 v = 0;
     std::memcpy(&v, gp.get_data_ptr(), 4);
     mem_.device_write32(Writer{Writer::kIommu, Writer::kNone, Writer::kNone}, gp.get_address(), v, at);
+    VTD_LOG(log_, debug, "status write {:#x} = {:#x} by the IOMMU (store #{})", gp.get_address(), v,
+            mem_.history().size() - 1);
     store_posted();
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
     return;

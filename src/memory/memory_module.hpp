@@ -6,10 +6,15 @@
 
 #include <tlm_utils/simple_target_socket.h>
 
+#include <memory>
 #include <systemc>
 #include <tlm>
 
 #include "memory/physical_memory.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace vtd {
 
@@ -39,6 +44,7 @@ class MemoryModule : public sc_core::sc_module {
 
   PhysicalMemory& mem_;
   sc_core::sc_event wake_;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace vtd

@@ -13,15 +13,6 @@ std::string item_name(const RunResult& r, u32 item) {
   return item < r.item_names.size() ? r.item_names[item] : "item " + std::to_string(item);
 }
 
-std::string diff_text(const std::vector<FieldDiff>& d) {
-  std::string s;
-  for (const FieldDiff& f : d) {
-    if (!s.empty()) s += ", ";
-    s += std::string(f.field) + " (" + hex(f.a) + " vs " + hex(f.b) + ")";
-  }
-  return s.empty() ? "nothing" : s;
-}
-
 nlohmann::json fields_json(const Format& f, const EntryBits& e) {
   nlohmann::json j = nlohmann::json::object();
   for (const Field& fd : f.fields) {
@@ -42,6 +33,12 @@ nlohmann::json raw_json(const Format& f, const EntryBits& e) {
   nlohmann::json a = nlohmann::json::array();
   for (unsigned i = 0; i < (f.bits + 63) / 64; ++i) a.push_back(hex(e.w[i]));
   return a;
+}
+
+std::string field_names(const std::vector<FieldDiff>& d) {
+  std::string s;
+  for (const FieldDiff& f : d) s += (s.empty() ? "" : ", ") + std::string(f.field);
+  return s.empty() ? "nothing" : s;
 }
 
 std::string writer_text(const RunResult& r, const Writer& w) {
@@ -130,7 +127,7 @@ std::string counts_line(const std::map<std::string, u64>& counts) {
   return s;
 }
 
-std::string text_report(const RunResult& r) {
+std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
   std::ostringstream o;
   o << "scenario " << r.scenario << " (" << r.file << ")\n";
   o << "  simulated " << r.cycles << " cycles; " << r.stores << " stores; " << r.iommu.requests
@@ -155,52 +152,47 @@ std::string text_report(const RunResult& r) {
       << c.stats.invalidations << " invalidations dropping " << c.stats.invalidated << " entries\n";
   }
 
-  for (std::size_t i = 0; i < r.findings.items.size(); ++i) {
-    const Finding& f = r.findings.items[i];
-    const Format& fmt = format_of(f.entry.kind);
-    o << "\n#" << i << " " << f.kind << (is_violation_kind(f.kind) ? "" : " (not a violation)")
-      << " at cycle " << f.cycle << ": " << to_string(f.entry);
+  // Violations, one line each (two for the kinds whose header says little).
+  std::vector<const Finding*> violations;
+  std::map<std::string, std::vector<const Finding*>> benign;
+  for (const Finding& f : r.findings.items) {
+    if (is_violation_kind(f.kind))
+      violations.push_back(&f);
+    else
+      benign[f.kind].push_back(&f);
+  }
+  if (!violations.empty()) {
+    o << "\nviolations (" << violations.size() << "; numbered for --explain N";
+    if (stories && !stories->empty()) o << "; the story of the first of each kind follows";
+    o << "):\n";
+  }
+  for (std::size_t i = 0; i < violations.size(); ++i) {
+    const Finding& f = *violations[i];
+    o << "  #" << i + 1 << " " << f.kind << " at cycle " << f.cycle << ": " << to_string(f.entry);
     if (f.request) o << ", DMA request #" << *f.request;
-    if (f.store) o << ", after store #" << *f.store;
+    if (f.store) o << ", store #" << *f.store;
     o << "\n";
-    if (!f.detail.empty()) o << "  " << f.detail << "\n";
     if (f.kind == kPresentBeforeInvalidate) {
-      o << "  P cleared by store #" << *f.clear_store << " at cycle " << f.clear_cycle << "; store #"
-        << *f.store << " by cpu" << f.span.cpu << " \"" << item_name(r, f.span.item)
-        << "\" changed the entry\n";
-      for (const std::string& m : f.missing) o << "  missing: " << m << "\n";
-      o << "  hardware may still hold: " << describe(fmt, f.span.old_val) << "\n";
-      if (f.cached)
-        o << "  cached copy: filled at cycle " << f.cached->source.cycle << " by request #"
-          << f.cached->source.request << "\n";
-      else
-        o << "  (no copy was cached in this run)\n";
-      o << "  entry now: " << describe(fmt, f.observed) << "\n";
-      continue;
+      o << "      P cleared by store #" << *f.clear_store << " at cycle " << f.clear_cycle << " (cpu"
+        << f.span.cpu << " \"" << item_name(r, f.span.item) << "\"); missing: ";
+      for (std::size_t k = 0; k < f.missing.size(); ++k) o << (k ? ", " : "") << f.missing[k];
+      o << "\n";
+    } else if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
+      if (!f.detail.empty()) o << "      " << f.detail << "\n";
+    } else if (!f.vs_old.empty() || !f.vs_new.empty()) {
+      o << "      on used bits, differs from OLD in " << field_names(f.vs_old) << "; from NEW in "
+        << field_names(f.vs_new) << "\n";
     }
-    if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
-      o << "  iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
-        << (f.dma_fault ? "fault " + hex(f.dma_reason) : hex(f.dma_pa)) << "\n";
-      for (const Finding::Expected& x : f.expected)
-        o << "  tables at version " << x.version << ": " << (x.fault ? "fault " + hex(x.reason) : hex(x.pa))
-          << "\n";
-      if (f.copy)
-        o << "  copy used (" << (f.copy->from_cache ? "cached" : "fetched")
-          << "): " << describe(format_of(f.copy->kind), f.copy->value) << "\n";
-      continue;
-    }
-    o << "  update span: cpu" << f.span.cpu << " \"" << item_name(r, f.span.item) << "\", stores #"
-      << f.span.first() << "..#" << f.span.last() << " at cycles " << f.span.first_cycle << ".."
-      << f.span.last_cycle << "\n";
-    for (const BurstSeen& b : f.bursts)
-      o << "  burst chunk " << b.index << " at cycle " << b.burst.cycle << " read memory version "
-        << b.burst.version << ": saw " << b.span_stores_seen << " of " << f.span.stores.size()
-        << " span stores\n";
-    o << "  observed: " << describe(fmt, f.observed) << "\n";
-    o << "  OLD:      " << describe(fmt, f.span.old_val) << "\n";
-    o << "  NEW:      " << describe(fmt, f.span.new_val) << "\n";
-    o << "  on used bits, differs from OLD in " << diff_text(f.vs_old) << "; from NEW in "
-      << diff_text(f.vs_new) << "\n";
+  }
+  for (const auto& [kind, list] : benign) {
+    o << "\n"
+      << kind << " (not a violation): " << list.size() << ", at cycles " << list.front()->cycle << ".."
+      << list.back()->cycle << " (each in --json under \"benign\")\n";
+  }
+  if (stories) {
+    for (const Story& s : *stories) o << "\n" << story_text(s);
+    if (violations.size() > stories->size())
+      o << "\n(" << violations.size() - stories->size() << " more violations; --explain N tells the N-th)\n";
   }
 
   software_text(o, r);
@@ -216,7 +208,7 @@ std::string text_report(const RunResult& r) {
   return o.str();
 }
 
-nlohmann::json json_report(const RunResult& r) {
+nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories) {
   using nlohmann::json;
   json violations = json::array(), benign = json::array();
   for (const Finding& f : r.findings.items) {
@@ -278,6 +270,11 @@ nlohmann::json json_report(const RunResult& r) {
                              : nlohmann::json{{"version", x.version}, {"pa", hex(x.pa)}});
       v["tables"] = ex;
       v["occurrences"] = f.occurrences;
+    }
+    if (is_violation_kind(f.kind)) {
+      v["number"] = violations.size() + 1;
+      if (stories && violations.size() < stories->size())
+        v["story"] = story_json((*stories)[violations.size()]);
     }
     (is_violation_kind(f.kind) ? violations : benign).push_back(std::move(v));
   }

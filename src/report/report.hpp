@@ -5,11 +5,17 @@
 #include <string>
 
 #include "platform/simulation.hpp"
+#include "report/story.hpp"
 
 namespace vtd {
 
-std::string text_report(const RunResult& r);
-nlohmann::json json_report(const RunResult& r);
+// One line per violation (numbered from 1, the numbers --explain takes), a
+// count of the benign findings, then `stories` (vtdsim run passes the first
+// violation's of each kind).
+std::string text_report(const RunResult& r, const std::vector<Story>* stories = nullptr);
+// Every finding in full; each violation with its `number` and, when given,
+// its `story`.
+nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories = nullptr);
 // "torn_fetch=3 unsafe_live_update=1 benign_mixed_fetch=0"
 std::string counts_line(const std::map<std::string, u64>& counts);
 
