@@ -59,6 +59,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   // then the registers as Linux leaves them after boot.
   void begin_episode(const IommuConfig& cfg, const BootState& boot);
 
+  // The episode ends at this cycle (platform.sim.max_cycles): the unit never
+  // runs ahead past it.
+  void set_cycle_limit(Cycle limit) { limit_ = limit; }
+
   const IommuStats& stats() const { return stats_; }
   const Translator& translator() const { return *translator_; }
   const InvalidationQueue& queue() const { return *qi_; }
@@ -95,10 +99,12 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);
-  Burst read_burst(Addr addr, Cycle now, bool snoop);
   void complete(Walk& w, Cycle now);
   void run();
-  void reschedule(Cycle now);
+  void process(Cycle at);
+  Cycle next_due() const;
+  void wake_at(Cycle at, Cycle now);
+  Burst read_burst(Addr addr, Cycle at, Cycle now, bool snoop);
   Cycle latency_of(const EntryId& e) const;
   unsigned burst_index(unsigned nth, unsigned nbursts) const;
 
@@ -123,8 +129,16 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   std::vector<Due> stepping_;                 // this cycle's due walks (scratch)
   std::size_t nactive_ = 0;                   // admitted walks not finished
   u64 next_seq_ = 0;
-  std::deque<Walk*> waiting_;    // accepted, waiting for a walker (max_outstanding)
-  std::vector<Walk*> arrivals_;  // accepted this cycle, admitted by run()
+  std::deque<Walk*> waiting_;  // arrived, waiting for a walker (max_outstanding)
+  struct Arrival {
+    Cycle at;
+    Walk* walk;
+  };
+  std::deque<Arrival> arrivals_;  // accepted, by arrival cycle (then acceptance): admitted at that cycle
+  Cycle limit_ = ~Cycle{0};
+  Cycle sc_now_ = 0;
+  bool wake_pending_ = false;  // wake_ notified for wake_time_ (absolute episode cycle)
+  Cycle wake_time_ = 0;  // SystemC's cycle during run(): processed cycles may be ahead of it
   DmaEvent dma_ev_;              // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;

@@ -166,6 +166,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   else
     impl_->top->begin_episode(s, boot, std::move(progs), std::move(names));
   Top& top = *impl_->top;
+  top.iommu.set_cycle_limit(s.platform.sim.max_cycles);
   sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
   const Cycle end = now_cycle();
   mem.advance_to(end);
