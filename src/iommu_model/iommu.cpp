@@ -390,14 +390,15 @@ void Iommu::write_status(Addr addr, u32 data, Cycle now) {
 }
 
 void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
-  log_->debug("descriptor [{}] fetched: {}", index, describe(d));
+  if (log_->should_log(spdlog::level::debug)) log_->debug("descriptor [{}] fetched: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Fetched, now, index, d.qw, {}});
 }
 
 void Iommu::on_complete(const Descriptor& d, unsigned index, Cycle now) {
   translator_->apply(d, now);
-  log_->debug("descriptor [{}] completed: {}", index, describe(d));
+  if (log_->should_log(spdlog::level::debug))
+    log_->debug("descriptor [{}] completed: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Completed, now, index, d.qw, {}});
 }
