@@ -18,7 +18,9 @@ inline sc_core::sc_time::value_type ticks_per_cycle() {
 inline sc_core::sc_time cycles(Cycle n) {
   return n == 0 ? sc_core::SC_ZERO_TIME : sc_core::sc_time::from_value(n * ticks_per_cycle());
 }
-inline Cycle to_cycles(const sc_core::sc_time& t) { return static_cast<Cycle>(t.value() / ticks_per_cycle()); }
+inline Cycle to_cycles(const sc_core::sc_time& t) {
+  return static_cast<Cycle>(t.value() / ticks_per_cycle());
+}
 // Episodes: one elaboration runs many simulations one after another (sweeps);
 // each episode counts cycles from 0, starting at SystemC time `base`.
 class EpisodeClock {

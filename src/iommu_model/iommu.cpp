@@ -139,8 +139,7 @@ void Iommu::settle(Walk* w, Cycle now) {
     return;
   }
   if (w->next < now) throw std::logic_error("iommu: a walk scheduled in the past");
-  due_.push_back(Due{w->next, w->seq, w});
-  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+  due_.push(w->next, w->seq, w);
 }
 
 // Ask the translator what comes next and set the walk up for it.
@@ -221,10 +220,11 @@ void Iommu::complete(Walk& w, Cycle now) {
     if (ev.fault_recorded) ++stats_.faults_recorded;
     if (log_->should_log(spdlog::level::debug))
       log_->debug("request #{} fault {:#x} ({}){}", ev.request, ev.fault_reason, fault::name(ev.fault_reason),
-                ev.fault_recorded ? "" : ", not recorded (FPD)");
+                  ev.fault_recorded ? "" : ", not recorded (FPD)");
   } else {
     ++stats_.translated;
-    if (log_->should_log(spdlog::level::debug)) log_->debug("request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
+    if (log_->should_log(spdlog::level::debug))
+      log_->debug("request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
   }
   auto* ext = w.gp->get_extension<DmaExtension>();
   ext->fault = ev.fault;
@@ -244,15 +244,10 @@ void Iommu::process(Cycle at) {
   // Queue events due now (descriptor fetches, completions) come before walk
   // steps, whichever of our two processes SystemC runs first.
   qi_->advance(at, *this, *this);
-  stepping_.clear();
-  while (!due_.empty() && due_.front().next == at) {
-    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
-    stepping_.push_back(due_.back());
-    due_.pop_back();
-  }
-  for (const Due& d : stepping_) {
-    step(*d.walk, at);
-    settle(d.walk, at);
+  due_.take(at, stepping_);
+  for (const auto& d : stepping_) {
+    step(*d.item, at);
+    settle(d.item, at);
   }
   while (!arrivals_.empty() && arrivals_.front().at <= at) {
     Walk* w = arrivals_.front().walk;
@@ -274,7 +269,7 @@ void Iommu::process(Cycle at) {
 
 Cycle Iommu::next_due() const {
   Cycle t = ~Cycle{0};
-  if (!due_.empty()) t = due_.front().next;
+  t = due_.next();
   if (!arrivals_.empty()) t = std::min(t, arrivals_.front().at);
   return t;
 }
