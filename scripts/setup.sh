@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libspdlog-dev
-          libyaml-cpp-dev nlohmann-json3-dev catch2)
+          libyaml-cpp-dev nlohmann-json3-dev catch2
+          gtkwave)  # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

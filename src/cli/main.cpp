@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <systemc>
 
 #include "cli/commands.hpp"
@@ -19,6 +20,8 @@
 #include "report/report.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
+#include "trace/output_file.hpp"
+#include "trace/waveform.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -71,6 +74,17 @@ int cmd_run(const std::vector<std::string>& args) {
       "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
       "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
   opts.add(il_opts);
+  po::options_description insp_opts("inspection (docs/inspecting.md)");
+  insp_opts.add_options()(
+      "vcd", po::value<std::string>(),
+      "write a waveform (VCD; time unit one cycle) of the run to this file: every watched "
+      "entry's chunks, P bit and fetch bursts, each CPU's operation, the invalidation "
+      "queue's head and tail, the memory version, a marker per violation kind")(
+      "vcd-filter", po::value<std::string>(),
+      "GLOB[,GLOB...]: only the VCD scopes these select (root.BB, context.BB_DD_F, sm_root.BB, "
+      "sm_context.BB_DD_F, pasid.BB_DD_F.pN, cpuN, qi, memory, violations; * ? [..] as in the shell); a "
+      "glob selecting nothing is an error");
+  opts.add(insp_opts);
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm = parse(args, opts, pos);
@@ -86,6 +100,33 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   RunOptions ro;
   ro.log_level = vm["log-level"].as<std::string>();
+  // Waveform: the file is reserved before the run (an unwritable path is bad
+  // input) and renamed into place once written in full.
+  std::optional<WaveformListener> wave;
+  std::optional<OutputFile> vcd_file;
+  if (vm.count("vcd-filter") && !vm.count("vcd")) {
+    std::cerr << "vtdsim run: --vcd-filter needs --vcd\n";
+    return kBadInput;
+  }
+  if (vm.count("vcd")) {
+    std::vector<std::string> filter;
+    if (vm.count("vcd-filter")) {
+      try {
+        filter = parse_scope_filter(vm["vcd-filter"].as<std::string>());
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "vtdsim run: --vcd-filter: " << e.what() << "\n";
+        return kBadInput;
+      }
+    }
+    vcd_file.emplace(vm["vcd"].as<std::string>());
+    std::string err;
+    if (!vcd_file->reserve(err)) {
+      std::cerr << "vtdsim run: --vcd: " << err << "\n";
+      return kBadInput;
+    }
+    wave.emplace(std::move(filter));
+    ro.listeners.push_back(&*wave);
+  }
   RunResult r;
   try {
     Scenario s = load_scenario(vm["file"].as<std::string>());
@@ -120,6 +161,14 @@ int cmd_run(const std::vector<std::string>& args) {
     out << json_report(r).dump(2) << "\n";
     if (!out) {
       std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
+      return kInternal;
+    }
+  }
+  if (wave) {
+    wave->write(vcd_file->stream());
+    std::string err;
+    if (!vcd_file->commit(err)) {
+      std::cerr << "vtdsim run: --vcd: " << err << "\n";
       return kInternal;
     }
   }

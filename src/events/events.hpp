@@ -189,6 +189,15 @@ struct DescriptorEvent {
   std::string_view error;  // What::Error: why it is malformed
 };
 
+// The invalidation queue's head (IQH) or tail (IQT) moved: software wrote
+// IQT, or the IOMMU fetched a descriptor (IQH advances past it), or the queue
+// was enabled or disabled (IQH back to 0). Both in descriptor slots.
+struct QueueEvent {
+  Cycle cycle = 0;
+  unsigned head = 0;  // IQH: the next slot hardware fetches
+  unsigned tail = 0;  // IQT: the slot software fills next
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -202,6 +211,7 @@ class Observer {
   virtual void on_item(const ItemEvent&) {}
   virtual void on_cache(const CacheEvent&) {}
   virtual void on_descriptor(const DescriptorEvent&) {}
+  virtual void on_queue(const QueueEvent&) {}
 };
 
 class EventBus {
@@ -238,6 +248,9 @@ class EventBus {
   }
   void publish(const DescriptorEvent& e) const {
     for (Observer* o : observers_) o->on_descriptor(e);
+  }
+  void publish(const QueueEvent& e) const {
+    for (Observer* o : observers_) o->on_queue(e);
   }
 
  private:

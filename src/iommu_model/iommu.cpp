@@ -62,6 +62,7 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   qi_->mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word(), 0);
   qi_->mmio_write(reg::GCMD, 4, reg_fmt::GCMD_QIE.mask_in_word() | reg_fmt::GCMD_TE.mask_in_word(), 0);
   translator_->set_root(regs_->root_table() & ~Addr{0xfff});
+  publish_queue(0, true);
   // The queue runs at the episode's cycle 0 too: the boot-time register
   // writes above are due.
   qi_wake_.notify(sc_core::SC_ZERO_TIME);
@@ -329,6 +330,7 @@ void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time
       return;
     }
     log_->debug("register write {:#x} = {:#x}", gp.get_address(), v);
+    publish_queue(now);
   } else {
     const RegRead r = regs_->read(gp.get_address(), size);
     if (r.status != RegAccess::Ok) {
@@ -388,6 +390,16 @@ void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
   if (log_->should_log(spdlog::level::debug)) log_->debug("descriptor [{}] fetched: {}", index, describe(d));
   if (bus_.has_subscribers())
     bus_.publish(DescriptorEvent{DescriptorEvent::What::Fetched, now, index, d.qw, {}});
+  publish_queue(now);  // IQH moved past the slot
+}
+
+void Iommu::publish_queue(Cycle now, bool always) {
+  if (!bus_.has_subscribers()) return;
+  const unsigned head = qi_->head(), tail = qi_->tail();
+  if (!always && head == published_head_ && tail == published_tail_) return;
+  published_head_ = head;
+  published_tail_ = tail;
+  bus_.publish(QueueEvent{now, head, tail});
 }
 
 void Iommu::on_complete(const Descriptor& d, unsigned index, Cycle now) {

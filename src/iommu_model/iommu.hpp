@@ -21,6 +21,7 @@
 
 #include "events/events.hpp"
 #include "iommu_model/invalidation_queue.hpp"
+#include "iommu_model/iommu_stats.hpp"
 #include "iommu_model/registers.hpp"
 #include "iommu_model/translator.hpp"
 #include "iommu_model/walk_schedule.hpp"
@@ -31,15 +32,6 @@ class logger;
 }
 
 namespace vtd {
-
-struct IommuStats {
-  u64 requests = 0;
-  u64 translated = 0;
-  u64 faulted = 0;
-  u64 faults_recorded = 0;
-  u64 fetches = 0;
-  u64 bursts = 0;
-};
 
 // Register state Linux leaves after boot (vtd-facts §7.1): root table set,
 // queued invalidation enabled on its ring, translation enabled.
@@ -108,6 +100,8 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void on_fetched(const Descriptor& d, unsigned index, Cycle now) override;
   void on_complete(const Descriptor& d, unsigned index, Cycle now) override;
   void on_error(const QiFault& f, Cycle now) override;
+  // Publishes IQH/IQT when either moved since last published (or always: episode start).
+  void publish_queue(Cycle now, bool always = false);
 
   IommuConfig cfg_;
   const EventBus& bus_;
@@ -136,6 +130,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   tlm::tlm_generic_payload mem_gp_;
   std::array<unsigned char, 16> mem_buf_{};
   IommuStats stats_;
+  unsigned published_head_ = 0, published_tail_ = 0;  // last QueueEvent
 };
 
 }  // namespace vtd

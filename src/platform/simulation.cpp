@@ -13,6 +13,7 @@
 #include "cpu_model/cpu.hpp"
 #include "devices/traffic_generator.hpp"
 #include "driver/driver.hpp"
+#include "iommu_model/iommu.hpp"
 #include "memory/memory_module.hpp"
 #include "platform/table_builder.hpp"
 

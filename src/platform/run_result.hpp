@@ -1,0 +1,51 @@
+// What one run found and counted: findings, verdicts, statistics. SystemC-free,
+// so reports and run listeners (waveforms, traces) need no simulator headers.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkers/findings.hpp"
+#include "checkers/software_reads.hpp"
+#include "iommu_model/caches.hpp"
+#include "iommu_model/iommu_stats.hpp"
+#include "scenario/scenario.hpp"
+
+namespace vtd {
+
+struct KindVerdict {
+  std::string kind;
+  u64 observed = 0;
+  std::optional<Expectation> expected;  // none: not checked (benign kinds)
+  bool implicit_zero = false;           // violation kind absent from expect:
+  bool ok = true;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::string file;
+  Findings findings;
+  std::map<std::string, u64> counts;
+  std::vector<KindVerdict> verdicts;
+  bool expectations_met = false;  // set by evaluate_expectations
+  Cycle cycles = 0;
+  u64 stores = 0;
+  // When the CPUs were busy: the earliest program start to the last CPU store
+  // becoming visible or the last operation ending (sweeps size their window by it).
+  Cycle program_start = 0, program_end = 0;
+  IommuStats iommu;
+  struct CacheSummary {
+    std::string name;
+    bool enabled = false;
+    CacheStats stats;
+  };
+  std::vector<CacheSummary> caches;  // context-cache, PASID-cache (scalable mode), IOTLB
+  std::map<u8, u64> faults_by_reason;
+  std::vector<std::string> item_names;  // program items of CPU 0
+  std::vector<ReadSnapshot> reads;      // program items (any CPU) that read table words they did not write
+  std::vector<LockHold> locks;          // every iommu->lock and qi->q_lock acquisition
+};
+
+}  // namespace vtd

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# vtdsim run --vcd on a seed scenario with torn fetches
+# (scenarios/pasid/teardown-prefix.yaml): the VCD converts to FST with
+# Debian's vcd2fst (from gtkwave; scripts/setup.sh installs it), holds the
+# named scopes and signals, the torn_fetch marker is high exactly at the
+# cycles of the run's torn fetches (taken from its --json output), two runs
+# give the same bytes, --vcd-filter selects scopes, and bad input is refused
+# with exit 2 and nothing written.
+set -u
+vtdsim=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+scn=$src/scenarios/pasid/teardown-prefix.yaml
+bad() { echo "FAIL: $*"; fail=1; }
+
+if ! command -v vcd2fst >/dev/null || ! command -v fst2vcd >/dev/null; then
+  echo "FAIL: vcd2fst/fst2vcd not installed (Debian package gtkwave; scripts/setup.sh installs it)"
+  exit 1
+fi
+
+expect_rc() {  # expected-rc description command...
+  local want=$1 what=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" != "$want" ]; then
+    bad "$what: exit $rc, wanted $want"; cat "$tmp/out" "$tmp/err"
+  else
+    echo "ok: $what"
+  fi
+}
+
+# Every signal of a VCD as "scope.path.name TYPE ID", one a line.
+signals() {
+  awk '$1 == "$scope" { path[++d] = $3 }
+       $1 == "$upscope" { d-- }
+       $1 == "$var" { p = path[1]; for (i = 2; i <= d; i++) p = p "." path[i]; print p "." $5, $2, $4 }
+       $1 == "$enddefinitions" { exit }' "$1"
+}
+id_of() { signals "$1" | awk -v n="$2" '$1 == n { print $3 }'; }
+# Every value change of signal ID as "TIME VALUE" (the $dumpvars values at time 0).
+changes() {
+  awk -v id="$2" '
+    /^\$enddefinitions/ { body = 1; next }
+    !body { next }
+    /^#/ { t = substr($0, 2); next }
+    /^\$/ { next }
+    /^[bBsS]/ { if ($2 == id) print t, substr($1, 2); next }
+    { if (substr($0, 2) == id) print t, substr($0, 1, 1) }' "$1"
+}
+
+expect_rc 0 "run with --vcd and --json" "$vtdsim" run "$scn" --vcd "$tmp/a.vcd" --json "$tmp/r.json"
+[ -s "$tmp/a.vcd" ] || bad "no VCD written"
+head -c 200 "$tmp/a.vcd" | grep -q '^\$version' || bad "VCD does not start with a header"
+grep -q '^\$timescale' "$tmp/a.vcd" && grep -A1 '^\$timescale' "$tmp/a.vcd" | grep -q '1ns' || bad "timescale is not 1ns (one cycle)"
+
+# vcd2fst converts it without complaint, and the FST holds the same scopes.
+if vcd2fst "$tmp/a.vcd" "$tmp/a.fst" >"$tmp/conv.out" 2>&1 && [ -s "$tmp/a.fst" ]; then
+  echo "ok: vcd2fst converts the VCD"
+else
+  bad "vcd2fst failed"; cat "$tmp/conv.out"
+fi
+if grep -qi "error\|warning" "$tmp/conv.out"; then bad "vcd2fst complained"; cat "$tmp/conv.out"; fi
+fst2vcd "$tmp/a.fst" >"$tmp/back.vcd" 2>/dev/null || bad "fst2vcd of the FST failed"
+signals "$tmp/a.vcd" | awk '{print $1, $2}' >"$tmp/sigs"
+signals "$tmp/back.vcd" | awk '{print $1, $2}' >"$tmp/sigs.back"
+cmp -s "$tmp/sigs" "$tmp/sigs.back" || { bad "the FST's signals differ from the VCD's"; diff "$tmp/sigs" "$tmp/sigs.back" | head; }
+
+# Named scopes and signals.
+for s in "sm_root.00.LP wire" "sm_context.00_02_0.P wire" "sm_context.00_02_0.chunk1 wire" \
+         "pasid.00_02_0.p0.P wire" "pasid.00_02_0.p0.chunk0 wire" "pasid.00_02_0.p0.chunk3 wire" \
+         "pasid.00_02_0.p0.burst0 wire" "pasid.00_02_0.p0.burst3_data wire" \
+         "pasid.00_02_0.p0.burst1_request integer" \
+         "cpu0.op integer" "cpu0.op_name string" "cpu0.item integer" "cpu0.item_name string" \
+         "qi.iqh integer" "qi.iqt integer" "memory.version integer" \
+         "violations.torn_fetch wire" "violations.present_before_invalidate wire" \
+         "violations.unsafe_live_update wire" "violations.finding string"; do
+  grep -qx "$s" "$tmp/sigs" || bad "no signal $s"
+done
+grep -q "^pasid.00_02_0.p0.chunk0 wire" "$tmp/sigs" && grep -q '^\$var wire 128 .* chunk0 \[127:0\] \$end' "$tmp/a.vcd" ||
+  bad "chunk0 is not a 128-bit vector"
+
+# The torn_fetch marker: high exactly in the cycles of the run's torn fetches.
+# The run's JSON (dumped with indent 2): the violations' own keys are indented 6.
+awk '/^  "violations": \[/ { v = 1; next }
+     v && /^  [\]}]/ { v = 0 }
+     v && /^      "cycle": / { c = $2; sub(",", "", c) }
+     v && /^      "kind": "torn_fetch"/ { print c }' "$tmp/r.json" | sort -un >"$tmp/torn.cycles"
+ntorn=$(wc -l <"$tmp/torn.cycles")
+[ "$ntorn" -ge 1 ] || bad "the run's JSON has no torn_fetch violation"
+first=$(head -1 "$tmp/torn.cycles")
+echo "torn fetches at $ntorn cycles, the first at cycle $first"
+marker=$(id_of "$tmp/a.vcd" violations.torn_fetch)
+[ -n "$marker" ] || bad "no torn_fetch marker"
+end=$(grep '^#' "$tmp/a.vcd" | tail -1 | cut -c2-)
+# The marker's value in every cycle 0..end, from its changes.
+changes "$tmp/a.vcd" "$marker" | awk -v end="$end" '
+  { at[$1] = $2 }
+  END { v = "?"; for (t = 0; t <= end; t++) { if (t in at) v = at[t]; if (v == "1") print t } }' >"$tmp/marker.cycles"
+if cmp -s "$tmp/torn.cycles" "$tmp/marker.cycles"; then
+  echo "ok: torn_fetch marker high exactly at the $ntorn torn-fetch cycles"
+else
+  bad "torn_fetch marker cycles differ from the JSON's"; diff "$tmp/torn.cycles" "$tmp/marker.cycles" | head
+fi
+changes "$tmp/a.vcd" "$marker" | grep -qx "$first 1" || bad "torn_fetch marker does not rise at cycle $first"
+finding=$(id_of "$tmp/a.vcd" violations.finding)
+changes "$tmp/a.vcd" "$finding" | grep -q "^$first #[0-9]*_torn_fetch_pasid\[00:02.0_pasid_0\]" ||
+  bad "violations.finding does not name the torn fetch at cycle $first"
+
+# The rest carries the run: the teardown's stores, the queue, the bursts.
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" cpu0.op_name)" | grep -q "WRITE_ONCE(val\[0\],_0x0)" ||
+  bad "cpu0.op_name never shows the teardown's first store"
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" qi.iqt)" | awk '$2 != "0" { f = 1 } END { exit !f }' ||
+  bad "qi.iqt never moves (the teardown submits descriptors)"
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" qi.iqh)" | awk '$2 != "0" { f = 1 } END { exit !f }' ||
+  bad "qi.iqh never moves"
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.P)" | grep -q "^[1-9][0-9]* 0$" ||
+  bad "the PASID entry's P never falls"
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.burst0)" | grep -q " 1$" || bad "burst0 never strobes"
+
+# Byte-identical on a second run.
+expect_rc 0 "second run" "$vtdsim" run "$scn" --vcd "$tmp/b.vcd"
+cmp -s "$tmp/a.vcd" "$tmp/b.vcd" && echo "ok: two runs, identical VCDs" || bad "two runs gave different VCDs"
+
+# --vcd-filter keeps only the selected scopes.
+expect_rc 0 "--vcd-filter" "$vtdsim" run "$scn" --vcd "$tmp/f.vcd" --vcd-filter 'pasid.*,violations'
+signals "$tmp/f.vcd" | awk '{ split($1, p, "."); print p[1] }' | sort -u | tr '\n' ' ' >"$tmp/f.tops"
+[ "$(cat "$tmp/f.tops")" = "pasid violations " ] || bad "filtered scopes: $(cat "$tmp/f.tops")"
+[ "$(stat -c %s "$tmp/f.vcd")" -lt "$(stat -c %s "$tmp/a.vcd")" ] || bad "filtered VCD not smaller"
+vcd2fst "$tmp/f.vcd" "$tmp/f.fst" >/dev/null 2>&1 || bad "vcd2fst of the filtered VCD failed"
+
+# Bad input: exit 2, a clear message, nothing written (not even a temporary file).
+mkdir -p "$tmp/bad"
+expect_rc 2 "unclosed [ in a glob" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'cpu[0'
+grep -q "vcd-filter.*unclosed" "$tmp/err" || bad "no message for the unclosed ["
+expect_rc 2 "empty glob" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'qi,,cpu0'
+expect_rc 2 "glob matching no scope" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'qi,nosuch*'
+grep -q "nosuch\*.*matches no scope.*pasid.00_02_0.p0" "$tmp/err" || { bad "no list of scopes"; cat "$tmp/err"; }
+expect_rc 2 "--vcd-filter without --vcd" "$vtdsim" run "$scn" --vcd-filter qi
+expect_rc 2 "unwritable directory" "$vtdsim" run "$scn" --vcd "$tmp/no/such/dir/x.vcd"
+grep -q "cannot write" "$tmp/err" || bad "no message for the unwritable path"
+expect_rc 2 "a directory as the file" "$vtdsim" run "$scn" --vcd "$tmp/bad"
+expect_rc 2 "bad scenario with --vcd" "$vtdsim" run "$tmp/nonexistent.yaml" --vcd "$tmp/bad/x.vcd"
+[ -z "$(ls -A "$tmp/bad")" ] || { bad "files left behind: $(ls -A "$tmp/bad")"; }
+
+# --help tells about both options.
+expect_rc 0 "run --help" "$vtdsim" run --help
+grep -q -- "--vcd " "$tmp/out" && grep -q -- "--vcd-filter" "$tmp/out" || bad "--help lacks --vcd/--vcd-filter"
+
+exit $fail
