@@ -13,7 +13,7 @@ namespace {
 class CycleFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
-    auto s = std::to_string(now_cycle());
+    auto s = std::to_string(LogCycle::now());
     dest.append(s.data(), s.data() + s.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<CycleFlag>(); }

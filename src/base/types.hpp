@@ -39,6 +39,7 @@ struct SourceLoc {
   int line = 0;    // 1-based; 0 when unknown
   int column = 0;  // 1-based
   std::string str() const;
+  bool operator==(const SourceLoc&) const = default;
 };
 
 std::string hex(u64 v);

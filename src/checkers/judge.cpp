@@ -48,12 +48,25 @@ Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc, b
   return out;
 }
 
+// Findings are large: sort their positions, then move each once.
 void sort_findings(Findings& out) {
-  std::stable_sort(out.items.begin(), out.items.end(), [](const Finding& a, const Finding& b) {
+  std::vector<std::size_t> order(out.items.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const std::vector<Finding>& items = out.items;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t ia, std::size_t ib) {
+    const Finding& a = items[ia];
+    const Finding& b = items[ib];
     if (a.cycle != b.cycle) return a.cycle < b.cycle;
     if (a.entry.addr != b.entry.addr) return a.entry.addr < b.entry.addr;
     return a.kind < b.kind;
   });
+  bool sorted = true;
+  for (std::size_t i = 0; i < order.size() && sorted; ++i) sorted = order[i] == i;
+  if (sorted) return;
+  std::vector<Finding> moved;
+  moved.reserve(order.size());
+  for (std::size_t i : order) moved.push_back(std::move(out.items[i]));
+  out.items = std::move(moved);
 }
 
 }  // namespace vtd

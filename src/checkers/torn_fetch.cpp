@@ -13,9 +13,16 @@ unsigned stores_seen(const Span& sp, u64 version) {
 
 }  // namespace
 
+// A fetch overlaps a span when a burst saw part of it, or bursts saw both
+// sides of it. A fetch may overlap several spans (a teardown whose P-clearing
+// store ends one span and starts the next): the states software left between
+// and around them (each span's OLD and NEW) are all states memory really held,
+// so a fetch equal to any of them on the bits hardware uses is not torn.
 void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out) {
   const Format& f = format_of(e.id.kind);
+  std::vector<const Span*> overlapped;
   for (const FetchEvent& fe : e.fetches) {
+    overlapped.clear();
     for (const Span& sp : spans) {
       bool inside = false, before = false, after = false;
       for (unsigned i = 0; i < fe.nbursts; ++i) {
@@ -27,18 +34,25 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
         else
           inside = true;
       }
-      if (!inside && !(before && after)) continue;
-      const EntryBits& s = fe.value;
-      if (s == sp.old_val || s == sp.new_val) continue;
-      const EntryBits used = f.used_bits(s);
-      const bool torn = !equal_on(s, sp.old_val, used) && !equal_on(s, sp.new_val, used);
-      Finding fd = span_finding(torn ? kTornFetch : kBenignMixedFetch, sp, s, out.detail);
+      if (inside || (before && after)) overlapped.push_back(&sp);
+    }
+    if (overlapped.empty()) continue;
+    const EntryBits& s = fe.value;
+    const EntryBits used = f.used_bits(s);
+    bool exact = false, on_used = false;
+    for (const Span* sp : overlapped) {
+      exact = exact || s == sp->old_val || s == sp->new_val;
+      on_used = on_used || equal_on(s, sp->old_val, used) || equal_on(s, sp->new_val, used);
+    }
+    if (exact) continue;
+    for (const Span* sp : overlapped) {
+      Finding fd = span_finding(on_used ? kBenignMixedFetch : kTornFetch, *sp, s, out.detail);
       fd.cycle = fe.cycle();
       fd.request = fe.request;
       for (unsigned i = 0; i < fe.nbursts; ++i) {
         const Burst& b = fe.bursts[i];
         const unsigned chunk = f.bits < 128 ? 0 : static_cast<unsigned>((b.addr - e.id.addr) / 16);
-        fd.bursts.push_back(BurstSeen{b, chunk, stores_seen(sp, b.version)});
+        fd.bursts.push_back(BurstSeen{b, chunk, stores_seen(*sp, b.version)});
       }
       out.items.push_back(std::move(fd));
     }

@@ -42,7 +42,7 @@ bool TrafficGenerator::due(std::size_t i, Cycle& when) const {
   return true;
 }
 
-void TrafficGenerator::issue(const TrafficStream& s) {
+void TrafficGenerator::issue(const TrafficStream& s, Cycle delay) {
   tlm::tlm_generic_payload* gp;
   if (free_.empty()) {
     pool_.push_back(std::make_unique<tlm::tlm_generic_payload>());
@@ -65,22 +65,34 @@ void TrafficGenerator::issue(const TrafficStream& s) {
   gp->set_data_ptr(nullptr);
   gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
-  sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+  // Loosely timed: the request arrives `delay` cycles from now.
+  sc_core::sc_time t = cycles(delay);
   pcie_out->nb_transport_fw(*gp, phase, t);
 }
 
+// Issues every request due before now + kLookahead, each annotated with its
+// arrival time (TLM-2.0 temporal decoupling: the streams do not depend on
+// responses), in (cycle, listed stream) order, then sleeps until the next.
 void TrafficGenerator::run() {
   const Cycle now = now_cycle();
-  Cycle next = ~Cycle{0};
-  for (std::size_t i = 0; i < streams_.size(); ++i) {
-    Cycle when;
-    while (due(i, when) && when <= now) {
-      issue(streams_[i]);
-      ++cursors_[i].next;
+  for (;;) {
+    std::size_t pick = streams_.size();
+    Cycle first = ~Cycle{0};
+    for (std::size_t i = 0; i < streams_.size(); ++i) {
+      Cycle when;
+      if (due(i, when) && when < first) {
+        first = when;
+        pick = i;
+      }
     }
-    if (due(i, when)) next = std::min(next, when);
+    if (pick == streams_.size()) return;  // every stream issued
+    if (first >= now + kLookahead) {
+      next_trigger(cycles(first - now));
+      return;
+    }
+    issue(streams_[pick], first > now ? first - now : 0);
+    ++cursors_[pick].next;
   }
-  if (next != ~Cycle{0}) next_trigger(cycles(next - now));
 }
 
 tlm::tlm_sync_enum TrafficGenerator::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,

@@ -1,7 +1,9 @@
 // A PCIe traffic generator: issues the scenario's DMA streams (at listed
 // cycles or periodically) to the IOMMU over TLM-2.0 and collects responses.
 // Requests are numbered in issue order; streams due in the same cycle issue
-// in the order the scenario lists them.
+// in the order the scenario lists them. Requests go out ahead of their cycle
+// with an annotated delay (loosely timed), so the generator wakes once per
+// batch rather than once per request.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -35,7 +37,8 @@ class TrafficGenerator : public sc_core::sc_module {
   };
   bool due(std::size_t s, Cycle& when) const;
   void run();
-  void issue(const TrafficStream& s);
+  void issue(const TrafficStream& s, Cycle delay);
+  static constexpr Cycle kLookahead = 256;  // cycles of requests issued ahead
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
 

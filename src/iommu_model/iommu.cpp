@@ -49,6 +49,7 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   due_.clear();
   nactive_ = 0;
   next_seq_ = 0;
+  wake_pending_ = false;
   stats_ = IommuStats{};
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
@@ -70,15 +71,17 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
 // ------------------------------------------------------------------ requests
 
 tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                          sc_core::sc_time&) {
+                                          sc_core::sc_time& t) {
   if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;
   if (!gp.get_extension<DmaExtension>()) {
     gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
+  // Devices may issue ahead (loosely timed): the request arrives at now + t.
   const Cycle now = now_cycle();
-  accept(port, gp, now);
-  wake_.notify(sc_core::SC_ZERO_TIME);
+  const Cycle at = now + to_cycles(t);
+  accept(port, gp, at);
+  wake_at(at, now);
   phase = tlm::END_REQ;
   return tlm::TLM_UPDATED;
 }
@@ -105,12 +108,16 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   w->port = port;
   w->gp = &gp;
   ++stats_.requests;
-  VTD_LOG(log_, debug, "request #{} from {} {} iova {:#x}", ext->request, to_string(ext->rid),
-          gp.is_write() ? "write" : "read", gp.get_address());
-  // Admitted by run(), after the walk steps due this cycle: a new request's
-  // first cache lookup sees what those steps filled, whatever order SystemC
-  // runs the device's process and ours in.
-  arrivals_.push_back(w);
+  // Admitted by run() at its cycle, after the walk steps due then: a new
+  // request's first cache lookup sees what those steps filled, whatever order
+  // SystemC runs the device's process and ours in.
+  if (arrivals_.empty() || arrivals_.back().at <= now) {
+    arrivals_.push_back(Arrival{now, w});  // the usual case: in order
+  } else {
+    auto pos = std::upper_bound(arrivals_.begin(), arrivals_.end(), now,
+                                [](Cycle c, const Arrival& a) { return c < a.at; });
+    arrivals_.insert(pos, Arrival{now, w});
+  }
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -133,8 +140,7 @@ void Iommu::settle(Walk* w, Cycle now) {
     return;
   }
   if (w->next < now) throw std::logic_error("iommu: a walk scheduled in the past");
-  due_.push_back(Due{w->next, w->seq, w});
-  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+  due_.push(w->next, w->seq, w);
 }
 
 // Ask the translator what comes next and set the walk up for it.
@@ -159,17 +165,18 @@ void Iommu::advance(Walk& w, Cycle now) {
   }
 }
 
-Burst Iommu::read_burst(Addr addr, Cycle now, bool snoop) {
-  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+// A burst sampled at cycle `at` (ahead of SystemC's `now` while the unit runs ahead).
+Burst Iommu::read_burst(Addr addr, Cycle at, Cycle now, bool snoop) {
+  sc_core::sc_time delay = cycles(at - now);
   mem_gp_.set_command(tlm::TLM_READ_COMMAND);
   mem_gp_.set_data_length(16);
   mem_gp_.set_address(addr);
   mem_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   auto* ext = mem_gp_.get_extension<BurstVersion>();
   ext->snoop = snoop;
-  mem_port->b_transport(mem_gp_, zero);
+  mem_port->b_transport(mem_gp_, delay);
   Burst b;
-  b.cycle = now;
+  b.cycle = at;
   b.addr = addr;
   std::memcpy(b.data.data(), mem_buf_.data(), 16);
   b.version = ext->version;
@@ -184,7 +191,7 @@ void Iommu::step(Walk& w, Cycle now) {
   // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
   const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
   // Page walks snoop CPU caches only when ECAP.C = 1.
-  Burst b = read_burst(burst_addr, now, cfg_.coherent);
+  Burst b = read_burst(burst_addr, now, sc_now_, cfg_.coherent);
   ++stats_.bursts;
   VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
           b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
@@ -230,42 +237,83 @@ void Iommu::complete(Walk& w, Cycle now) {
   pcie_in[w.port]->nb_transport_bw(*w.gp, phase, t);
 }
 
-void Iommu::run() {
-  const Cycle now = now_cycle();
-  // Walks due now step in admission order, so same-cycle samples are deterministic.
-  stepping_.clear();
-  while (!due_.empty() && due_.front().next == now) {
-    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
-    stepping_.push_back(due_.back());
-    due_.pop_back();
+// Everything due at cycle `at`. Same-cycle rule: walk steps due first (in
+// admission order, so same-cycle samples are deterministic), then requests
+// that waited for a walker, then the requests arriving now, in arrival order.
+void Iommu::process(Cycle at) {
+  // Queue events due now (descriptor fetches, completions) come before walk
+  // steps, whichever of our two processes SystemC runs first.
+  qi_->advance(at, *this, *this);
+  due_.take(at, stepping_);
+  for (const auto& d : stepping_) {
+    step(*d.item, at);
+    settle(d.item, at);
   }
-  for (const Due& d : stepping_) {
-    step(*d.walk, now);
-    settle(d.walk, now);
+  while (!arrivals_.empty() && arrivals_.front().at <= at) {
+    Walk* w = arrivals_.front().walk;
+    arrivals_.pop_front();
+    VTD_LOG(log_, debug, "request #{} from {} {} iova {:#x}", w->job.req.id, to_string(w->job.req.rid),
+            w->job.req.write ? "write" : "read", w->job.req.iova);
+    waiting_.push_back(w);
   }
-  // Same-cycle rule: walk steps due now first, then requests that waited for
-  // a walker, then this cycle's arrivals, each in arrival order.
-  for (Walk* w : arrivals_) waiting_.push_back(w);
-  arrivals_.clear();
   while (!waiting_.empty() && nactive_ < cfg_.max_outstanding) {
     Walk* w = waiting_.front();
     waiting_.pop_front();
     w->seq = next_seq_++;
     ++nactive_;
-    advance(*w, now);
-    settle(w, now);
+    advance(*w, at);
+    settle(w, at);
   }
-  reschedule(now);
 }
 
-void Iommu::reschedule(Cycle now) {
-  if (!due_.empty()) wake_.notify(cycles(due_.front().next - now));
+Cycle Iommu::next_due() const {
+  Cycle t = ~Cycle{0};
+  t = due_.next();
+  if (!arrivals_.empty()) t = std::min(t, arrivals_.front().at);
+  return t;
+}
+
+// Runs the cycle SystemC woke us for, then runs ahead of SystemC time through
+// the cycles before any other process has something to do (no store can
+// become visible, no register be written, no queued invalidation complete
+// before then, so nothing we read can differ), and sleeps until the next
+// cycle with work. Running ahead is what makes a request every cycle cheap:
+// one activation per batch instead of one per cycle.
+void Iommu::run() {
+  const Cycle now = now_cycle();
+  sc_now_ = now;
+  wake_pending_ = false;
+  process(now);
+  qi_schedule(now);
+  Cycle last = now;
+  const sc_core::sc_time idle = sc_core::sc_time_to_pending_activity();
+  const Cycle horizon = std::min<Cycle>(now + to_cycles(idle), limit_);
+  for (Cycle d = next_due(); d < horizon; d = next_due()) {
+    LogCycle ahead(d);
+    process(d);
+    last = d;
+  }
+  const Cycle d = next_due();
+  if (d != ~Cycle{0})
+    wake_at(d, now);
+  else if (last > now)
+    wake_at(last, now);  // the episode ends when our last cycle would have
+}
+
+// sc_event keeps only the earliest pending notification; skip the kernel
+// call when that one is no later.
+void Iommu::wake_at(Cycle at, Cycle now) {
+  if (wake_pending_ && wake_time_ <= at) return;
+  wake_.notify(cycles(at - now));
+  wake_pending_ = true;
+  wake_time_ = at;
 }
 
 // ------------------------------------------------------------------ registers
 
 void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
   const Cycle now = now_cycle();
+  sc_now_ = now;
   const unsigned size = gp.get_data_length();
   // Register writes must follow every queue event due before them.
   qi_->advance(now, *this, *this);
@@ -302,6 +350,7 @@ void Iommu::qi_schedule(Cycle now) {
 
 void Iommu::qi_run() {
   const Cycle now = now_cycle();
+  sc_now_ = now;
   qi_->advance(now, *this, *this);
   qi_schedule(now);
 }
@@ -309,18 +358,18 @@ void Iommu::qi_run() {
 std::array<u64, 4> Iommu::read_descriptor(Addr addr, bool dw256, Cycle now) {
   // Descriptor fetches always snoop (only page walks depend on ECAP.C).
   std::array<u64, 4> qw{};
-  const Burst b0 = read_burst(addr, now, true);
+  const Burst b0 = read_burst(addr, now, sc_now_, true);
   qw[0] = b0.data[0];
   qw[1] = b0.data[1];
   if (dw256) {
-    const Burst b1 = read_burst(addr + 16, now, true);
+    const Burst b1 = read_burst(addr + 16, now, sc_now_, true);
     qw[2] = b1.data[0];
     qw[3] = b1.data[1];
   }
   return qw;
 }
 
-void Iommu::write_status(Addr addr, u32 data, Cycle) {
+void Iommu::write_status(Addr addr, u32 data, Cycle now) {
   std::array<unsigned char, 4> buf{};
   std::memcpy(buf.data(), &data, 4);
   tlm::tlm_generic_payload gp;
@@ -330,8 +379,8 @@ void Iommu::write_status(Addr addr, u32 data, Cycle) {
   gp.set_data_length(4);
   gp.set_streaming_width(4);
   gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-  mem_port->b_transport(gp, zero);
+  sc_core::sc_time delay = cycles(now - sc_now_);
+  mem_port->b_transport(gp, delay);
   if (!gp.is_response_ok()) SC_REPORT_WARNING(name(), ("status write to " + hex(addr) + " failed").c_str());
 }
 

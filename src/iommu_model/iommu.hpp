@@ -24,6 +24,7 @@
 #include "iommu_model/iommu_stats.hpp"
 #include "iommu_model/registers.hpp"
 #include "iommu_model/translator.hpp"
+#include "iommu_model/walk_schedule.hpp"
 #include "scenario/scenario.hpp"
 
 namespace spdlog {
@@ -51,6 +52,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   // then the registers as Linux leaves them after boot.
   void begin_episode(const IommuConfig& cfg, const BootState& boot);
 
+  // The episode ends at this cycle (platform.sim.max_cycles): the unit never
+  // runs ahead past it.
+  void set_cycle_limit(Cycle limit) { limit_ = limit; }
+
   const IommuStats& stats() const { return stats_; }
   const Translator& translator() const { return *translator_; }
   const InvalidationQueue& queue() const { return *qi_; }
@@ -71,15 +76,6 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     u64 seq = 0;     // admission order: walks due in one cycle step in this order
     bool done = false;
   };
-  // A walk waiting for its next cycle; the heap's top is the earliest (then
-  // the first admitted), so a cycle's due walks come out in admission order.
-  struct Due {
-    Cycle next;
-    u64 seq;
-    Walk* walk;
-    bool operator>(const Due& o) const { return next != o.next ? next > o.next : seq > o.seq; }
-  };
-
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
@@ -87,10 +83,12 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);
-  Burst read_burst(Addr addr, Cycle now, bool snoop);
   void complete(Walk& w, Cycle now);
   void run();
-  void reschedule(Cycle now);
+  void process(Cycle at);
+  Cycle next_due() const;
+  void wake_at(Cycle at, Cycle now);
+  Burst read_burst(Addr addr, Cycle at, Cycle now, bool snoop);
   Cycle latency_of(const EntryId& e) const;
   unsigned burst_index(unsigned nth, unsigned nbursts) const;
 
@@ -111,15 +109,23 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   std::optional<Registers> regs_;  // rebuilt each episode
   std::optional<InvalidationQueue> qi_;
   std::optional<Translator> translator_;
-  std::vector<std::unique_ptr<Walk>> walks_;  // every walk ever made; reused (no allocation per request)
-  std::vector<Walk*> spare_;                  // finished walks
-  std::vector<Due> due_;                      // min-heap of admitted walks by (next, seq)
-  std::vector<Due> stepping_;                 // this cycle's due walks (scratch)
-  std::size_t nactive_ = 0;                   // admitted walks not finished
+  std::vector<std::unique_ptr<Walk>> walks_;       // every walk ever made; reused (no allocation per request)
+  std::vector<Walk*> spare_;                       // finished walks
+  WalkSchedule<Walk> due_;                         // admitted walks by (next, seq)
+  std::vector<WalkSchedule<Walk>::Due> stepping_;  // this cycle's due walks (scratch)
+  std::size_t nactive_ = 0;                        // admitted walks not finished
   u64 next_seq_ = 0;
-  std::deque<Walk*> waiting_;    // accepted, waiting for a walker (max_outstanding)
-  std::vector<Walk*> arrivals_;  // accepted this cycle, admitted by run()
-  DmaEvent dma_ev_;              // reused: its copies vector keeps its capacity
+  std::deque<Walk*> waiting_;  // arrived, waiting for a walker (max_outstanding)
+  struct Arrival {
+    Cycle at;
+    Walk* walk;
+  };
+  std::deque<Arrival> arrivals_;  // accepted, by arrival cycle (then acceptance): admitted at that cycle
+  Cycle limit_ = ~Cycle{0};
+  Cycle sc_now_ = 0;
+  bool wake_pending_ = false;  // wake_ notified for wake_time_ (absolute episode cycle)
+  Cycle wake_time_ = 0;        // SystemC's cycle during run(): processed cycles may be ahead of it
+  DmaEvent dma_ev_;            // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   tlm::tlm_generic_payload mem_gp_;
   std::array<unsigned char, 16> mem_buf_{};

@@ -32,9 +32,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.copies.clear();
   j.table_source = Provenance{};
   if (scalable_) {
-    ScalableWalker w(scalable_cfg_);
-    w.start(req, pasid, rtaddr_);
-    j.walker = w;
+    j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
   } else {
     j.walker.emplace<LegacyWalker>(legacy_cfg_).start(req, rtaddr_);
   }

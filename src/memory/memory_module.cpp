@@ -31,7 +31,7 @@ void MemoryModule::drain() {
 
 void MemoryModule::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   // The sample instant is now + the annotated delay.
-  Cycle at = now_cycle() + static_cast<Cycle>(delay / cycles(1));
+  const Cycle at = now_cycle() + to_cycles(delay);
   if (gp.get_command() == tlm::TLM_WRITE_COMMAND && gp.get_data_length() == 4 && !(gp.get_address() & 3)) {
     // The IOMMU's own stores (wait-descriptor status): 32 bits, snooped.
     u32 v = 0;

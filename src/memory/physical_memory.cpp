@@ -13,9 +13,15 @@ u64* PhysicalMemory::word_ptr(Addr addr) {
 }
 
 const u64* PhysicalMemory::find_word(Addr addr) const {
-  auto it = pages_.find(addr >> 12);
-  if (it == pages_.end()) return nullptr;
-  return &(*it->second)[(addr & 0xfff) >> 3];
+  // Walks and bursts stay on a few pages: remember the last one found.
+  const u64 pn = addr >> 12;
+  if (!last_page_ || last_pn_ != pn) {
+    auto it = pages_.find(pn);
+    if (it == pages_.end()) return nullptr;
+    last_pn_ = pn;
+    last_page_ = it->second.get();
+  }
+  return &(*last_page_)[(addr & 0xfff) >> 3];
 }
 
 void PhysicalMemory::poke64(Addr addr, u64 value) {
@@ -44,6 +50,7 @@ Cycle PhysicalMemory::next_eviction() const {
 }
 
 void PhysicalMemory::advance_to(Cycle now) {
+  if (pending_.empty() && (evict_after_ == 0 || dram_lines_.empty())) return;
   // Stores and evictions in time order; stores first within a cycle.
   for (;;) {
     const Cycle ts = pending_.empty() ? ~Cycle{0} : pending_.front().visible_at;
@@ -176,6 +183,7 @@ u64 PhysicalMemory::value_at(Addr addr, u64 version) const {
 void PhysicalMemory::reset() {
   dram_lines_.clear();
   pages_.clear();
+  last_page_ = nullptr;
   pending_.clear();
   history_.clear();
 }

@@ -107,8 +107,10 @@ class PhysicalMemory {
   const EventBus* bus_;
   bool cpu_cache_ = false;
   Cycle evict_after_ = 0;
-  std::map<Addr, DramLine> dram_lines_;  // dirty lines, by line address
-  std::unordered_map<u64, std::unique_ptr<Page>> pages_;
+  std::map<Addr, DramLine> dram_lines_;                   // dirty lines, by line address
+  std::unordered_map<u64, std::unique_ptr<Page>> pages_;  // pages never move or go until reset()
+  mutable const Page* last_page_ = nullptr;               // find_word's last hit
+  mutable u64 last_pn_ = 0;
   std::deque<PendingStore> pending_;  // sorted by visible_at, stable
   std::vector<StoreEvent> history_;
 };

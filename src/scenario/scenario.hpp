@@ -27,6 +27,7 @@ class ScenarioError : public std::runtime_error {
 
 template <typename T>
 struct Located {
+  bool operator==(const Located&) const = default;
   T value{};
   SourceLoc loc;
 };
@@ -34,6 +35,7 @@ struct Located {
 // ---------------------------------------------------------------- platform
 // How the compiler emits plain stores between two barriers.
 struct CompilerOrder {
+  bool operator==(const CompilerOrder&) const = default;
   enum class Kind { Program, Reversed, Explicit };
   Kind kind = Kind::Program;
   // Kind::Explicit: one permutation per barrier region that has stores, keyed
@@ -44,6 +46,7 @@ struct CompilerOrder {
 };
 
 struct CpuCosts {
+  bool operator==(const CpuCosts&) const = default;
   Cycle store64 = 1;
   Cycle store128 = 4;  // cmpxchg16b (locked; drains the store buffer first)
   Cycle load64 = 1;
@@ -59,11 +62,13 @@ struct CpuCosts {
 
 // The CPU's write-back cache for table memory when walks are not coherent.
 struct CpuCacheConfig {
+  bool operator==(const CpuCacheConfig&) const = default;
   bool evict = false;           // false: lines stay dirty until clflush (the worst case)
   Cycle eviction_delay = 1000;  // with evict: a dirty line is written back this long after its first store
 };
 
 struct CpuConfig {
+  bool operator==(const CpuConfig&) const = default;
   bool cmpxchg16b = true;
   Cycle store_buffer_delay = 2;  // cycles from executing a store to its visibility
   bool merge_rmw = false;        // merge read-modify-writes of one word within a region
@@ -75,6 +80,7 @@ struct CpuConfig {
 
 // One IOMMU cache (context-cache, PASID-cache or IOTLB).
 struct CacheConfig {
+  bool operator==(const CacheConfig&) const = default;
   bool enabled = true;
   unsigned entries = 64;   // fully associative, LRU
   Cycle hit_latency = 1;   // a hit replaces the fetch
@@ -84,6 +90,7 @@ struct CacheConfig {
 // Per-descriptor-type processing latency of queued invalidation, in cycles
 // from the descriptor's fetch to its completion.
 struct QiLatencies {
+  bool operator==(const QiLatencies&) const = default;
   Cycle fetch = 10;           // reading one descriptor from the queue
   Cycle context_cache = 20;   // type 1
   Cycle iotlb = 30;           // type 2
@@ -95,6 +102,7 @@ struct QiLatencies {
 };
 
 struct IommuConfig {
+  bool operator==(const IommuConfig&) const = default;
   std::string mode = "legacy";  // legacy | scalable
   bool coherent = true;         // ECAP.C: page walks snoop CPU caches
   bool caching_mode = false;    // CAP.CM
@@ -114,10 +122,12 @@ struct IommuConfig {
 };
 
 struct SimConfig {
+  bool operator==(const SimConfig&) const = default;
   Cycle max_cycles = 1'000'000;  // stop, with an error, if still running here
 };
 
 struct Platform {
+  bool operator==(const Platform&) const = default;
   CpuConfig cpu;
   IommuConfig iommu;
   SimConfig sim;
@@ -125,6 +135,7 @@ struct Platform {
 
 // ---------------------------------------------------------------- tables
 struct Mapping {
+  bool operator==(const Mapping&) const = default;
   Addr iova = 0;
   Addr pa = 0;
   u64 size = 0x1000;
@@ -134,6 +145,7 @@ struct Mapping {
 };
 
 struct Domain {
+  bool operator==(const Domain&) const = default;
   std::string name;
   u16 did = 0;
   // second_level: an SL page table of `aw` (AGAW code) levels + 2.
@@ -150,6 +162,7 @@ struct Domain {
 
 // A PASID entry present at the start of a scalable-mode scenario.
 struct PasidAttach {
+  bool operator==(const PasidAttach&) const = default;
   u32 pasid = 0;
   std::string domain;
   // first_level | second_level | nested | pass_through (nested: `domain` is
@@ -160,6 +173,7 @@ struct PasidAttach {
 };
 
 struct Device {
+  bool operator==(const Device&) const = default;
   Rid rid;
   // Name of the domain the context entry initially points to; empty means
   // the context entry starts all-zero (not present).
@@ -174,6 +188,7 @@ struct Device {
 };
 
 struct Tables {
+  bool operator==(const Tables&) const = default;
   std::vector<Domain> domains;
   std::vector<Device> devices;
 };
@@ -181,6 +196,7 @@ struct Tables {
 // ---------------------------------------------------------------- program
 // A raw CPU operation written in the scenario.
 struct RawOp {
+  bool operator==(const RawOp&) const = default;
   // store64 | store32 | store128 | load64 | compiler_barrier | mfence | clflush | delay
   // | mmio_write | mmio_read | poll | lock | unlock
   std::string op;
@@ -197,11 +213,13 @@ struct RawOp {
 // Argument of a named driver sequence: kept as text with its location; the
 // driver registry converts and validates it.
 struct Arg {
+  bool operator==(const Arg&) const = default;
   std::string text;
   SourceLoc loc;
 };
 
 struct ProgramItem {
+  bool operator==(const ProgramItem&) const = default;
   enum class Kind { Sequence, Ops, Delay };
   Kind kind = Kind::Delay;
   std::string sequence;             // Kind::Sequence
@@ -213,6 +231,7 @@ struct ProgramItem {
 
 // A further CPU running concurrently with CPU 0 (e.g. a debugfs-style reader).
 struct ExtraCpu {
+  bool operator==(const ExtraCpu&) const = default;
   Cycle start = 0;
   std::vector<ProgramItem> program;
   SourceLoc loc;
@@ -220,6 +239,7 @@ struct ExtraCpu {
 
 // ---------------------------------------------------------------- traffic
 struct TrafficStream {
+  bool operator==(const TrafficStream&) const = default;
   Rid rid;
   std::optional<u32> pasid;  // requests with a PASID (scalable mode); none: RID_PASID
   Addr iova = 0;
@@ -233,6 +253,7 @@ struct TrafficStream {
 
 // ---------------------------------------------------------------- expect
 struct Expectation {
+  bool operator==(const Expectation&) const = default;
   enum class Cmp { Eq, Ge, Le };
   Cmp cmp = Cmp::Eq;
   u64 n = 0;
@@ -252,6 +273,7 @@ struct Expectation {
 // here takes the command line's value, else the scenario's own setting
 // (offsets: the window vtdsim computes).
 struct SweepConfig {
+  bool operator==(const SweepConfig&) const = default;
   std::optional<std::pair<long long, long long>> offsets;  // inclusive range of CPU start offsets
   SourceLoc offsets_loc;
   bool all_burst_orders = false;                    // every permutation of the bursts
@@ -266,6 +288,7 @@ struct SweepConfig {
 };
 
 struct Scenario {
+  bool operator==(const Scenario&) const = default;
   std::string name;  // `name:` or the file stem
   std::string description;
   std::string source;  // which seed / claim it reproduces (free text)

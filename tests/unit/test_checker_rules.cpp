@@ -46,6 +46,18 @@ struct History {
     f.value.w[1] = data[1];
     h.on_fetch(f);
   }
+  // A fetch of two bursts: word 0 from one that saw the first `v0` stores,
+  // word 1 from one that saw the first `v1`.
+  void fetch2(u64 v0, u64 w0, u64 v1, u64 w1, Cycle c) {
+    FetchEvent f;
+    f.entry = kId;
+    f.nbursts = 2;
+    f.bursts[0] = Burst{c, kCtx, {w0, 0}, v0};
+    f.bursts[1] = Burst{c + 10, kCtx, {0, w1}, v1};
+    f.value.w[0] = w0;
+    f.value.w[1] = w1;
+    h.on_fetch(f);
+  }
   Findings judge() const { return vtd::judge(h); }
 };
 
@@ -144,12 +156,12 @@ TEST_CASE("a store clearing P ends the update span", "[checkers][span]") {
   // Tear down (clear P, zero) then set up again, all in one driver operation:
   // two updates, and the not-present state between them is not torn.
   History t({kLo, kHi});
-  t.store(0, kLo & ~1ull, 10);   // clear P: ends the first span
+  t.store(0, kLo & ~1ull, 10);  // clear P: ends the first span
   t.store(1, 0, 20);
   t.store(0, 0, 21);
-  t.fetch(3, {0, 0}, 22);        // the cleared entry
-  t.store(1, 0x305, 30);         // new DID/AW
-  t.store(0, 0x6001, 31);        // new root with P
+  t.fetch(3, {0, 0}, 22);  // the cleared entry
+  t.store(1, 0x305, 30);   // new DID/AW
+  t.store(0, 0x6001, 31);  // new root with P
   const auto spans = EntryHistory::spans(t.h.entries()[0]);
   REQUIRE(spans.size() == 2);
   CHECK(spans[0].stores == std::vector<u64>{0});
@@ -160,4 +172,26 @@ TEST_CASE("a store clearing P ends the update span", "[checkers][span]") {
   CHECK(c.at(kTornFetch) == 0);
   CHECK(c.at(kUnsafeLiveUpdate) == 0);
   CHECK(c.at(kBenignMixedFetch) == 1);
+}
+
+TEST_CASE("a fetch straddling a P-clear and the rest of the teardown is judged against every state between",
+          "[checkers][torn_fetch]") {
+  SECTION("the late burst read a word the teardown rewrote unchanged: the pre-teardown entry, not torn") {
+    History t({kLo, kHi});
+    t.store(0, 0, 10);    // clears P: ends the first span
+    t.store(1, kHi, 11);  // the rest of the zeroing, here writing what was there
+    t.fetch2(0, kLo, 2, kHi, 5);
+    CHECK(EntryHistory::spans(t.h.entries()[0]).size() == 2);
+    const auto c = t.judge().counts();
+    CHECK(c.at(kTornFetch) == 0);
+    CHECK(c.at(kBenignMixedFetch) == 0);
+  }
+  SECTION("the late burst read a zeroed word: torn, reported against both spans") {
+    History t({kLo, kHi});
+    t.store(0, 0, 10);
+    t.store(1, 0, 11);
+    t.fetch2(0, kLo, 2, 0, 5);
+    const Findings f = t.judge();
+    CHECK(f.counts().at(kTornFetch) == 2);
+  }
 }
