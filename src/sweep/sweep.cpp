@@ -76,11 +76,14 @@ InterleavingResult decode(const std::string& line) {
   return r;
 }
 
-InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index) {
+// `scratch`: a copy of `s` reused by every episode.
+InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index,
+                           Scenario& scratch) {
   try {
     RunOptions ro;
     ro.detail = false;  // counts and versions are all a sweep keeps
-    const RunResult r = sim.run(apply_interleaving(s, sp.at(index)), ro);
+    apply_interleaving(s, sp.at(index), scratch);
+    const RunResult r = sim.run(scratch, ro);
     return summarize(index, r);
   } catch (const std::exception& e) {
     InterleavingResult out;
@@ -123,9 +126,10 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
     if (progress) progress(pr);
   };
 
+  Scenario scratch = s;
   if (jobs == 1) {
     for (u64 i : mine) {
-      out.results.push_back(run_one(sim, s, sp, i));
+      out.results.push_back(run_one(sim, s, sp, i, scratch));
       note(out.results.back());
     }
   } else {
@@ -148,7 +152,7 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
         for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
         std::string batch;
         for (std::size_t k = w; k < mine.size(); k += jobs) {
-          batch += encode(run_one(sim, s, sp, mine[k]));
+          batch += encode(run_one(sim, s, sp, mine[k], scratch));
           if (batch.size() > 4096) {
             write_all(fds[1], batch);
             batch.clear();
