@@ -9,7 +9,6 @@
 #include "base/log.hpp"
 #include "iommu_model/dma_extension.hpp"
 #include "iommu_model/fault_reasons.hpp"
-#include "memory/memory_module.hpp"
 
 namespace vtd {
 
@@ -22,9 +21,6 @@ Iommu::Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootSta
       log_(module_logger(this->name())) {
   pcie_in.register_nb_transport_fw(this, &Iommu::nb_transport_fw);
   regs.register_b_transport(this, &Iommu::regs_b_transport);
-  mem_gp_.set_data_ptr(mem_buf_.data());
-  mem_gp_.set_streaming_width(16);
-  mem_gp_.set_extension(new BurstVersion);
 
   SC_HAS_PROCESS(Iommu);
   SC_METHOD(run);
@@ -165,24 +161,6 @@ void Iommu::advance(Walk& w, Cycle now) {
   }
 }
 
-// A burst sampled at cycle `at` (ahead of SystemC's `now` while the unit runs ahead).
-Burst Iommu::read_burst(Addr addr, Cycle at, Cycle now, bool snoop) {
-  sc_core::sc_time delay = cycles(at - now);
-  mem_gp_.set_command(tlm::TLM_READ_COMMAND);
-  mem_gp_.set_data_length(16);
-  mem_gp_.set_address(addr);
-  mem_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  auto* ext = mem_gp_.get_extension<BurstVersion>();
-  ext->snoop = snoop;
-  mem_port->b_transport(mem_gp_, delay);
-  Burst b;
-  b.cycle = at;
-  b.addr = addr;
-  std::memcpy(b.data.data(), mem_buf_.data(), 16);
-  b.version = ext->version;
-  return b;
-}
-
 void Iommu::step(Walk& w, Cycle now) {
   if (w.phase == Walk::Phase::Resume) return advance(w, now);
   const EntryId& e = w.fetch.entry;
@@ -190,8 +168,9 @@ void Iommu::step(Walk& w, Cycle now) {
   const unsigned idx = burst_index(w.burst, w.nbursts);
   // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
   const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
-  // Page walks snoop CPU caches only when ECAP.C = 1.
-  Burst b = read_burst(burst_addr, now, sc_now_, cfg_.coherent);
+  // Sampled at `now` (ahead of SystemC's time while the unit runs ahead). Page
+  // walks snoop CPU caches only when ECAP.C = 1.
+  Burst b = mem_port->read_burst(burst_addr, now, cfg_.coherent);
   ++stats_.bursts;
   VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
           b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
@@ -281,7 +260,6 @@ Cycle Iommu::next_due() const {
 // one activation per batch instead of one per cycle.
 void Iommu::run() {
   const Cycle now = now_cycle();
-  sc_now_ = now;
   wake_pending_ = false;
   process(now);
   qi_schedule(now);
@@ -313,7 +291,6 @@ void Iommu::wake_at(Cycle at, Cycle now) {
 
 void Iommu::regs_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
   const Cycle now = now_cycle();
-  sc_now_ = now;
   const unsigned size = gp.get_data_length();
   // Register writes must follow every queue event due before them.
   qi_->advance(now, *this, *this);
@@ -350,7 +327,6 @@ void Iommu::qi_schedule(Cycle now) {
 
 void Iommu::qi_run() {
   const Cycle now = now_cycle();
-  sc_now_ = now;
   qi_->advance(now, *this, *this);
   qi_schedule(now);
 }
@@ -358,31 +334,18 @@ void Iommu::qi_run() {
 std::array<u64, 4> Iommu::read_descriptor(Addr addr, bool dw256, Cycle now) {
   // Descriptor fetches always snoop (only page walks depend on ECAP.C).
   std::array<u64, 4> qw{};
-  const Burst b0 = read_burst(addr, now, sc_now_, true);
+  const Burst b0 = mem_port->read_burst(addr, now, true);
   qw[0] = b0.data[0];
   qw[1] = b0.data[1];
   if (dw256) {
-    const Burst b1 = read_burst(addr + 16, now, sc_now_, true);
+    const Burst b1 = mem_port->read_burst(addr + 16, now, true);
     qw[2] = b1.data[0];
     qw[3] = b1.data[1];
   }
   return qw;
 }
 
-void Iommu::write_status(Addr addr, u32 data, Cycle now) {
-  std::array<unsigned char, 4> buf{};
-  std::memcpy(buf.data(), &data, 4);
-  tlm::tlm_generic_payload gp;
-  gp.set_command(tlm::TLM_WRITE_COMMAND);
-  gp.set_address(addr);
-  gp.set_data_ptr(buf.data());
-  gp.set_data_length(4);
-  gp.set_streaming_width(4);
-  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = cycles(now - sc_now_);
-  mem_port->b_transport(gp, delay);
-  if (!gp.is_response_ok()) SC_REPORT_WARNING(name(), ("status write to " + hex(addr) + " failed").c_str());
-}
+void Iommu::write_status(Addr addr, u32 data, Cycle now) { mem_port->write32(addr, data, now); }
 
 void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
   VTD_LOG(log_, debug, "descriptor [{}] fetched: {}", index, describe(d));

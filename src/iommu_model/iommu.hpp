@@ -1,16 +1,14 @@
 // The VT-d remapping unit. Devices send DMA requests on `pcie_in` (TLM-2.0,
 // non-blocking: BEGIN_REQ in, BEGIN_RESP back with the outcome). A Translator
 // decides, per request, whether a cache answers or which entry to fetch; this
-// module fetches entries from memory on `mem_port` as 128-bit bursts, each
-// sampled at one instant, and runs queued invalidation: software programs the
+// module fetches entries from memory on `mem_port` (BurstMemoryIf) as 128-bit
+// bursts, each sampled at one instant, and runs queued invalidation: software programs the
 // registers on `regs`, the queue's descriptors are read from memory and take
 // effect on the caches when they complete. Everything that happens is
 // published on the event bus.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include <deque>
 #include <memory>
@@ -25,6 +23,7 @@
 #include "iommu_model/registers.hpp"
 #include "iommu_model/translator.hpp"
 #include "iommu_model/walk_schedule.hpp"
+#include "memory/burst_memory_if.hpp"
 #include "scenario/scenario.hpp"
 
 namespace spdlog {
@@ -43,7 +42,7 @@ struct BootState {
 class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
  public:
   tlm_utils::multi_passthrough_target_socket<Iommu> pcie_in;
-  tlm_utils::simple_initiator_socket<Iommu> mem_port;
+  sc_core::sc_port<BurstMemoryIf> mem_port;
   tlm_utils::multi_passthrough_target_socket<Iommu> regs;  // MMIO register window, one binding per CPU
 
   Iommu(sc_core::sc_module_name name, const IommuConfig& cfg, const BootState& boot, const EventBus& bus);
@@ -88,7 +87,6 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void process(Cycle at);
   Cycle next_due() const;
   void wake_at(Cycle at, Cycle now);
-  Burst read_burst(Addr addr, Cycle at, Cycle now, bool snoop);
   Cycle latency_of(const EntryId& e) const;
   unsigned burst_index(unsigned nth, unsigned nbursts) const;
 
@@ -122,13 +120,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   };
   std::deque<Arrival> arrivals_;  // accepted, by arrival cycle (then acceptance): admitted at that cycle
   Cycle limit_ = ~Cycle{0};
-  Cycle sc_now_ = 0;
   bool wake_pending_ = false;  // wake_ notified for wake_time_ (absolute episode cycle)
   Cycle wake_time_ = 0;        // SystemC's cycle during run(): processed cycles may be ahead of it
   DmaEvent dma_ev_;            // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
-  tlm::tlm_generic_payload mem_gp_;
-  std::array<unsigned char, 16> mem_buf_{};
   IommuStats stats_;
   unsigned published_head_ = 0, published_tail_ = 0;  // last QueueEvent
 };

@@ -1,7 +1,5 @@
 #include "memory/memory_module.hpp"
 
-#include <cstring>
-
 #include "base/cycles.hpp"
 #include "base/log.hpp"
 
@@ -9,7 +7,7 @@ namespace vtd {
 
 MemoryModule::MemoryModule(sc_core::sc_module_name name, PhysicalMemory& mem)
     : sc_module(name), iommu_port("iommu_port"), mem_(mem), log_(module_logger(this->name())) {
-  iommu_port.register_b_transport(this, &MemoryModule::b_transport);
+  iommu_port.bind(static_cast<BurstMemoryIf&>(*this));
   SC_HAS_PROCESS(MemoryModule);
   SC_METHOD(drain);
   sensitive << wake_;
@@ -29,29 +27,15 @@ void MemoryModule::drain() {
   store_posted();
 }
 
-void MemoryModule::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-  // The sample instant is now + the annotated delay.
-  const Cycle at = now_cycle() + to_cycles(delay);
-  if (gp.get_command() == tlm::TLM_WRITE_COMMAND && gp.get_data_length() == 4 && !(gp.get_address() & 3)) {
-    // The IOMMU's own stores (wait-descriptor status): 32 bits, snooped.
-    u32 v = 0;
-    std::memcpy(&v, gp.get_data_ptr(), 4);
-    mem_.device_write32(Writer{Writer::kIommu, Writer::kNone, Writer::kNone}, gp.get_address(), v, at);
-    VTD_LOG(log_, debug, "status write {:#x} = {:#x} by the IOMMU (store #{})", gp.get_address(), v,
-            mem_.history().size() - 1);
-    store_posted();
-    gp.set_response_status(tlm::TLM_OK_RESPONSE);
-    return;
-  }
-  if (gp.get_command() != tlm::TLM_READ_COMMAND || gp.get_data_length() != 16 || (gp.get_address() & 15)) {
-    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-    return;
-  }
-  auto* ext = gp.get_extension<BurstVersion>();
-  Burst b = mem_.read_burst(gp.get_address(), at, ext ? ext->snoop : true);
-  std::memcpy(gp.get_data_ptr(), b.data.data(), 16);
-  if (ext) ext->version = b.version;
-  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+Burst MemoryModule::read_burst(Addr addr16, Cycle at, bool snoop) {
+  return mem_.read_burst(addr16, at, snoop);
+}
+
+void MemoryModule::write32(Addr addr, u32 value, Cycle at) {
+  mem_.device_write32(Writer{Writer::kIommu, Writer::kNone, Writer::kNone}, addr, value, at);
+  VTD_LOG(log_, debug, "status write {:#x} = {:#x} by the IOMMU (store #{})", addr, value,
+          mem_.history().size() - 1);
+  store_posted();
 }
 
 }  // namespace vtd

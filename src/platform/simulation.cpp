@@ -232,8 +232,12 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.file = s.file;
   bus.clear();  // the checkers below are this episode's; no dangling subscribers
   r.findings = judge(history, qi_log, translations, opt.detail);
-  r.counts = r.findings.counts();
   r.cycles = end;
+  if (!opt.detail) {  // a sweep keeps the tally and the cycles only
+    for (RunListener* l : opt.listeners) l->on_finish(r);
+    return r;
+  }
+  r.counts = r.findings.counts();
   r.stores = mem.history().size();
   r.program_start = s.platform.cpu.start;
   for (const ExtraCpu& c : s.more_cpus) r.program_start = std::min(r.program_start, c.start);

@@ -17,20 +17,6 @@ namespace vtd {
 
 // ------------------------------------------------------------------ outcomes
 
-u64 stores_between(const Finding& f) {
-  if (!f.bursts.empty()) {
-    u64 lo = ~u64{0}, hi = 0;
-    for (const BurstSeen& b : f.bursts) {
-      lo = std::min(lo, b.burst.version);
-      hi = std::max(hi, b.burst.version);
-    }
-    return hi - lo;
-  }
-  if (f.clear_store && f.store && *f.store >= *f.clear_store) return *f.store - *f.clear_store;
-  if (f.store && !f.span.stores.empty() && *f.store >= f.span.first()) return *f.store - f.span.first();
-  return 0;
-}
-
 InterleavingResult summarize(u64 index, const RunResult& r) {
   const auto& kinds = known_verdict_kinds();
   InterleavingResult out;
@@ -38,6 +24,11 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
   out.cycles = r.cycles;
   out.counts.assign(kinds.size(), 0);
   out.distance.assign(kinds.size(), InterleavingResult::kNone);
+  const Findings::Tally& t = r.findings.tally;
+  for (std::size_t k = 0; k < t.counts.size() && k < kinds.size(); ++k) {
+    out.counts[k] += t.counts[k];
+    out.distance[k] = std::min(out.distance[k], t.distance[k]);
+  }
   for (const Finding& f : r.findings.items) {
     const auto k = static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), f.kind) - kinds.begin());
     if (k == kinds.size()) continue;

@@ -1,4 +1,3 @@
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstring>
@@ -13,7 +12,7 @@ namespace {
 
 // Stands in for the IOMMU on the memory's burst port, which must be bound.
 struct NoReader : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<NoReader> out{"out"};
+  sc_core::sc_port<BurstMemoryIf> out{"out"};
   explicit NoReader(sc_core::sc_module_name n) : sc_module(n) {}
 };
 

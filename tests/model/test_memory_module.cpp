@@ -1,7 +1,3 @@
-#include <tlm_utils/simple_initiator_socket.h>
-
-#include <cstring>
-
 #include "base/cycles.hpp"
 #include "memory/memory_module.hpp"
 #include "sc_test_support.hpp"
@@ -10,9 +6,9 @@ using namespace vtd;
 
 namespace {
 
-// Reads the burst at 0x1000 through the TLM socket at each listed cycle.
+// Reads the burst at 0x1000 through the memory's burst port at each listed cycle.
 struct BurstReader : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<BurstReader> out;
+  sc_core::sc_port<BurstMemoryIf> out;
   std::vector<Cycle> at;
   std::vector<Burst> got;
   SC_HAS_PROCESS(BurstReader);
@@ -22,24 +18,7 @@ struct BurstReader : sc_core::sc_module {
   }
   void go() {
     const Cycle now = now_cycle();
-    if (got.size() < at.size() && at[got.size()] == now) {
-      std::array<unsigned char, 16> buf{};
-      tlm::tlm_generic_payload gp;
-      auto* v = new BurstVersion;
-      gp.set_extension(v);
-      gp.set_command(tlm::TLM_READ_COMMAND);
-      gp.set_address(0x1000);
-      gp.set_data_length(16);
-      gp.set_streaming_width(16);
-      gp.set_data_ptr(buf.data());
-      sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
-      out->b_transport(gp, zero);
-      REQUIRE(gp.is_response_ok());
-      Burst b;
-      std::memcpy(b.data.data(), buf.data(), 16);
-      b.version = v->version;
-      got.push_back(b);
-    }
+    if (got.size() < at.size() && at[got.size()] == now) got.push_back(out->read_burst(0x1000, now, true));
     if (got.size() < at.size()) next_trigger(cycles(at[got.size()] - now));
   }
 };

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "checkers/rules.hpp"
-#include "formats/qi_descriptors.hpp"
+#include "hand_made_events.hpp"
 
 using namespace vtd;
 
@@ -17,27 +17,15 @@ constexpr u64 kLo = 0x5001, kHi = 0x202;  // present, DID 2
 struct Run {
   EntryHistory h;
   QiLog qi;
-  u64 seq = 0;
-  std::array<u64, 2> mem{kLo, kHi};
+  test::EntryStream events{kId, {kLo, kHi}};
   Run() {
-    EntryBits e;
-    e.w[0] = kLo;
-    e.w[1] = kHi;
-    h.watch(kId, e);
+    h.watch(kId, events.initial_bits());
+    events.feed(&h);
+    events.feed(&qi);
   }
-  void store(unsigned word, u64 v, Cycle c) {
-    StoreEvent s;
-    s.seq = seq++;
-    s.cycle = c;
-    s.addr = kCtx + 8 * word;
-    s.old_val[0] = mem[word];
-    s.new_val[0] = v;
-    mem[word] = v;
-    h.on_store(s);
-  }
-  void descriptor(unsigned slot, std::array<u64, 4> qw, Cycle fetched, Cycle completed) {
-    qi.on_descriptor(DescriptorEvent{DescriptorEvent::What::Fetched, fetched, slot, qw, {}});
-    qi.on_descriptor(DescriptorEvent{DescriptorEvent::What::Completed, completed, slot, qw, {}});
+  void store(unsigned word, u64 v, Cycle c) { events.store(word, v, c, Writer{}); }
+  void descriptor(unsigned slot, const QiDesc& d, Cycle fetched, Cycle completed) {
+    events.descriptor(slot, d, fetched, completed);
   }
   u64 count() const {
     Findings f;
@@ -46,21 +34,7 @@ struct Run {
   }
 };
 
-std::array<u64, 4> cc_device(u16 did) {
-  EntryBits d;
-  qi_fmt::TYPE.set(d, qi_fmt::TYPE_CC);
-  qi_fmt::cc::G.set(d, qi_fmt::cc::G_DEVICE);
-  qi_fmt::cc::DID.set(d, did);
-  qi_fmt::cc::SID.set(d, kRid.value);
-  return {d.w[0], d.w[1], 0, 0};
-}
-std::array<u64, 4> iotlb_dsi(u16 did) {
-  EntryBits d;
-  qi_fmt::TYPE.set(d, qi_fmt::TYPE_IOTLB);
-  qi_fmt::iotlb::G.set(d, qi_fmt::iotlb::G_DOMAIN);
-  qi_fmt::iotlb::DID.set(d, did);
-  return {d.w[0], d.w[1], 0, 0};
-}
+QiDesc cc_device(u16 did) { return qi_cc_dev(did, kRid); }
 
 }  // namespace
 
@@ -68,7 +42,7 @@ TEST_CASE("zeroing after the handshake is legal", "[checkers][ownership]") {
   Run r;
   r.store(0, kLo & ~1ull, 10);  // clear P
   r.descriptor(0, cc_device(2), 12, 30);
-  r.descriptor(1, iotlb_dsi(2), 14, 40);
+  r.descriptor(1, qi_iotlb_dsi(2), 14, 40);
   r.store(0, 0, 50);
   r.store(1, 0, 51);
   CHECK(r.count() == 0);
@@ -78,7 +52,7 @@ TEST_CASE("zeroing before the invalidations complete is present_before_invalidat
   Run r;
   r.store(0, kLo & ~1ull, 10);
   r.descriptor(0, cc_device(2), 12, 30);
-  r.descriptor(1, iotlb_dsi(2), 14, 40);
+  r.descriptor(1, qi_iotlb_dsi(2), 14, 40);
   r.store(1, 0, 35);  // IOTLB not yet invalidated
   Findings f;
   check_ownership(r.h, r.qi, f);
@@ -96,14 +70,14 @@ TEST_CASE("invalidations for another domain or fetched before the clear do not c
     Run r;
     r.store(0, kLo & ~1ull, 10);
     r.descriptor(0, cc_device(7), 12, 30);
-    r.descriptor(1, iotlb_dsi(7), 14, 40);
+    r.descriptor(1, qi_iotlb_dsi(7), 14, 40);
     r.store(1, 0, 50);
     CHECK(r.count() == 1);
   }
   SECTION("fetched before P was cleared") {
     Run r;
     r.descriptor(0, cc_device(2), 5, 30);
-    r.descriptor(1, iotlb_dsi(2), 6, 40);
+    r.descriptor(1, qi_iotlb_dsi(2), 6, 40);
     r.store(0, kLo & ~1ull, 10);
     r.store(1, 0, 50);
     CHECK(r.count() == 1);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "checkers/rules.hpp"
+#include "hand_made_events.hpp"
 
 using namespace vtd;
 
@@ -15,48 +16,21 @@ constexpr u64 kLo = 0x5001, kHi = 0x202;
 
 struct History {
   EntryHistory h;
-  u64 seq = 0;
-  std::array<u64, 2> mem{};
+  test::EntryStream events;
 
-  explicit History(std::array<u64, 2> initial) : mem(initial) {
-    EntryBits e;
-    e.w[0] = initial[0];
-    e.w[1] = initial[1];
-    h.watch(kId, e);
+  explicit History(std::array<u64, 2> initial) : events(kId, initial) {
+    h.watch(kId, events.initial_bits());
+    events.feed(&h);
   }
   void store(unsigned word, u64 v, Cycle c, u32 item = 0) {
-    StoreEvent s;
-    s.seq = seq++;
-    s.cycle = c;
-    s.writer = Writer{0, item, static_cast<u32>(s.seq)};
-    s.addr = kCtx + 8 * word;
-    s.words = 1;
-    s.old_val[0] = mem[word];
-    s.new_val[0] = v;
-    mem[word] = v;
-    h.on_store(s);
+    events.store(word, v, c, Writer{0, item, static_cast<u32>(events.stores())});
   }
   // A fetch whose single burst saw the first `version` stores.
-  void fetch(u64 version, std::array<u64, 2> data, Cycle c) {
-    FetchEvent f;
-    f.entry = kId;
-    f.nbursts = 1;
-    f.bursts[0] = Burst{c, kCtx, data, version};
-    f.value.w[0] = data[0];
-    f.value.w[1] = data[1];
-    h.on_fetch(f);
-  }
+  void fetch(u64 version, std::array<u64, 2> data, Cycle c) { events.fetch(0, version, data, c); }
   // A fetch of two bursts: word 0 from one that saw the first `v0` stores,
   // word 1 from one that saw the first `v1`.
   void fetch2(u64 v0, u64 w0, u64 v1, u64 w1, Cycle c) {
-    FetchEvent f;
-    f.entry = kId;
-    f.nbursts = 2;
-    f.bursts[0] = Burst{c, kCtx, {w0, 0}, v0};
-    f.bursts[1] = Burst{c + 10, kCtx, {0, w1}, v1};
-    f.value.w[0] = w0;
-    f.value.w[1] = w1;
-    h.on_fetch(f);
+    events.fetch(0, {w0, w1}, {{c, {w0, 0}, v0}, {c + 10, {0, w1}, v1}});
   }
   Findings judge() const { return vtd::judge(h); }
 };

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "checkers/rules.hpp"
-#include "formats/qi_descriptors.hpp"
+#include "hand_made_events.hpp"
 #include "report/story.hpp"
 
 using namespace vtd;
@@ -21,54 +21,30 @@ struct Run {
   EntryHistory h;
   QiLog qi;
   StoryRecorder rec;
-  u64 seq = 0;
-  std::array<u64, 2> mem{};
+  test::EntryStream events;
   std::vector<std::string> op_names;  // outlive the recorder's views
 
-  explicit Run(std::array<u64, 2> initial) : mem(initial) {
-    EntryBits e;
-    e.w[0] = initial[0];
-    e.w[1] = initial[1];
-    h.watch(kId, e);
-    rec.watch(kId, e);
+  explicit Run(std::array<u64, 2> initial) : events(kId, initial) {
+    h.watch(kId, events.initial_bits());
+    rec.watch(kId, events.initial_bits());
     rec.set_item_names({{"domain_context_mapping_one 00:02.0", "context_teardown 00:02.0"}});
     op_names.reserve(16);
+    events.feed(&h);
+    events.feed(&qi);
+    events.feed(&rec);
   }
   void store(unsigned word, u64 v, Cycle c, u32 item = 0) {
     const u32 op = static_cast<u32>(op_names.size());
     op_names.push_back("store64 " + hex(kCtx + 8 * word) + " = " + hex(v) + "  [word " +
                        std::to_string(word) + "]");
     rec.on_cpu_op(CpuOpEvent{0, item, op, c - 2, c - 1, op_names.back()});
-    StoreEvent s;
-    s.seq = seq++;
-    s.cycle = c;
-    s.writer = Writer{0, item, op};
-    s.addr = kCtx + 8 * word;
-    s.words = 1;
-    s.old_val[0] = mem[word];
-    s.new_val[0] = v;
-    mem[word] = v;
-    h.on_store(s);
-    rec.on_store(s);
+    events.store(word, v, c, Writer{0, item, op});
   }
   void fetch(u64 request, u64 version, std::array<u64, 2> data, Cycle c) {
-    FetchEvent f;
-    f.request = request;
-    f.entry = kId;
-    f.nbursts = 1;
-    f.bursts[0] = Burst{c, kCtx, data, version};
-    f.value.w[0] = data[0];
-    f.value.w[1] = data[1];
-    h.on_fetch(f);
-    rec.on_fetch(f);
+    events.fetch(request, version, data, c);
   }
-  void descriptor(unsigned slot, std::array<u64, 4> qw, Cycle fetched, Cycle completed) {
-    for (const DescriptorEvent& d :
-         {DescriptorEvent{DescriptorEvent::What::Fetched, fetched, slot, qw, {}},
-          DescriptorEvent{DescriptorEvent::What::Completed, completed, slot, qw, {}}}) {
-      qi.on_descriptor(d);
-      rec.on_descriptor(d);
-    }
+  void descriptor(unsigned slot, const QiDesc& d, Cycle fetched, Cycle completed) {
+    events.descriptor(slot, d, fetched, completed);
   }
 };
 
@@ -85,14 +61,7 @@ bool has(const std::vector<std::string>& lines, const std::string& text) {
   return false;
 }
 
-std::array<u64, 4> cc_device(u16 did) {
-  EntryBits d;
-  qi_fmt::TYPE.set(d, qi_fmt::TYPE_CC);
-  qi_fmt::cc::G.set(d, qi_fmt::cc::G_DEVICE);
-  qi_fmt::cc::DID.set(d, did);
-  qi_fmt::cc::SID.set(d, kRid.value);
-  return {d.w[0], d.w[1], 0, 0};
-}
+QiDesc cc_device(u16 did) { return qi_cc_dev(did, kRid); }
 
 }  // namespace
 
