@@ -29,8 +29,12 @@ spdlog::level::level_enum g_level = spdlog::level::warn;
 }  // namespace
 
 bool setup_logging(const std::string& level) {
+  // Every episode asks; compiling the pattern again is most of its cost.
+  static std::string configured;
+  if (!configured.empty() && level == configured) return true;
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") return false;
+  configured = level;
   g_level = lvl;
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<CycleFlag>('C').set_pattern("[cycle %C] [%n] %l: %v");

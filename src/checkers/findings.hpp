@@ -84,12 +84,33 @@ struct Finding {
   std::string detail;   // one sentence: what went wrong
 };
 
+// Stores between the two states that make a finding a violation: the first
+// and last burst's memory versions (fetch rules), the store that cleared P
+// and the one that broke the handshake, or the span's first store and the
+// one that left the bad state.
+u64 stores_between(const Finding& f);
+
 struct Findings {
-  std::vector<Finding> items;  // in (cycle, kind) order
-  // false: leave out what only a reader needs (the field-by-field diffs);
-  // sweeps keep counts and versions only.
+  std::vector<Finding> items;  // in (cycle, kind) order; empty when !detail
+  // false (sweeps): no Finding is kept, only, per verdict kind, how many and
+  // the fewest stores between the violating states (`tally`), so judging
+  // builds no text and allocates nothing per finding.
   bool detail = true;
+  struct Tally {
+    std::vector<u64> counts;    // per known_verdict_kinds(), in that order
+    std::vector<u64> distance;  // per kind: fewest stores_between (kNone: no finding)
+    static constexpr u64 kNone = ~u64{0};
+  };
+  Tally tally;  // only when !detail
+
+  // Keeps `f` (detail) or tallies it.
+  void add(Finding&& f);
+  // Tallies `n` findings of `kind` (a known verdict kind) that are `between` stores apart.
+  void tally_kind(std::size_t kind, u64 between, u64 n = 1);
   std::map<std::string, u64> counts() const;
 };
+
+// Index of `kind` in known_verdict_kinds().
+std::size_t verdict_kind_index(const std::string& kind);
 
 }  // namespace vtd

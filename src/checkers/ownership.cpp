@@ -195,7 +195,7 @@ void check_ownership(const EntryHistory& h, const QiLog& qi, Findings& out) {
           fd.detail = std::string(reused ? "entry made present again" : "entry changed") + " at cycle " +
                       std::to_string(s.cycle) + " after P was cleared at cycle " + std::to_string(w->cycle) +
                       ", before these invalidations completed";
-          out.items.push_back(std::move(fd));
+          out.add(std::move(fd));
         }
       }
       // P cleared by this store: hardware may still hold `before`.

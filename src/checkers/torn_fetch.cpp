@@ -20,6 +20,8 @@ unsigned stores_seen(const Span& sp, u64 version) {
 // so a fetch equal to any of them on the bits hardware uses is not torn.
 void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& spans, Findings& out) {
   const Format& f = format_of(e.id.kind);
+  static const std::size_t torn = verdict_kind_index(kTornFetch),
+                           benign = verdict_kind_index(kBenignMixedFetch);
   std::vector<const Span*> overlapped;
   for (const FetchEvent& fe : e.fetches) {
     overlapped.clear();
@@ -45,6 +47,17 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
       on_used = on_used || equal_on(s, sp->old_val, used) || equal_on(s, sp->new_val, used);
     }
     if (exact) continue;
+    if (!out.detail) {
+      // What a sweep keeps: one finding per overlapped span, all of them the
+      // fetch's bursts apart (stores_between).
+      u64 lo = ~u64{0}, hi = 0;
+      for (unsigned i = 0; i < fe.nbursts; ++i) {
+        lo = std::min(lo, fe.bursts[i].version);
+        hi = std::max(hi, fe.bursts[i].version);
+      }
+      out.tally_kind(on_used ? benign : torn, fe.nbursts ? hi - lo : 0, overlapped.size());
+      continue;
+    }
     for (const Span* sp : overlapped) {
       Finding fd = span_finding(on_used ? kBenignMixedFetch : kTornFetch, *sp, s, out.detail);
       fd.cycle = fe.cycle();
@@ -54,7 +67,7 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
         const unsigned chunk = f.bits < 128 ? 0 : static_cast<unsigned>((b.addr - e.id.addr) / 16);
         fd.bursts.push_back(BurstSeen{b, chunk, stores_seen(*sp, b.version)});
       }
-      out.items.push_back(std::move(fd));
+      out.add(std::move(fd));
     }
   }
 }

@@ -61,7 +61,7 @@ void TranslationChecker::on_dma(const DmaEvent& e) {
 }
 
 void TranslationChecker::finish(Findings& out) {
-  for (Finding& f : stale_.items) out.items.push_back(std::move(f));
+  for (Finding& f : stale_.items) out.add(std::move(f));
   stale_.items.clear();
   if (outcomes_.empty()) return;
   // Stable states: the start, after every update span, the end.
@@ -104,7 +104,7 @@ void TranslationChecker::finish(Findings& out) {
     fd.detail = "request #" + std::to_string(e.request) + " from " + to_string(e.rid) + " reached " +
                 hex(e.pa) + ", which no stable state of the tables maps for iova " + hex(e.iova) + " (" +
                 std::to_string(seen.count) + " request(s) with this outcome)";
-    out.items.push_back(std::move(fd));
+    out.add(std::move(fd));
   }
 }
 

@@ -11,11 +11,16 @@ void check_live_updates(const EntryHistory::Entry& e, const std::vector<Span>& s
       if (!f.is_present(state)) continue;
       const EntryBits used = f.used_bits(state);
       if (equal_on(state, sp.old_val, used) || equal_on(state, sp.new_val, used)) continue;
+      if (!out.detail) {
+        static const std::size_t kind = verdict_kind_index(kUnsafeLiveUpdate);
+        out.tally_kind(kind, seq - sp.first());  // stores_between: the span's first store to this one
+        continue;
+      }
       Finding fd = span_finding(kUnsafeLiveUpdate, sp, state, out.detail);
       for (const StoreEvent& s : e.stores)
         if (s.seq == seq) fd.cycle = s.cycle;
       fd.store = seq;
-      out.items.push_back(std::move(fd));
+      out.add(std::move(fd));
     }
   }
 }

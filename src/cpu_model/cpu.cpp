@@ -19,7 +19,6 @@ Cpu::Cpu(sc_core::sc_module_name name, u16 id, const CpuConfig& cfg, EmittedProg
 }
 
 void Cpu::begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vector<std::string> item_names) {
-  cfg_ = cfg;
   // Episodes of a sweep mostly run the same program: keep its readable names.
   const bool same = program.ops.size() == prog_.ops.size() &&
                     std::equal(program.ops.begin(), program.ops.end(), prog_.ops.begin(),
@@ -31,6 +30,11 @@ void Cpu::begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vecto
     op_names_.reserve(prog_.ops.size());
     for (const EmittedOp& e : prog_.ops) op_names_.push_back(describe_op(e.op));
   }
+  begin_episode(cfg);
+}
+
+void Cpu::begin_episode(const CpuConfig& cfg) {
+  cfg_ = cfg;
   store_buffer_.clear();
   last_visible_.reset();
   pc_ = 0;

@@ -35,6 +35,9 @@ class Cpu : public sc_core::sc_module {
   // Start a new episode (the constructor starts the first): a fresh CPU
   // running `program` from cycle cfg.start of the episode.
   void begin_episode(const CpuConfig& cfg, EmittedProgram program, std::vector<std::string> item_names);
+  // The same, running the last episode's program again (a sweep's episodes
+  // mostly differ in timing only): nothing is copied or rebuilt.
+  void begin_episode(const CpuConfig& cfg);
 
   bool finished() const { return pc_ >= prog_.ops.size(); }
   Cycle finish_cycle() const { return finish_; }

@@ -23,10 +23,16 @@ namespace {
 
 class DmaTally : public Observer {
  public:
+  Interests interests() const override { return overridden<DmaTally>(); }
   void on_dma(const DmaEvent& e) override {
     if (e.fault) ++faults[e.fault_reason];
   }
   std::map<u8, u64> faults;
+};
+
+struct Programs {
+  std::vector<EmittedProgram> emitted;          // per CPU
+  std::vector<std::vector<std::string>> names;  // per CPU: program item names
 };
 
 // The elaborated platform: built once per process, reused by every episode.
@@ -37,7 +43,7 @@ struct Top : sc_core::sc_module {
   std::vector<std::unique_ptr<Cpu>> cpus;
 
   Top(sc_core::sc_module_name name, const Scenario& s, PhysicalMemory& mem, const BootState& boot,
-      std::vector<EmittedProgram> progs, std::vector<std::vector<std::string>> names, const EventBus& bus)
+      const Programs& progs, const EventBus& bus)
       : sc_module(name),
         memory("memory", mem),
         iommu("iommu", s.platform.iommu, boot, bus),
@@ -45,10 +51,9 @@ struct Top : sc_core::sc_module {
     traffic.pcie_out.bind(iommu.pcie_in);
     iommu.mem_port.bind(memory.iommu_port);
     // Every CPU reaches the IOMMU's registers (a multi-target socket).
-    for (std::size_t i = 0; i < progs.size(); ++i) {
+    for (std::size_t i = 0; i < progs.emitted.size(); ++i) {
       cpus.push_back(std::make_unique<Cpu>(("cpu" + std::to_string(i)).c_str(), static_cast<u16>(i),
-                                           cpu_config(s, i), std::move(progs[i]), std::move(names[i]), memory,
-                                           bus));
+                                           cpu_config(s, i), progs.emitted[i], progs.names[i], memory, bus));
       cpus.back()->mmio.bind(iommu.regs);
     }
   }
@@ -59,12 +64,16 @@ struct Top : sc_core::sc_module {
     return cfg;
   }
 
-  void begin_episode(const Scenario& s, const BootState& boot, std::vector<EmittedProgram> progs,
-                     std::vector<std::vector<std::string>> names) {
+  // `fresh`: new programs for the CPUs; null: they run the last episode's again.
+  void begin_episode(const Scenario& s, const BootState& boot, const Programs* fresh) {
     iommu.begin_episode(s.platform.iommu, boot);
     traffic.begin_episode(s.traffic);
-    for (std::size_t i = 0; i < cpus.size(); ++i)
-      cpus[i]->begin_episode(cpu_config(s, i), std::move(progs[i]), std::move(names[i]));
+    for (std::size_t i = 0; i < cpus.size(); ++i) {
+      if (fresh)
+        cpus[i]->begin_episode(cpu_config(s, i), fresh->emitted[i], fresh->names[i]);
+      else
+        cpus[i]->begin_episode(cpu_config(s, i));
+    }
   }
 };
 }  // namespace
@@ -91,30 +100,40 @@ void evaluate_expectations(const Scenario& s, RunResult& r) {
 
 namespace {
 
-struct Programs {
-  std::vector<EmittedProgram> emitted;          // per CPU
-  std::vector<std::vector<std::string>> names;  // per CPU: program item names
-};
-
-// What the programs depend on: the scenario without the settings that only
-// move things in time.
-Scenario program_inputs(const Scenario& s) {
-  Scenario k = s;
-  k.name.clear();
-  k.description.clear();
-  k.source.clear();
-  k.file.clear();
-  k.platform.cpu.start = 0;
-  k.platform.cpu.store_buffer_delay = 0;
-  k.platform.iommu.burst_order.clear();
-  k.platform.iommu.inter_burst = 0;
-  k.platform.sim = SimConfig{};
-  for (ExtraCpu& c : k.more_cpus) c.start = 0;
-  k.traffic.clear();
-  k.expect.clear();
-  k.sweep = SweepConfig{};
-  return k;
+// What the programs depend on: the tables, the CPUs' programs and the
+// platform without the settings that only move things in time.
+void clear_timing(Platform& p) {
+  p.cpu.start = 0;
+  p.cpu.store_buffer_delay = 0;
+  p.iommu.burst_order.clear();
+  p.iommu.inter_burst = 0;
+  p.sim = SimConfig{};
 }
+
+struct ProgramInputs {
+  Platform platform;  // clear_timing'd
+  Tables tables;
+  std::vector<ProgramItem> program;
+  std::vector<ExtraCpu> more_cpus;  // start cleared
+
+  explicit ProgramInputs(const Scenario& s)
+      : platform(s.platform), tables(s.tables), program(s.program), more_cpus(s.more_cpus) {
+    clear_timing(platform);
+    for (ExtraCpu& c : more_cpus) c.start = 0;
+  }
+  // Compared in place (a sweep asks every episode); `scratch` keeps its
+  // storage across calls.
+  bool same(const Scenario& s, Platform& scratch) const {
+    if (!(s.program == program) || !(s.tables == tables) || s.more_cpus.size() != more_cpus.size())
+      return false;
+    for (std::size_t i = 0; i < more_cpus.size(); ++i)
+      if (!(s.more_cpus[i].program == more_cpus[i].program) || !(s.more_cpus[i].loc == more_cpus[i].loc))
+        return false;
+    scratch = s.platform;
+    clear_timing(scratch);
+    return scratch == platform;
+  }
+};
 
 Programs build_programs(const Scenario& s, const TableLayout& layout) {
   // One driver state across CPUs: they share the queue and the tables.
@@ -138,12 +157,15 @@ struct Simulator::Impl {
   EventBus bus;
   PhysicalMemory mem{&bus};
   std::unique_ptr<Top> top;
-  std::optional<std::pair<Scenario, Programs>> last_programs;
+  std::optional<std::pair<ProgramInputs, Programs>> last_programs;
+  Platform scratch;
+  bool cpus_stale = true;  // the CPUs do not hold last_programs
 
   const Programs& programs_for(const Scenario& s, const TableLayout& layout) {
-    Scenario key = program_inputs(s);
-    if (!last_programs || !(last_programs->first == key))
-      last_programs.emplace(std::move(key), build_programs(s, layout));
+    if (!last_programs || !last_programs->first.same(s, scratch)) {
+      last_programs.emplace(ProgramInputs(s), build_programs(s, layout));
+      cpus_stale = true;
+    }
     return last_programs->second;
   }
 };
@@ -177,8 +199,6 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   // model, or reused when only the timing changed since the last episode
   // (a sweep's offsets, burst orders and store-buffer delays).
   const Programs& programs = impl_->programs_for(s, layout);
-  std::vector<EmittedProgram> progs = programs.emitted;
-  std::vector<std::vector<std::string>> names = programs.names;
 
   EntryHistory history;
   for (const EntryId& id : layout.watched_entries()) {
@@ -201,17 +221,17 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   bus.subscribe(&reads);
 
   for (RunListener* l : opt.listeners) bus.subscribe(l);
-  const std::vector<std::string> cpu0_names = names[0];
   if (!opt.listeners.empty()) {
-    const EpisodeStart start{s, layout, mem, names};
+    const EpisodeStart start{s, layout, mem, programs.names};
     for (RunListener* l : opt.listeners) l->on_start(start);
   }
   const BootState boot{layout.rtaddr, layout.driver.qi_queue};
   EpisodeClock::restart();
   if (!impl_->top)
-    impl_->top = std::make_unique<Top>("top", s, mem, boot, std::move(progs), std::move(names), bus);
+    impl_->top = std::make_unique<Top>("top", s, mem, boot, programs, bus);
   else
-    impl_->top->begin_episode(s, boot, std::move(progs), std::move(names));
+    impl_->top->begin_episode(s, boot, impl_->cpus_stale ? &programs : nullptr);
+  impl_->cpus_stale = false;
   Top& top = *impl_->top;
   top.iommu.set_cycle_limit(s.platform.sim.max_cycles);
   sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
@@ -231,8 +251,12 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.file = s.file;
   bus.clear();  // the checkers below are this episode's; no dangling subscribers
   r.findings = judge(history, qi_log, translations, opt.detail);
-  r.counts = r.findings.counts();
   r.cycles = end;
+  if (!opt.detail) {  // a sweep keeps the tally and the cycles only
+    for (RunListener* l : opt.listeners) l->on_finish(r);
+    return r;
+  }
+  r.counts = r.findings.counts();
   r.stores = mem.history().size();
   r.program_start = s.platform.cpu.start;
   for (const ExtraCpu& c : s.more_cpus) r.program_start = std::min(r.program_start, c.start);
@@ -246,7 +270,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
     r.caches.push_back({"pasid-cache", tr.pasid_cache().config().enabled, tr.pasid_cache().stats()});
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
-  r.item_names = cpu0_names;
+  r.item_names = programs.names[0];
   r.reads = reads.snapshots(mem, layout.watched_entries());
   r.locks = reads.lock_holds();
   evaluate_expectations(s, r);

@@ -17,7 +17,9 @@ namespace vtd {
 
 struct RunOptions {
   std::string log_level = "warn";
-  bool detail = true;  // false: findings without field-by-field diffs (sweeps)
+  // false (sweeps): the result holds the findings' tally (counts and stores
+  // between per kind, Findings::tally) and the cycles, nothing else.
+  bool detail = true;
   // Watchers of this episode (waveforms, traces); not owned. They subscribe
   // after the checkers and are unsubscribed when the episode ends.
   std::vector<RunListener*> listeners;

@@ -18,6 +18,11 @@ Interleaving nominal_interleaving(const Scenario& s) {
 
 Scenario apply_interleaving(const Scenario& s, const Interleaving& il) {
   Scenario out = s;
+  apply_interleaving(s, il, out);
+  return out;
+}
+
+void apply_interleaving(const Scenario& s, const Interleaving& il, Scenario& out) {
   long long earliest = static_cast<long long>(s.platform.cpu.start);
   for (const ExtraCpu& c : s.more_cpus) earliest = std::min(earliest, static_cast<long long>(c.start));
   long long cpu_shift = il.offset;
@@ -28,17 +33,20 @@ Scenario apply_interleaving(const Scenario& s, const Interleaving& il) {
   }
   auto shifted = [](Cycle c, long long d) { return static_cast<Cycle>(static_cast<long long>(c) + d); };
   out.platform.cpu.start = shifted(s.platform.cpu.start, cpu_shift);
-  for (ExtraCpu& c : out.more_cpus) c.start = shifted(c.start, cpu_shift);
-  for (TrafficStream& t : out.traffic) {
-    t.start += traffic_shift;
-    for (Cycle& a : t.at) a += traffic_shift;
+  for (std::size_t i = 0; i < out.more_cpus.size(); ++i)
+    out.more_cpus[i].start = shifted(s.more_cpus[i].start, cpu_shift);
+  for (std::size_t i = 0; i < out.traffic.size(); ++i) {
+    TrafficStream& t = out.traffic[i];
+    const TrafficStream& from = s.traffic[i];
+    t.start = from.start + traffic_shift;
+    t.at.resize(from.at.size());
+    for (std::size_t k = 0; k < t.at.size(); ++k) t.at[k] = from.at[k] + traffic_shift;
   }
   out.platform.iommu.burst_order = il.burst_order;
   out.platform.iommu.inter_burst = il.inter_burst;
   out.platform.cpu.merge_rmw = il.merge_rmw;
-  out.platform.cpu.order = il.order;
+  if (!(out.platform.cpu.order == il.order)) out.platform.cpu.order = il.order;
   out.platform.cpu.store_buffer_delay = il.store_buffer_delay;
-  return out;
 }
 
 namespace {

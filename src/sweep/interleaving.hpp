@@ -25,6 +25,10 @@ Interleaving nominal_interleaving(const Scenario& s);
 // The scenario with `il` applied. A negative offset that would start a CPU
 // before cycle 0 delays the traffic instead (the same relative timing).
 Scenario apply_interleaving(const Scenario& s, const Interleaving& il);
+// The same into `out`, a copy of `s` that earlier calls may have changed:
+// only the fields an interleaving sets are assigned (a sweep reuses one
+// Scenario instead of copying `s` every episode).
+void apply_interleaving(const Scenario& s, const Interleaving& il, Scenario& out);
 
 // "ascending" or "3,2,1,0".
 std::string burst_order_text(const std::vector<unsigned>& order);

@@ -17,20 +17,6 @@ namespace vtd {
 
 // ------------------------------------------------------------------ outcomes
 
-u64 stores_between(const Finding& f) {
-  if (!f.bursts.empty()) {
-    u64 lo = ~u64{0}, hi = 0;
-    for (const BurstSeen& b : f.bursts) {
-      lo = std::min(lo, b.burst.version);
-      hi = std::max(hi, b.burst.version);
-    }
-    return hi - lo;
-  }
-  if (f.clear_store && f.store && *f.store >= *f.clear_store) return *f.store - *f.clear_store;
-  if (f.store && !f.span.stores.empty() && *f.store >= f.span.first()) return *f.store - f.span.first();
-  return 0;
-}
-
 InterleavingResult summarize(u64 index, const RunResult& r) {
   const auto& kinds = known_verdict_kinds();
   InterleavingResult out;
@@ -38,6 +24,11 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
   out.cycles = r.cycles;
   out.counts.assign(kinds.size(), 0);
   out.distance.assign(kinds.size(), InterleavingResult::kNone);
+  const Findings::Tally& t = r.findings.tally;
+  for (std::size_t k = 0; k < t.counts.size() && k < kinds.size(); ++k) {
+    out.counts[k] += t.counts[k];
+    out.distance[k] = std::min(out.distance[k], t.distance[k]);
+  }
   for (const Finding& f : r.findings.items) {
     const auto k = static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), f.kind) - kinds.begin());
     if (k == kinds.size()) continue;
@@ -85,11 +76,14 @@ InterleavingResult decode(const std::string& line) {
   return r;
 }
 
-InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index) {
+// `scratch`: a copy of `s` reused by every episode.
+InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index,
+                           Scenario& scratch) {
   try {
     RunOptions ro;
     ro.detail = false;  // counts and versions are all a sweep keeps
-    const RunResult r = sim.run(apply_interleaving(s, sp.at(index)), ro);
+    apply_interleaving(s, sp.at(index), scratch);
+    const RunResult r = sim.run(scratch, ro);
     return summarize(index, r);
   } catch (const std::exception& e) {
     InterleavingResult out;
@@ -132,9 +126,10 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
     if (progress) progress(pr);
   };
 
+  Scenario scratch = s;
   if (jobs == 1) {
     for (u64 i : mine) {
-      out.results.push_back(run_one(sim, s, sp, i));
+      out.results.push_back(run_one(sim, s, sp, i, scratch));
       note(out.results.back());
     }
   } else {
@@ -157,7 +152,7 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
         for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
         std::string batch;
         for (std::size_t k = w; k < mine.size(); k += jobs) {
-          batch += encode(run_one(sim, s, sp, mine[k]));
+          batch += encode(run_one(sim, s, sp, mine[k], scratch));
           if (batch.size() > 4096) {
             write_all(fds[1], batch);
             batch.clear();

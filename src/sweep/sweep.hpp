@@ -28,12 +28,6 @@ struct InterleavingResult {
 
 InterleavingResult summarize(u64 index, const RunResult& r);
 
-// Stores between the two states that make a finding a violation: the first
-// and last burst's memory versions (fetch rules), the store that cleared P
-// and the one that broke the handshake, or the span's first store and the
-// one that left the bad state.
-u64 stores_between(const Finding& f);
-
 struct Shard {
   u64 index = 0, count = 1;  // this runs the interleavings with index % count == index
   bool owns(u64 i) const { return i % count == index; }
