@@ -16,6 +16,7 @@ class EntryHistory : public Observer {
   // `initial`: each watched entry's value at memory version 0.
   void watch(const EntryId& id, const EntryBits& initial);
 
+  Interests interests() const override { return overridden<EntryHistory>(); }
   void on_store(const StoreEvent& e) override;
   void on_fetch(const FetchEvent& e) override;
 

@@ -21,6 +21,8 @@ class QiLog : public Observer {
     Cycle completed = 0;
     std::array<u64, 4> qw{};
   };
+  // Keeps cache changes only (Fill): lookups are not delivered.
+  Interests interests() const override { return overridden<QiLog>() & ~interest(Topic::CacheLookup); }
   void on_descriptor(const DescriptorEvent& e) override;
   void on_cache(const CacheEvent& e) override;
   void on_writeback(const WritebackEvent& e) override { writebacks_.push_back(e); }

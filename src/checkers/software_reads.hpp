@@ -73,6 +73,7 @@ class SoftwareReads : public Observer {
   // `locks`: the lock words to follow, with their names.
   explicit SoftwareReads(std::vector<std::pair<Addr, std::string>> locks = {}) : locks_(std::move(locks)) {}
 
+  Interests interests() const override { return overridden<SoftwareReads>(); }
   void on_load(const LoadEvent& e) override;
   void on_store(const StoreEvent& e) override;
   void on_cpu_op(const CpuOpEvent& e) override;

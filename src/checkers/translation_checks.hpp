@@ -20,6 +20,7 @@ namespace vtd {
 class TranslationChecker : public Observer {
  public:
   TranslationChecker(const EntryHistory& h, ReferenceTranslator& ref) : h_(h), ref_(ref) {}
+  Interests interests() const override { return overridden<TranslationChecker>(); }
   void on_item(const ItemEvent& e) override;
   void on_dma(const DmaEvent& e) override;
   // stale findings (made online) and the corrupting check over the whole run.

@@ -6,6 +6,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "base/types.hpp"
@@ -198,9 +199,39 @@ struct QueueEvent {
   unsigned tail = 0;  // IQT: the slot software fills next
 };
 
+// What an observer consumes, so the bus delivers each event only to the
+// observers that use it and a model can skip building an event nobody does.
+// Cache events split in two: lookups (Hit, Miss) and changes (Fill,
+// Invalidate, Evict), since most observers keep only the changes.
+enum class Topic : u8 {
+  Store,
+  Fetch,
+  Dma,
+  CpuOp,
+  Load,
+  Invalidation,
+  Writeback,
+  Item,
+  CacheLookup,
+  CacheChange,
+  Descriptor,
+  Queue,
+  Count
+};
+using Interests = u32;
+constexpr Interests interest(Topic t) { return Interests{1} << static_cast<unsigned>(t); }
+constexpr Interests kAllTopics = interest(Topic::Count) - 1;
+constexpr Topic topic_of(CacheEvent::What w) {
+  return w == CacheEvent::What::Hit || w == CacheEvent::What::Miss ? Topic::CacheLookup : Topic::CacheChange;
+}
+constexpr Topic topic_of(const CacheEvent& e) { return topic_of(e.what); }
+
 class Observer {
  public:
   virtual ~Observer() = default;
+  // The topics this observer consumes; read once, when it subscribes. An
+  // observer that does not say gets every event.
+  virtual Interests interests() const { return kAllTopics; }
   virtual void on_store(const StoreEvent&) {}
   virtual void on_fetch(const FetchEvent&) {}
   virtual void on_dma(const DmaEvent&) {}
@@ -212,49 +243,95 @@ class Observer {
   virtual void on_cache(const CacheEvent&) {}
   virtual void on_descriptor(const DescriptorEvent&) {}
   virtual void on_queue(const QueueEvent&) {}
+
+  // The topics whose handlers observer class D (or a base between it and
+  // Observer) overrides: `interests()` of D without a list to keep in step
+  // with its handlers. A handler D does not override names Observer's, which
+  // does nothing.
+  template <typename D>
+  static constexpr Interests overridden() {
+    Interests i = 0;
+    auto add = [&i](bool overrides, Interests topics) {
+      if (overrides) i |= topics;
+    };
+    add(!std::is_same_v<decltype(&D::on_store), void (Observer::*)(const StoreEvent&)>,
+        interest(Topic::Store));
+    add(!std::is_same_v<decltype(&D::on_fetch), void (Observer::*)(const FetchEvent&)>,
+        interest(Topic::Fetch));
+    add(!std::is_same_v<decltype(&D::on_dma), void (Observer::*)(const DmaEvent&)>, interest(Topic::Dma));
+    add(!std::is_same_v<decltype(&D::on_cpu_op), void (Observer::*)(const CpuOpEvent&)>,
+        interest(Topic::CpuOp));
+    add(!std::is_same_v<decltype(&D::on_load), void (Observer::*)(const LoadEvent&)>, interest(Topic::Load));
+    add(!std::is_same_v<decltype(&D::on_invalidation), void (Observer::*)(const InvalidationEvent&)>,
+        interest(Topic::Invalidation));
+    add(!std::is_same_v<decltype(&D::on_writeback), void (Observer::*)(const WritebackEvent&)>,
+        interest(Topic::Writeback));
+    add(!std::is_same_v<decltype(&D::on_item), void (Observer::*)(const ItemEvent&)>, interest(Topic::Item));
+    add(!std::is_same_v<decltype(&D::on_cache), void (Observer::*)(const CacheEvent&)>,
+        interest(Topic::CacheLookup) | interest(Topic::CacheChange));
+    add(!std::is_same_v<decltype(&D::on_descriptor), void (Observer::*)(const DescriptorEvent&)>,
+        interest(Topic::Descriptor));
+    add(!std::is_same_v<decltype(&D::on_queue), void (Observer::*)(const QueueEvent&)>,
+        interest(Topic::Queue));
+    return i;
+  }
 };
 
+// Delivers each event, in subscription order, to the observers interested in
+// its topic. Models may ask whether anybody consumes a topic, never who.
 class EventBus {
  public:
-  void subscribe(Observer* o) { observers_.push_back(o); }
-  void clear() { observers_.clear(); }
+  void subscribe(Observer* o) {
+    observers_.push_back(o);
+    const Interests i = o->interests();
+    for (unsigned t = 0; t < by_topic_.size(); ++t)
+      if (i & interest(static_cast<Topic>(t))) by_topic_[t].push_back(o);
+  }
+  void clear() {
+    observers_.clear();
+    for (auto& v : by_topic_) v.clear();
+  }
   bool has_subscribers() const { return !observers_.empty(); }
+  // Whether any observer consumes `t`: an event nobody consumes need not be built.
+  bool wants(Topic t) const { return !by_topic_[static_cast<unsigned>(t)].empty(); }
   void publish(const StoreEvent& e) const {
-    for (Observer* o : observers_) o->on_store(e);
+    for (Observer* o : to(Topic::Store)) o->on_store(e);
   }
   void publish(const FetchEvent& e) const {
-    for (Observer* o : observers_) o->on_fetch(e);
+    for (Observer* o : to(Topic::Fetch)) o->on_fetch(e);
   }
   void publish(const DmaEvent& e) const {
-    for (Observer* o : observers_) o->on_dma(e);
+    for (Observer* o : to(Topic::Dma)) o->on_dma(e);
   }
   void publish(const CpuOpEvent& e) const {
-    for (Observer* o : observers_) o->on_cpu_op(e);
+    for (Observer* o : to(Topic::CpuOp)) o->on_cpu_op(e);
   }
   void publish(const LoadEvent& e) const {
-    for (Observer* o : observers_) o->on_load(e);
+    for (Observer* o : to(Topic::Load)) o->on_load(e);
   }
   void publish(const InvalidationEvent& e) const {
-    for (Observer* o : observers_) o->on_invalidation(e);
+    for (Observer* o : to(Topic::Invalidation)) o->on_invalidation(e);
   }
   void publish(const WritebackEvent& e) const {
-    for (Observer* o : observers_) o->on_writeback(e);
+    for (Observer* o : to(Topic::Writeback)) o->on_writeback(e);
   }
   void publish(const ItemEvent& e) const {
-    for (Observer* o : observers_) o->on_item(e);
+    for (Observer* o : to(Topic::Item)) o->on_item(e);
   }
   void publish(const CacheEvent& e) const {
-    for (Observer* o : observers_) o->on_cache(e);
+    for (Observer* o : to(topic_of(e))) o->on_cache(e);
   }
   void publish(const DescriptorEvent& e) const {
-    for (Observer* o : observers_) o->on_descriptor(e);
+    for (Observer* o : to(Topic::Descriptor)) o->on_descriptor(e);
   }
   void publish(const QueueEvent& e) const {
-    for (Observer* o : observers_) o->on_queue(e);
+    for (Observer* o : to(Topic::Queue)) o->on_queue(e);
   }
 
  private:
+  const std::vector<Observer*>& to(Topic t) const { return by_topic_[static_cast<unsigned>(t)]; }
   std::vector<Observer*> observers_;
+  std::array<std::vector<Observer*>, static_cast<unsigned>(Topic::Count)> by_topic_;
 };
 
 }  // namespace vtd

@@ -40,7 +40,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
 
 void Translator::publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
                          Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
-  if (!bus_.has_subscribers()) return;
+  if (!bus_.wants(topic_of(what))) return;  // usually lookups: nobody keeps them
   CacheEvent e;
   e.what = what;
   e.cache = cache;

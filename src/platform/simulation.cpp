@@ -23,6 +23,7 @@ namespace {
 
 class DmaTally : public Observer {
  public:
+  Interests interests() const override { return overridden<DmaTally>(); }
   void on_dma(const DmaEvent& e) override {
     if (e.fault) ++faults[e.fault_reason];
   }

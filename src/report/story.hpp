@@ -105,6 +105,8 @@ class StoryRecorder : public RunListener {
 
   void on_start(const EpisodeStart& s) override;
   void on_finish(const RunResult& r) override;
+  // Keeps cache changes only (IOTLB fills): lookups are not delivered.
+  Interests interests() const override { return overridden<StoryRecorder>() & ~interest(Topic::CacheLookup); }
   void on_store(const StoreEvent& e) override { history_.on_store(e); }
   void on_fetch(const FetchEvent& e) override;
   void on_cpu_op(const CpuOpEvent& e) override;

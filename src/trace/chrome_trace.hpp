@@ -48,6 +48,8 @@ class ChromeTrace : public RunListener {
 
   void on_start(const EpisodeStart& s) override;
   void on_finish(const RunResult& r) override;
+  // Keeps cache changes only (Fill, Invalidate and Evict): lookups are not delivered.
+  Interests interests() const override { return overridden<ChromeTrace>() & ~interest(Topic::CacheLookup); }
   void on_store(const StoreEvent& e) override { stores_.push_back(e); }
   void on_fetch(const FetchEvent& e) override { fetches_.push_back(e); }
   void on_dma(const DmaEvent& e) override;

@@ -55,6 +55,7 @@ class WaveformListener : public RunListener {
   explicit WaveformListener(std::vector<std::string> filter = {});
 
   void on_start(const EpisodeStart& start) override;
+  Interests interests() const override { return overridden<WaveformListener>(); }
   void on_store(const StoreEvent& e) override;
   void on_fetch(const FetchEvent& e) override;
   void on_cpu_op(const CpuOpEvent& e) override;
