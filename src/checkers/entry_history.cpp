@@ -36,7 +36,15 @@ const EntryHistory::Entry* EntryHistory::find(EntryKind kind, Addr addr) const {
 }
 
 void EntryHistory::on_fetch(const FetchEvent& e) {
-  if (const auto i = index_of(e.entry.kind, e.entry.addr)) entries_[*i].fetches.push_back(e);
+  if (e.entry.addr < lowest_ || e.entry.addr >= highest_) return;
+  const auto i = index_of(e.entry.kind, e.entry.addr);
+  if (!i) return;
+  // A fetch published before the entry's first store saw none of the
+  // entry's stores (a store a burst saw was published before the fetch): it
+  // lies before every update span, and no rule reads it. Most fetches of a
+  // run are such: not copying them is most of what recording costs.
+  Entry& en = entries_[*i];
+  if (!en.stores.empty()) en.fetches.push_back(e);
 }
 
 namespace {
