@@ -222,7 +222,7 @@ void Iommu::complete(Walk& w, Cycle now) {
 void Iommu::process(Cycle at) {
   // Queue events due now (descriptor fetches, completions) come before walk
   // steps, whichever of our two processes SystemC runs first.
-  qi_->advance(at, *this, *this);
+  if (!qi_->idle()) qi_->advance(at, *this, *this);
   due_.take(at, stepping_);
   for (const auto& d : stepping_) {
     step(*d.item, at);
@@ -246,8 +246,7 @@ void Iommu::process(Cycle at) {
 }
 
 Cycle Iommu::next_due() const {
-  Cycle t = ~Cycle{0};
-  t = due_.next();
+  Cycle t = due_.next();
   if (!arrivals_.empty()) t = std::min(t, arrivals_.front().at);
   return t;
 }
