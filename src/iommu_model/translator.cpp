@@ -126,10 +126,10 @@ Translator::Step Translator::next(Job& j, Cycle now) {
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
   const Rid rid = j.req.rid;
-  const Provenance src = provenance_from(f);
   switch (f.entry.kind) {
     case EntryKind::Context:
     case EntryKind::SmContext: {
+      const Provenance src = provenance_from(f);
       j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
       if (!scalable_) j.table_source = src;
       auto filled = ctx_.fill(rid, f.value, src, now);
@@ -140,6 +140,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
       break;
     }
     case EntryKind::Pasid: {
+      const Provenance src = provenance_from(f);
       j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
       j.table_source = src;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
