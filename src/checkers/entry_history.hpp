@@ -23,8 +23,8 @@ class EntryHistory : public Observer {
   struct Entry {
     EntryId id;
     EntryBits initial;
-    std::vector<StoreEvent> stores;  // touching this entry, in seq order
-    std::vector<FetchEvent> fetches;
+    std::vector<StoreEvent> stores;   // touching this entry, in seq order
+    std::vector<FetchEvent> fetches;  // after its first store (earlier ones overlap no span)
   };
   const std::vector<Entry>& entries() const { return entries_; }
   // The watched entry of this kind at `addr`, if any.

@@ -63,7 +63,7 @@ std::string to_string(const EntryId& id);
 struct FetchEvent {
   u64 request = 0;  // DMA request that caused the fetch
   EntryId entry;
-  std::array<Burst, 4> bursts{};  // in the order issued
+  std::array<Burst, 4> bursts{};  // in the order issued; those past nbursts are unspecified
   u8 nbursts = 0;
   EntryBits value;
   Cycle first_cycle() const { return nbursts ? bursts[0].cycle : 0; }

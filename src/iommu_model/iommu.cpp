@@ -47,6 +47,8 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   next_seq_ = 0;
   wake_pending_ = false;
   stats_ = IommuStats{};
+  for (unsigned n = 1; n <= kMaxBursts; ++n)
+    for (unsigned k = 0; k < n; ++k) burst_order_[n][k] = static_cast<u8>(burst_index(k, n));
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
   // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
@@ -152,12 +154,18 @@ void Iommu::advance(Walk& w, Cycle now) {
       return;
     case Translator::Step::Kind::Fetch:
       w.phase = Walk::Phase::Fetch;
-      w.fetch = FetchEvent{};
+      // Reset only what the fetch fills in part: bursts past nbursts are never read.
       w.fetch.request = w.job.req.id;
       w.fetch.entry = s.entry;
+      w.fetch.nbursts = 0;
+      w.fetch.value = EntryBits{};
+      w.fmt = &format_of(s.entry.kind);
+      w.latency = latency_of(s.entry);
       w.burst = 0;
-      w.nbursts = format_of(s.entry.kind).bursts();
-      w.next = now + s.delay + latency_of(s.entry);
+      w.nbursts = w.fmt->bursts();
+      if (w.nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
+      w.order = burst_order_[w.nbursts].data();
+      w.next = now + s.delay + w.latency;
       return;
   }
 }
@@ -165,17 +173,17 @@ void Iommu::advance(Walk& w, Cycle now) {
 void Iommu::step(Walk& w, Cycle now) {
   if (w.phase == Walk::Phase::Resume) return advance(w, now);
   const EntryId& e = w.fetch.entry;
-  const Format& f = format_of(e.kind);
-  const unsigned idx = burst_index(w.burst, w.nbursts);
+  const Format& f = *w.fmt;
+  const unsigned idx = w.order[w.burst];
   // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
   const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
   // Sampled at `now` (ahead of SystemC's time while the unit runs ahead). Page
   // walks snoop CPU caches only when ECAP.C = 1.
-  Burst b = mem_port->read_burst(burst_addr, now, cfg_.coherent);
+  Burst& b = w.fetch.bursts[w.fetch.nbursts++];
+  b = mem_port->read_burst(burst_addr, now, cfg_.coherent);
   ++stats_.bursts;
   VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
           b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
-  w.fetch.bursts[w.fetch.nbursts++] = b;
   if (f.bits < 128) {
     w.fetch.value.w[0] = b.data[(e.addr >> 3) & 1];
   } else {
@@ -183,7 +191,7 @@ void Iommu::step(Walk& w, Cycle now) {
     w.fetch.value.w[2 * idx + 1] = b.data[1];
   }
   if (++w.burst < w.nbursts) {
-    w.next = now + cfg_.inter_burst + latency_of(e);
+    w.next = now + cfg_.inter_burst + w.latency;
     return;
   }
   ++stats_.fetches;

@@ -70,8 +70,11 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     tlm::tlm_generic_payload* gp = nullptr;
     DmaExtension* ext = nullptr;  // gp's, looked up once on arrival
     enum class Phase { Resume, Fetch } phase = Phase::Resume;
-    FetchEvent fetch;    // the entry being fetched
-    unsigned burst = 0;  // bursts of it read so far
+    FetchEvent fetch;             // the entry being fetched
+    const Format* fmt = nullptr;  // its format
+    Cycle latency = 0;            // before each of its bursts
+    const u8* order = nullptr;    // its bursts in issue order (burst_order_)
+    unsigned burst = 0;           // bursts of it read so far
     unsigned nbursts = 1;
     Cycle next = 0;  // cycle of the next burst sample or resumption
     u64 seq = 0;     // admission order: walks due in one cycle step in this order
@@ -91,6 +94,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void wake_at(Cycle at, Cycle now);
   Cycle latency_of(const EntryId& e) const;
   unsigned burst_index(unsigned nth, unsigned nbursts) const;
+  // burst_order_[n][k]: the chunk read k-th of an entry of n bursts, from
+  // cfg_.burst_order (computed once per episode, not per burst).
+  static constexpr unsigned kMaxBursts = std::tuple_size_v<decltype(FetchEvent::bursts)>;
+  std::array<std::array<u8, kMaxBursts>, kMaxBursts + 1> burst_order_{};
 
   // Queued invalidation.
   void qi_run();

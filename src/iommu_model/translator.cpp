@@ -126,6 +126,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
   const Rid rid = j.req.rid;
+  // Only the cached kinds keep where their copy came from.
   switch (f.entry.kind) {
     case EntryKind::Context:
     case EntryKind::SmContext: {

@@ -12,16 +12,19 @@ u64* PhysicalMemory::word_ptr(Addr addr) {
   return &(*page)[(addr & 0xfff) >> 3];
 }
 
-const u64* PhysicalMemory::find_word(Addr addr) const {
+const PhysicalMemory::Page* PhysicalMemory::find_page(u64 pn) const {
   // Walks and bursts stay on a few pages: remember the last one found.
-  const u64 pn = addr >> 12;
-  if (!last_page_ || last_pn_ != pn) {
-    auto it = pages_.find(pn);
-    if (it == pages_.end()) return nullptr;
-    last_pn_ = pn;
-    last_page_ = it->second.get();
-  }
-  return &(*last_page_)[(addr & 0xfff) >> 3];
+  if (last_page_ && last_pn_ == pn) return last_page_;
+  auto it = pages_.find(pn);
+  if (it == pages_.end()) return nullptr;
+  last_pn_ = pn;
+  last_page_ = it->second.get();
+  return last_page_;
+}
+
+const u64* PhysicalMemory::find_word(Addr addr) const {
+  const Page* page = find_page(addr >> 12);
+  return page ? &(*page)[(addr & 0xfff) >> 3] : nullptr;
 }
 
 void PhysicalMemory::poke64(Addr addr, u64 value) {
@@ -49,8 +52,7 @@ Cycle PhysicalMemory::next_eviction() const {
   return t;
 }
 
-void PhysicalMemory::advance_to(Cycle now) {
-  if (pending_.empty() && (evict_after_ == 0 || dram_lines_.empty())) return;
+void PhysicalMemory::apply_due(Cycle now) {
   // Stores and evictions in time order; stores first within a cycle.
   for (;;) {
     const Cycle ts = pending_.empty() ? ~Cycle{0} : pending_.front().visible_at;
@@ -158,15 +160,21 @@ Burst PhysicalMemory::read_burst(Addr addr16, Cycle now, bool snoop) {
   Burst b;
   b.cycle = now;
   b.addr = addr16;
-  auto it = snoop ? dram_lines_.end() : dram_lines_.find(addr16 & ~Addr{63});
-  if (it != dram_lines_.end()) {
-    const unsigned i = (addr16 & 63) >> 3;
-    b.data = {it->second.data[i], it->second.data[i + 1]};
-    b.version = it->second.version;
-  } else {
-    b.data = {peek64(addr16), peek64(addr16 + 8)};
-    b.version = version();
+  if (!snoop && !dram_lines_.empty()) {
+    auto it = dram_lines_.find(addr16 & ~Addr{63});
+    if (it != dram_lines_.end()) {
+      const unsigned i = (addr16 & 63) >> 3;
+      b.data = {it->second.data[i], it->second.data[i + 1]};
+      b.version = it->second.version;
+      return b;
+    }
   }
+  // A burst never crosses a page: one lookup for both words.
+  if (const Page* page = find_page(addr16 >> 12)) {
+    const unsigned i = (addr16 & 0xfff) >> 3;
+    b.data = {(*page)[i], (*page)[i + 1]};
+  }
+  b.version = version();
   return b;
 }
 

@@ -49,8 +49,13 @@ class PhysicalMemory {
   };
   // Queue a store; it is applied when time reaches visible_at.
   void post(const PendingStore& s);
-  // Apply every posted store visible at or before `now`.
-  void advance_to(Cycle now);
+  // Apply every posted store visible at or before `now`. Inline: every burst
+  // asks, and nearly always nothing is due.
+  void advance_to(Cycle now) {
+    if ((pending_.empty() || pending_.front().visible_at > now) && (evict_after_ == 0 || dram_lines_.empty()))
+      return;
+    apply_due(now);
+  }
   bool has_pending() const { return !pending_.empty(); }
   // Cycle of the next posted store or eviction, ~0 when none.
   Cycle next_event() const {
@@ -92,6 +97,8 @@ class PhysicalMemory {
   using Page = std::array<u64, 512>;
   u64* word_ptr(Addr addr);
   const u64* find_word(Addr addr) const;
+  const Page* find_page(u64 pn) const;
+  void apply_due(Cycle now);
   void apply(const PendingStore& s);
   void record(StoreEvent& ev);
   void mark_dirty(Addr addr, u64 seq, Cycle cycle);
