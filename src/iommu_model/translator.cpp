@@ -69,8 +69,8 @@ Translator::Step Translator::next(Job& j, Cycle now) {
       if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back({scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
-                            true, hit->value.entry, hit->source});
+        j.copies.push_back(scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
+                           true, hit->value.entry, hit->source);
         if (!scalable_) j.table_source = hit->source;
         std::visit([&](auto& w) { w.resume_at_context(hit->value.entry, hit->source.entry_addr); }, j.walker);
         return {Step::Kind::Wait, ctx_.config().hit_latency, {}};
@@ -87,7 +87,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
       if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
         publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back({EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source});
+        j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
         j.table_source = hit->source;
         w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
         return {Step::Kind::Wait, pc_.config().hit_latency, {}};
@@ -131,7 +131,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     case EntryKind::Context:
     case EntryKind::SmContext: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       if (!scalable_) j.table_source = src;
       auto filled = ctx_.fill(rid, f.value, src, now);
       if (filled.filled)
@@ -142,7 +142,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     case EntryKind::Pasid: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       j.table_source = src;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
       if (filled.filled)

@@ -28,9 +28,16 @@ class Translator {
   // context entry and a PASID entry, so no request allocates.
   class Copies {
    public:
-    void push_back(const DmaEvent::CopyUsed& c) {
+    // Fills the next slot in place (no temporary CopyUsed to copy).
+    void push_back(EntryKind kind, Addr entry, bool from_cache, const EntryBits& value,
+                   const Provenance& source) {
       if (n_ == items_.size()) throw std::logic_error("translator: more entry copies than a walk can use");
-      items_[n_++] = c;
+      DmaEvent::CopyUsed& c = items_[n_++];
+      c.kind = kind;
+      c.entry = entry;
+      c.from_cache = from_cache;
+      c.value = value;
+      c.source = source;
     }
     std::size_t size() const { return n_; }
     void clear() { n_ = 0; }
