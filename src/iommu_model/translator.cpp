@@ -32,7 +32,10 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.copies.clear();
   j.table_source = Provenance{};
   if (scalable_) {
-    j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
+    if (auto* w = std::get_if<ScalableWalker>(&j.walker))
+      w->restart(scalable_cfg_, req, pasid, rtaddr_);
+    else
+      j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
   } else if (auto* w = std::get_if<LegacyWalker>(&j.walker)) {
     w->restart(legacy_cfg_, req, rtaddr_);  // as a new walker, without rebuilding the variant
   } else {
