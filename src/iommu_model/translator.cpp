@@ -33,14 +33,15 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.table_source = Provenance{};
   if (scalable_) {
     j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
+  } else if (auto* w = std::get_if<LegacyWalker>(&j.walker)) {
+    w->restart(legacy_cfg_, req, rtaddr_);  // as a new walker, without rebuilding the variant
   } else {
     j.walker.emplace<LegacyWalker>(legacy_cfg_).start(req, rtaddr_);
   }
 }
 
-void Translator::publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
-                         Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
-  if (!bus_.wants(topic_of(what))) return;  // usually lookups: nobody keeps them
+void Translator::emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
+                      Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
   CacheEvent e;
   e.what = what;
   e.cache = cache;
@@ -203,10 +204,8 @@ DmaEvent Translator::outcome(const Job& j, Cycle now) const {
 }
 
 void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
-  std::vector<DmaEvent::CopyUsed> copies = std::move(ev.copies);
-  copies.assign(j.copies.begin(), j.copies.end());
-  ev = DmaEvent{};
-  ev.copies = std::move(copies);
+  // Every field is set (no reset of the whole event): the copies vector keeps its capacity.
+  ev.copies.assign(j.copies.begin(), j.copies.end());
   ev.request = j.req.id;
   ev.rid = j.req.rid;
   ev.iova = j.req.iova;
@@ -227,7 +226,10 @@ void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
     const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
     ev.fault = r.fault;
     ev.fault_reason = r.reason;
+    ev.fault_recorded = true;
     ev.pa = r.pa;
+    ev.pasid = 0;
+    ev.has_pasid = false;
     ev.did = r.did;
   }
 }

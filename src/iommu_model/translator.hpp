@@ -80,8 +80,14 @@ class Translator {
   void set_root(Addr rtaddr) { rtaddr_ = rtaddr; }
 
  private:
+  // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
+  // usually nobody, so the common hit builds nothing).
   void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
-               u64 count = 1, const EntryBits& value = {}, const Provenance& src = {}) const;
+               u64 count = 1, const EntryBits& value = {}, const Provenance& src = {}) const {
+    if (bus_.wants(topic_of(what))) emit(what, cache, now, rid, did, pasid, addr, count, value, src);
+  }
+  void emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
+            u64 count, const EntryBits& value, const Provenance& src) const;
   void record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid, Addr addr) const;
 
   IommuConfig cfg_;
