@@ -23,6 +23,13 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
   static const std::size_t torn = verdict_kind_index(kTornFetch),
                            benign = verdict_kind_index(kBenignMixedFetch);
   std::vector<const Span*> overlapped;
+  // Versions no span covers: a fetch wholly before the earliest span or
+  // after the latest one overlaps none (most fetches of a run).
+  u64 first = ~u64{0}, last = 0;
+  for (const Span& sp : spans) {
+    first = std::min(first, sp.first());
+    last = std::max(last, sp.last());
+  }
   for (const FetchEvent& fe : e.fetches) {
     // A burst saw part of a span (first < v <= last), or bursts saw both
     // sides of it: with the fetch's lowest and highest versions, that is
@@ -32,6 +39,7 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
       lo = std::min(lo, fe.bursts[i].version);
       hi = std::max(hi, fe.bursts[i].version);
     }
+    if (hi <= first || lo > last) continue;
     overlapped.clear();
     for (const Span& sp : spans)
       if (hi > sp.first() && lo <= sp.last()) overlapped.push_back(&sp);
