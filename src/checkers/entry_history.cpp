@@ -47,17 +47,26 @@ void EntryHistory::on_fetch(const FetchEvent& e) {
   if (!en.stores.empty()) en.fetches.push_back(e);
 }
 
+namespace {
+
+// `v` (entry `e`'s value) after store `s`.
+void apply(const EntryHistory::Entry& e, unsigned words, const StoreEvent& s, EntryBits& v) {
+  for (unsigned k = 0; k < s.words; ++k) {
+    const Addr a = s.addr + 8 * k;
+    if (a < e.id.addr) continue;
+    const unsigned w = static_cast<unsigned>((a - e.id.addr) / 8);
+    if (w < words) v.w[w] = s.new_val[k];
+  }
+}
+
+}  // namespace
+
 EntryBits EntryHistory::value_at(const Entry& e, u64 version) {
   EntryBits v = e.initial;
   const unsigned words = format_of(e.id.kind).bits / 64;
   for (const StoreEvent& s : e.stores) {
     if (s.seq >= version) break;
-    for (unsigned k = 0; k < s.words; ++k) {
-      const Addr a = s.addr + 8 * k;
-      if (a < e.id.addr) continue;
-      const unsigned w = static_cast<unsigned>((a - e.id.addr) / 8);
-      if (w < words) v.w[w] = s.new_val[k];
-    }
+    apply(e, words, s, v);
   }
   return v;
 }
@@ -68,13 +77,16 @@ std::vector<Span> EntryHistory::spans(const Entry& e) {
   // whatever the rest holds (spec 6.5.3.3 hands ownership to software), so
   // what follows is a new update whose OLD is that non-present state.
   const Format& f = format_of(e.id.kind);
+  const unsigned words = f.bits / 64;
   std::vector<Span> out;
   std::vector<std::size_t> open;  // index in `out` of each (cpu, item)'s open span, or npos
   std::vector<std::pair<u16, u32>> owners;
+  // The entry's value after each store in turn (stores are in seq order):
+  // OLD of a span is the value before its first store, NEW after its last.
   EntryBits state = e.initial;
   for (const StoreEvent& s : e.stores) {
     const EntryBits before = state;
-    state = value_at(e, s.seq + 1);
+    apply(e, words, s, state);
     std::size_t k = 0;
     while (k < owners.size() && owners[k] != std::pair<u16, u32>{s.writer.cpu, s.writer.item}) ++k;
     if (k == owners.size()) {
@@ -82,17 +94,14 @@ std::vector<Span> EntryHistory::spans(const Entry& e) {
       open.push_back(static_cast<std::size_t>(-1));
     }
     if (open[k] == static_cast<std::size_t>(-1)) {
-      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, {}, {}});
+      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, before, {}});
       open[k] = out.size() - 1;
     }
     Span& span = out[open[k]];
     span.stores.push_back(s.seq);
     span.last_cycle = s.cycle;
+    span.new_val = state;
     if (f.present && f.is_present(before) && !f.is_present(state)) open[k] = static_cast<std::size_t>(-1);
-  }
-  for (Span& sp : out) {
-    sp.old_val = value_at(e, sp.first());
-    sp.new_val = value_at(e, sp.last() + 1);
   }
   return out;
 }

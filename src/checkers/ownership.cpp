@@ -51,13 +51,17 @@ struct Need {
   std::function<bool(const QiLog::Done&)> covers;
 };
 
-std::vector<Need> needs_for(const EntryId& id, const EntryBits& old, const EntryHistory& h) {
+// `named`: build the needs' names (a sweep's tally does not read them).
+std::vector<Need> needs_for(const EntryId& id, const EntryBits& old, const EntryHistory& h, bool named) {
   std::vector<Need> needs;
+  const auto name = [named](auto make) { return named ? std::string(make()) : std::string(); };
   const Rid rid = id.rid;
   switch (id.kind) {
     case EntryKind::Context: {
       const u64 did = ctx_fmt::DID.get(old);
-      needs.push_back({"context-cache (CC global/domain/device for DID " + std::to_string(did) + ")",
+      needs.push_back({name([&] {
+                         return "context-cache (CC global/domain/device for DID " + std::to_string(did) + ")";
+                       }),
                        [=](const QiLog::Done& d) {
                          if (type_of(d) != TYPE_CC) return false;
                          const u64 g = field(d, cc::G);
@@ -65,26 +69,29 @@ std::vector<Need> needs_for(const EntryId& id, const EntryBits& old, const Entry
                                 (g == cc::G_DEVICE && field(d, cc::DID) == did &&
                                  sid_matches(field(d, cc::SID), field(d, cc::FM), rid));
                        }});
-      needs.push_back(
-          {"IOTLB (global or DSI for DID " + std::to_string(did) + ")", [=](const QiLog::Done& d) {
-             if (type_of(d) != TYPE_IOTLB) return false;
-             const u64 g = field(d, iotlb::G);
-             return g == iotlb::G_GLOBAL || (g == iotlb::G_DOMAIN && field(d, iotlb::DID) == did);
-           }});
+      needs.push_back({name([&] { return "IOTLB (global or DSI for DID " + std::to_string(did) + ")"; }),
+                       [=](const QiLog::Done& d) {
+                         if (type_of(d) != TYPE_IOTLB) return false;
+                         const u64 g = field(d, iotlb::G);
+                         return g == iotlb::G_GLOBAL || (g == iotlb::G_DOMAIN && field(d, iotlb::DID) == did);
+                       }});
       if (ctx_fmt::TT.get(old) == ctx_fmt::TT_DEV_IOTLB)
-        needs.push_back({"device-TLB (type 3 for " + to_string(rid) + ")", [=](const QiLog::Done& d) {
+        needs.push_back({name([&] { return "device-TLB (type 3 for " + to_string(rid) + ")"; }),
+                         [=](const QiLog::Done& d) {
                            return type_of(d) == TYPE_DEVTLB && field(d, devtlb::SID) == rid.value;
                          }});
       break;
     }
     case EntryKind::SmContext: {
-      needs.push_back({"context-cache (CC for " + to_string(rid) + ")", [=](const QiLog::Done& d) {
-                         if (type_of(d) != TYPE_CC) return false;
-                         const u64 g = field(d, cc::G);
-                         return g != cc::G_DEVICE || sid_matches(field(d, cc::SID), field(d, cc::FM), rid);
-                       }});
+      needs.push_back(
+          {name([&] { return "context-cache (CC for " + to_string(rid) + ")"; }), [=](const QiLog::Done& d) {
+             if (type_of(d) != TYPE_CC) return false;
+             const u64 g = field(d, cc::G);
+             return g != cc::G_DEVICE || sid_matches(field(d, cc::SID), field(d, cc::FM), rid);
+           }});
       if (smctx_fmt::DTE.get(old))
-        needs.push_back({"device-TLB (type 3 or 8 for " + to_string(rid) + ")", [=](const QiLog::Done& d) {
+        needs.push_back({name([&] { return "device-TLB (type 3 or 8 for " + to_string(rid) + ")"; }),
+                         [=](const QiLog::Done& d) {
                            return (type_of(d) == TYPE_DEVTLB && field(d, devtlb::SID) == rid.value) ||
                                   (type_of(d) == TYPE_PDEVTLB && field(d, pdevtlb::SID) == rid.value);
                          }});
@@ -94,41 +101,49 @@ std::vector<Need> needs_for(const EntryId& id, const EntryBits& old, const Entry
       using namespace pasid_fmt;
       const u64 did = DID.get(old), pgtt = PGTT.get(old);
       const u64 pasid = id.pasid;
-      needs.push_back(
-          {"PASID-cache (PC for DID " + std::to_string(did) + " PASID " + std::to_string(pasid) + ")",
-           [=](const QiLog::Done& d) {
-             if (type_of(d) != TYPE_PC) return false;
-             const u64 g = field(d, pc::G);
-             return g == pc::G_GLOBAL || (g == pc::G_DOMAIN && field(d, pc::DID) == did) ||
-                    (g == pc::G_PASID && field(d, pc::DID) == did && field(d, pc::PASID) == pasid);
-           }});
+      needs.push_back({name([&] {
+                         return "PASID-cache (PC for DID " + std::to_string(did) + " PASID " +
+                                std::to_string(pasid) + ")";
+                       }),
+                       [=](const QiLog::Done& d) {
+                         if (type_of(d) != TYPE_PC) return false;
+                         const u64 g = field(d, pc::G);
+                         return g == pc::G_GLOBAL || (g == pc::G_DOMAIN && field(d, pc::DID) == did) ||
+                                (g == pc::G_PASID && field(d, pc::DID) == did &&
+                                 field(d, pc::PASID) == pasid);
+                       }});
       const bool fl = pgtt == PGTT_FL || pgtt == PGTT_PT || pgtt == PGTT_NESTED;
       const bool sl = pgtt == PGTT_SL || pgtt == PGTT_NESTED;
-      needs.push_back(
-          {std::string("IOTLB (") + (fl ? "P_IOTLB for the PASID" : "") + (fl && sl ? " or " : "") +
-               (sl ? "IOTLB DSI/global" : "") + " for DID " + std::to_string(did) + ")",
-           [=](const QiLog::Done& d) {
-             if (fl && type_of(d) == TYPE_PIOTLB && field(d, piotlb::DID) == did &&
-                 field(d, piotlb::PASID) == pasid && field(d, piotlb::G) == piotlb::G_PASID)
-               return true;
-             if (sl && type_of(d) == TYPE_IOTLB) {
-               const u64 g = field(d, iotlb::G);
-               return g == iotlb::G_GLOBAL || (g == iotlb::G_DOMAIN && field(d, iotlb::DID) == did);
-             }
-             return false;
-           }});
+      needs.push_back({name([&] {
+                         return std::string("IOTLB (") + (fl ? "P_IOTLB for the PASID" : "") +
+                                (fl && sl ? " or " : "") + (sl ? "IOTLB DSI/global" : "") + " for DID " +
+                                std::to_string(did) + ")";
+                       }),
+                       [=](const QiLog::Done& d) {
+                         if (fl && type_of(d) == TYPE_PIOTLB && field(d, piotlb::DID) == did &&
+                             field(d, piotlb::PASID) == pasid && field(d, piotlb::G) == piotlb::G_PASID)
+                           return true;
+                         if (sl && type_of(d) == TYPE_IOTLB) {
+                           const u64 g = field(d, iotlb::G);
+                           return g == iotlb::G_GLOBAL ||
+                                  (g == iotlb::G_DOMAIN && field(d, iotlb::DID) == did);
+                         }
+                         return false;
+                       }});
       // Device-TLB when the device's context entry enables it (DTE).
       bool ats = false;
       for (const auto& e : h.entries())
         if (e.id.kind == EntryKind::SmContext && e.id.rid == rid) ats = smctx_fmt::DTE.get(e.initial) != 0;
       if (ats)
-        needs.push_back({"device-TLB (type 8 for " + to_string(rid) + " PASID " + std::to_string(pasid) + ")",
-                         [=](const QiLog::Done& d) {
-                           return (type_of(d) == TYPE_PDEVTLB && field(d, pdevtlb::SID) == rid.value &&
-                                   field(d, pdevtlb::PASID) == pasid) ||
-                                  (pasid == 0 && type_of(d) == TYPE_DEVTLB &&
-                                   field(d, devtlb::SID) == rid.value);
-                         }});
+        needs.push_back(
+            {name([&] {
+               return "device-TLB (type 8 for " + to_string(rid) + " PASID " + std::to_string(pasid) + ")";
+             }),
+             [=](const QiLog::Done& d) {
+               return (type_of(d) == TYPE_PDEVTLB && field(d, pdevtlb::SID) == rid.value &&
+                       field(d, pdevtlb::PASID) == pasid) ||
+                      (pasid == 0 && type_of(d) == TYPE_DEVTLB && field(d, devtlb::SID) == rid.value);
+             }});
       break;
     }
     default: break;
@@ -174,7 +189,10 @@ void check_ownership(const EntryHistory& h, const QiLog& qi, Findings& out) {
         const bool others_changed =
             ((state ^ w->at_clear) & ~p_mask).any() || ((state ^ before) & ~p_mask).any();
         const bool reused = f.is_present(state);
-        if (others_changed || reused) {
+        if ((others_changed || reused) && !out.detail) {
+          static const std::size_t kind = verdict_kind_index(kPresentBeforeInvalidate);
+          out.tally_kind(kind, s.seq - w->clear);  // stores_between: the clearing store to this one
+        } else if (others_changed || reused) {
           Finding fd;
           fd.kind = kPresentBeforeInvalidate;
           fd.cycle = s.cycle;
@@ -200,7 +218,7 @@ void check_ownership(const EntryHistory& h, const QiLog& qi, Findings& out) {
       }
       // P cleared by this store: hardware may still hold `before`.
       if (f.is_present(before) && !f.is_present(state)) {
-        Window nw{s.seq, s.cycle, state, before, needs_for(e.id, before, h)};
+        Window nw{s.seq, s.cycle, state, before, needs_for(e.id, before, h, out.detail)};
         if (!nw.needs.empty()) w = std::move(nw);
       } else if (f.is_present(state)) {
         if (w) w.reset();  // reported above; a present entry starts over

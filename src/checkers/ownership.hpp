@@ -21,8 +21,14 @@ class QiLog : public Observer {
     Cycle completed = 0;
     std::array<u64, 4> qw{};
   };
-  // Keeps cache changes only (Fill): lookups are not delivered.
-  Interests interests() const override { return overridden<QiLog>() & ~interest(Topic::CacheLookup); }
+  // Keeps cache changes only (Fill): lookups are not delivered; none at all
+  // without keep_fills (only a finding's `cached` copy reads them).
+  Interests interests() const override {
+    return overridden<QiLog>() & ~interest(Topic::CacheLookup) &
+           (fills_kept_ ? kAllTopics : ~interest(Topic::CacheChange));
+  }
+  // Before subscribing: whether to keep cache fills (last_fill).
+  void keep_fills(bool keep) { fills_kept_ = keep; }
   void on_descriptor(const DescriptorEvent& e) override;
   void on_cache(const CacheEvent& e) override;
   void on_writeback(const WritebackEvent& e) override { writebacks_.push_back(e); }
@@ -36,6 +42,7 @@ class QiLog : public Observer {
 
  private:
   bool coherent_ = true;
+  bool fills_kept_ = true;
   std::vector<WritebackEvent> writebacks_;
   std::map<unsigned, Cycle> fetched_;  // slot -> fetch cycle of the descriptor in it
   std::vector<Done> done_;

@@ -17,23 +17,35 @@ u64 ReferenceTranslator::version_at(Cycle cycle) const {
   return static_cast<u64>(it - h.begin());
 }
 
-namespace {
+u64 ReferenceTranslator::word_at(Addr addr, u64 version) {
+  // What memory held at `version`: the old value of the earliest store to
+  // the word at or after it, else what it holds now. Indexed once per
+  // history length instead of scanning the history for every word.
+  const auto& h = mem_.history();
+  if (indexed_ != h.size()) {
+    const auto mid = static_cast<std::ptrdiff_t>(words_.size());
+    for (std::size_t i = indexed_; i < h.size(); ++i)
+      for (unsigned k = 0; k < h[i].words; ++k) words_.push_back({h[i].addr + 8 * k, i, h[i].old_val[k]});
+    std::sort(words_.begin() + mid, words_.end());
+    std::inplace_merge(words_.begin(), words_.begin() + mid, words_.end());
+    indexed_ = h.size();
+  }
+  const auto it = std::lower_bound(words_.begin(), words_.end(), Replaced{addr, version, 0});
+  return it != words_.end() && it->addr == addr ? it->old : mem_.peek64(addr);
+}
 
 template <typename Walker>
-ReferenceResult run(Walker& w, const PhysicalMemory& mem, u64 version) {
+void ReferenceTranslator::run(Walker& w, u64 version) {
   // Bounded: a walk never needs more than root, context, directory, PASID
   // entry and a nested 5x5-level walk.
   for (int steps = 0; !w.done() && steps < 64; ++steps) {
     const EntryId e = w.next_entry();
     const unsigned words = std::max(1u, format_of(e.kind).bits / 64);
     EntryBits v;
-    for (unsigned i = 0; i < words; ++i) v.w[i] = mem.value_at(e.addr + 8 * i, version);
+    for (unsigned i = 0; i < words; ++i) v.w[i] = word_at(e.addr + 8 * i, version);
     w.on_entry(v);
   }
-  return {};
 }
-
-}  // namespace
 
 ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid, Addr iova, bool write,
                                                u64 version) {
@@ -47,12 +59,12 @@ ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid
   if (cfg_.mode == "scalable") {
     ScalableWalker w(ScalableWalkerConfig{sagaw, cfg_.pass_through, cfg_.fl5lp});
     w.start(req, pasid, rtaddr_);
-    run(w, mem_, version);
+    run(w, version);
     r = {w.result().fault, w.result().reason, w.result().pa};
   } else {
     LegacyWalker w(WalkerConfig{sagaw, cfg_.pass_through});
     w.start(req, rtaddr_);
-    run(w, mem_, version);
+    run(w, version);
     r = {w.result().fault, w.result().reason, w.result().pa};
   }
   memo_.emplace(key, r);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 #include "memory/physical_memory.hpp"
 #include "scenario/scenario.hpp"
@@ -29,10 +30,26 @@ class ReferenceTranslator {
   u64 version_at(Cycle cycle) const;
 
  private:
+  // The 64-bit word at `addr` as of `version` (PhysicalMemory::value_at,
+  // through `words_`).
+  u64 word_at(Addr addr, u64 version);
+  template <typename Walker>
+  void run(Walker& w, u64 version);
+
   const PhysicalMemory& mem_;
   IommuConfig cfg_;
   Addr rtaddr_;
   std::map<std::tuple<u16, long long, Addr, bool, u64>, ReferenceResult> memo_;
+  // Every word a store replaced: (address, history index, old value), sorted;
+  // covers the first `indexed_` stores of the history.
+  struct Replaced {
+    Addr addr;
+    u64 index;
+    u64 old;
+    bool operator<(const Replaced& o) const { return addr != o.addr ? addr < o.addr : index < o.index; }
+  };
+  std::vector<Replaced> words_;
+  std::size_t indexed_ = 0;
 };
 
 }  // namespace vtd

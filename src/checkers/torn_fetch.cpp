@@ -23,21 +23,26 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
   static const std::size_t torn = verdict_kind_index(kTornFetch),
                            benign = verdict_kind_index(kBenignMixedFetch);
   std::vector<const Span*> overlapped;
+  // Versions no span covers: a fetch wholly before the earliest span or
+  // after the latest one overlaps none (most fetches of a run).
+  u64 first = ~u64{0}, last = 0;
+  for (const Span& sp : spans) {
+    first = std::min(first, sp.first());
+    last = std::max(last, sp.last());
+  }
   for (const FetchEvent& fe : e.fetches) {
-    overlapped.clear();
-    for (const Span& sp : spans) {
-      bool inside = false, before = false, after = false;
-      for (unsigned i = 0; i < fe.nbursts; ++i) {
-        const u64 v = fe.bursts[i].version;
-        if (v <= sp.first())
-          before = true;
-        else if (v > sp.last())
-          after = true;
-        else
-          inside = true;
-      }
-      if (inside || (before && after)) overlapped.push_back(&sp);
+    // A burst saw part of a span (first < v <= last), or bursts saw both
+    // sides of it: with the fetch's lowest and highest versions, that is
+    // hi > first && lo <= last.
+    u64 lo = ~u64{0}, hi = 0;
+    for (unsigned i = 0; i < fe.nbursts; ++i) {
+      lo = std::min(lo, fe.bursts[i].version);
+      hi = std::max(hi, fe.bursts[i].version);
     }
+    if (hi <= first || lo > last) continue;
+    overlapped.clear();
+    for (const Span& sp : spans)
+      if (hi > sp.first() && lo <= sp.last()) overlapped.push_back(&sp);
     if (overlapped.empty()) continue;
     const EntryBits& s = fe.value;
     const EntryBits used = f.used_bits(s);
@@ -50,12 +55,7 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
     if (!out.detail) {
       // What a sweep keeps: one finding per overlapped span, all of them the
       // fetch's bursts apart (stores_between).
-      u64 lo = ~u64{0}, hi = 0;
-      for (unsigned i = 0; i < fe.nbursts; ++i) {
-        lo = std::min(lo, fe.bursts[i].version);
-        hi = std::max(hi, fe.bursts[i].version);
-      }
-      out.tally_kind(on_used ? benign : torn, fe.nbursts ? hi - lo : 0, overlapped.size());
+      out.tally_kind(on_used ? benign : torn, hi - lo, overlapped.size());
       continue;
     }
     for (const Span* sp : overlapped) {

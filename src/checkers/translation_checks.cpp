@@ -16,10 +16,16 @@ std::optional<u32> request_pasid(const DmaEvent& e) {
 
 void TranslationChecker::on_dma(const DmaEvent& e) {
   if (!e.fault) {
-    Seen& s = outcomes_[Key{e.rid.value, e.has_pasid ? static_cast<long long>(e.pasid) : -1LL, e.iova,
-                            e.write, e.pa}];
-    if (s.count++ == 0) s.first = e;
+    const Key key{e.rid.value, e.has_pasid ? static_cast<long long>(e.pasid) : -1LL, e.iova, e.write, e.pa};
+    // A stream repeats its outcome: the last one is usually it again.
+    if (!last_seen_ || key != last_key_) {
+      last_key_ = key;
+      last_seen_ = &outcomes_[key];
+    }
+    if (last_seen_->count++ == 0) last_seen_->first = e;
   }
+  // No driver operation has finished yet: no copy can be of an updated entry.
+  if (item_end_.empty()) return;
   // Only copies of entries whose update software had finished by arrival.
   for (const DmaEvent::CopyUsed& c : e.copies) {
     const EntryHistory::Entry* entry = h_.find(c.kind, c.entry);

@@ -38,6 +38,8 @@ class TranslationChecker : public Observer {
     u64 count = 0;
   };
   std::map<Key, Seen> outcomes_;
+  Key last_key_{};
+  Seen* last_seen_ = nullptr;  // outcomes_[last_key_] (map nodes stay put)
 };
 
 }  // namespace vtd

@@ -24,6 +24,7 @@ ContextCache::ContextCache(const CacheConfig& cfg, bool scalable, bool caching_m
 
 ContextCache::Cache::Fill ContextCache::fill(Rid rid, const EntryBits& entry, const Provenance& src,
                                              Cycle now) {
+  if (!cache_.enabled()) return {};  // as cache_.fill would, without building the value
   ContextCacheValue v;
   v.entry = entry;
   v.present = (scalable_ ? smctx_fmt::P : ctx_fmt::P).get(entry) != 0;
@@ -57,6 +58,7 @@ PasidCache::PasidCache(const CacheConfig& cfg, bool caching_mode)
 
 PasidCache::Cache::Fill PasidCache::fill(Rid rid, u32 pasid, const EntryBits& entry, const Provenance& src,
                                          Cycle now) {
+  if (!cache_.enabled()) return {};  // as cache_.fill would, without building the value
   PasidCacheValue v;
   v.entry = entry;
   v.present = pasid_fmt::P.get(entry) != 0;

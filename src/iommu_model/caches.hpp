@@ -99,6 +99,12 @@ class LruCache {
     if (!cfg_.enabled) return nullptr;
     ++stats_.lookups;
     for (const Key& k : keys) {
+      // The most recently used entry again (a device streaming to one page):
+      // no index lookup, and it stays in place.
+      if (!order_.empty() && order_.front().key == k) {
+        ++stats_.hits;
+        return &order_.front().item;
+      }
       auto it = index_.find(k);
       if (it == index_.end()) continue;
       if (it->second != order_.begin()) order_.splice(order_.begin(), order_, it->second);

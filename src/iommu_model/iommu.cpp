@@ -71,24 +71,24 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
 tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                           sc_core::sc_time& t) {
   if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;
-  if (!gp.get_extension<DmaExtension>()) {
+  auto* ext = gp.get_extension<DmaExtension>();
+  if (!ext) {
     gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
   // Devices may issue ahead (loosely timed): the request arrives at now + t.
   const Cycle now = now_cycle();
   const Cycle at = now + to_cycles(t);
-  accept(port, gp, at);
+  accept(port, gp, *ext, at);
   wake_at(at, now);
   phase = tlm::END_REQ;
   return tlm::TLM_UPDATED;
 }
 
-void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
-  auto* ext = gp.get_extension<DmaExtension>();
-  const DmaRequest req{ext->request, ext->rid, gp.get_address(), gp.is_write(), now};
+void Iommu::accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cycle now) {
+  const DmaRequest req{ext.request, ext.rid, gp.get_address(), gp.is_write(), now};
   std::optional<u32> pasid;
-  if (ext->has_pasid) pasid = ext->pasid;
+  if (ext.has_pasid) pasid = ext.pasid;
   Walk* w;
   if (spare_.empty()) {
     walks_.push_back(std::make_unique<Walk>());
@@ -105,6 +105,7 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, Cycle now) {
   translator_->start(w->job, req, pasid);
   w->port = port;
   w->gp = &gp;
+  w->ext = &ext;
   ++stats_.requests;
   // Admitted by run() at its cycle, after the walk steps due then: a new
   // request's first cache lookup sees what those steps filled, whatever order
@@ -213,7 +214,7 @@ void Iommu::complete(Walk& w, Cycle now) {
     ++stats_.translated;
     VTD_LOG(log_, debug, "request #{} iova {:#x} -> pa {:#x}", ev.request, ev.iova, ev.pa);
   }
-  auto* ext = w.gp->get_extension<DmaExtension>();
+  DmaExtension* ext = w.ext;
   ext->fault = ev.fault;
   ext->reason = ev.fault_reason;
   ext->pa = ev.pa;
@@ -230,7 +231,7 @@ void Iommu::complete(Walk& w, Cycle now) {
 void Iommu::process(Cycle at) {
   // Queue events due now (descriptor fetches, completions) come before walk
   // steps, whichever of our two processes SystemC runs first.
-  qi_->advance(at, *this, *this);
+  if (!qi_->idle()) qi_->advance(at, *this, *this);
   due_.take(at, stepping_);
   for (const auto& d : stepping_) {
     step(*d.item, at);
@@ -254,8 +255,7 @@ void Iommu::process(Cycle at) {
 }
 
 Cycle Iommu::next_due() const {
-  Cycle t = ~Cycle{0};
-  t = due_.next();
+  Cycle t = due_.next();
   if (!arrivals_.empty()) t = std::min(t, arrivals_.front().at);
   return t;
 }

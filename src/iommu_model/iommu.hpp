@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "events/events.hpp"
+#include "iommu_model/dma_extension.hpp"
 #include "iommu_model/invalidation_queue.hpp"
 #include "iommu_model/iommu_stats.hpp"
 #include "iommu_model/registers.hpp"
@@ -67,6 +68,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     Translator::Job job;
     int port = 0;
     tlm::tlm_generic_payload* gp = nullptr;
+    DmaExtension* ext = nullptr;  // gp's, looked up once on arrival
     enum class Phase { Resume, Fetch } phase = Phase::Resume;
     FetchEvent fetch;             // the entry being fetched
     const Format* fmt = nullptr;  // its format
@@ -81,7 +83,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
-  void accept(int port, tlm::tlm_generic_payload& gp, Cycle now);
+  void accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cycle now);
   void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
   void step(Walk& w, Cycle now);

@@ -9,6 +9,8 @@ void LegacyWalker::start(const DmaRequest& req, Addr rtaddr) {
   req_ = req;
   result_ = {};
   stage_ = Stage::Root;
+  level_ = top_level_ = 0;
+  aw_ = 0;
   next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
 }
 

@@ -35,6 +35,11 @@ class LegacyWalker {
   explicit LegacyWalker(const WalkerConfig& cfg) : cfg_(cfg) {}
 
   void start(const DmaRequest& req, Addr rtaddr);
+  // The same as a new LegacyWalker(cfg) started on `req`.
+  void restart(const WalkerConfig& cfg, const DmaRequest& req, Addr rtaddr) {
+    cfg_ = cfg;
+    start(req, rtaddr);
+  }
   bool done() const { return stage_ == Stage::Done; }
   // The entry to fetch next (valid while !done()).
   const EntryId& next_entry() const { return next_; }

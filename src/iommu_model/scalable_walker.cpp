@@ -72,6 +72,17 @@ void ScalableWalker::start(const DmaRequest& req, std::optional<u32> pasid, Addr
   fpd_ = false;
   mode_ = Mode::None;
   stage_ = WalkStage::Root;
+  // Every field as a new walker has it (restart reuses one).
+  pasid_dir_ = 0;
+  sl_root_ = 0;
+  sl_aw_ = 0;
+  sl_purpose_ = SlPurpose::Final;
+  sl_input_ = 0;
+  sl_level_ = 0;
+  sl_read_ = sl_write_ = true;
+  fl_level_ = 0;
+  fl_write_ = true;
+  fl_shift_ = 12;
   // One root entry serves a whole bus, so its identity carries the bus only
   // (as in the legacy walker).
   next_ = EntryId{EntryKind::SmRoot, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0, 0};

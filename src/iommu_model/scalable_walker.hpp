@@ -46,6 +46,12 @@ class ScalableWalker {
   // Begin translating `req`; `pasid` is the PASID the request carries (none:
   // the context entry's RID_PASID is used). `rtaddr` is the root table.
   void start(const DmaRequest& req, std::optional<u32> pasid, Addr rtaddr);
+  // The same as a new ScalableWalker(cfg) started on `req`.
+  void restart(const ScalableWalkerConfig& cfg, const DmaRequest& req, std::optional<u32> pasid,
+               Addr rtaddr) {
+    cfg_ = cfg;
+    start(req, pasid, rtaddr);
+  }
   bool done() const { return stage_ == WalkStage::Done; }
   WalkStage stage() const { return stage_; }
   // The entry to fetch next (valid while !done()).

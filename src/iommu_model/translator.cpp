@@ -32,15 +32,19 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.copies.clear();
   j.table_source = Provenance{};
   if (scalable_) {
-    j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
+    if (auto* w = std::get_if<ScalableWalker>(&j.walker))
+      w->restart(scalable_cfg_, req, pasid, rtaddr_);
+    else
+      j.walker.emplace<ScalableWalker>(scalable_cfg_).start(req, pasid, rtaddr_);
+  } else if (auto* w = std::get_if<LegacyWalker>(&j.walker)) {
+    w->restart(legacy_cfg_, req, rtaddr_);  // as a new walker, without rebuilding the variant
   } else {
     j.walker.emplace<LegacyWalker>(legacy_cfg_).start(req, rtaddr_);
   }
 }
 
-void Translator::publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
-                         Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
-  if (!bus_.wants(topic_of(what))) return;  // usually lookups: nobody keeps them
+void Translator::emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid,
+                      Addr addr, u64 count, const EntryBits& value, const Provenance& src) const {
   CacheEvent e;
   e.what = what;
   e.cache = cache;
@@ -68,8 +72,8 @@ Translator::Step Translator::next(Job& j, Cycle now) {
       if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back({scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
-                            true, hit->value.entry, hit->source});
+        j.copies.push_back(scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
+                           true, hit->value.entry, hit->source);
         if (!scalable_) j.table_source = hit->source;
         std::visit([&](auto& w) { w.resume_at_context(hit->value.entry, hit->source.entry_addr); }, j.walker);
         return {Step::Kind::Wait, ctx_.config().hit_latency, {}};
@@ -86,7 +90,7 @@ Translator::Step Translator::next(Job& j, Cycle now) {
       if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
         publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back({EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source});
+        j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
         j.table_source = hit->source;
         w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
         return {Step::Kind::Wait, pc_.config().hit_latency, {}};
@@ -130,7 +134,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     case EntryKind::Context:
     case EntryKind::SmContext: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       if (!scalable_) j.table_source = src;
       auto filled = ctx_.fill(rid, f.value, src, now);
       if (filled.filled)
@@ -141,7 +145,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     case EntryKind::Pasid: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back({f.entry.kind, f.entry.addr, false, f.value, src});
+      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       j.table_source = src;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
       if (filled.filled)
@@ -203,10 +207,8 @@ DmaEvent Translator::outcome(const Job& j, Cycle now) const {
 }
 
 void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
-  std::vector<DmaEvent::CopyUsed> copies = std::move(ev.copies);
-  copies.assign(j.copies.begin(), j.copies.end());
-  ev = DmaEvent{};
-  ev.copies = std::move(copies);
+  // Every field is set (no reset of the whole event): the copies vector keeps its capacity.
+  ev.copies.assign(j.copies.begin(), j.copies.end());
   ev.request = j.req.id;
   ev.rid = j.req.rid;
   ev.iova = j.req.iova;
@@ -227,7 +229,10 @@ void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
     const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
     ev.fault = r.fault;
     ev.fault_reason = r.reason;
+    ev.fault_recorded = true;
     ev.pa = r.pa;
+    ev.pasid = 0;
+    ev.has_pasid = false;
     ev.did = r.did;
   }
 }

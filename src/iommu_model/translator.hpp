@@ -28,9 +28,16 @@ class Translator {
   // context entry and a PASID entry, so no request allocates.
   class Copies {
    public:
-    void push_back(const DmaEvent::CopyUsed& c) {
+    // Fills the next slot in place (no temporary CopyUsed to copy).
+    void push_back(EntryKind kind, Addr entry, bool from_cache, const EntryBits& value,
+                   const Provenance& source) {
       if (n_ == items_.size()) throw std::logic_error("translator: more entry copies than a walk can use");
-      items_[n_++] = c;
+      DmaEvent::CopyUsed& c = items_[n_++];
+      c.kind = kind;
+      c.entry = entry;
+      c.from_cache = from_cache;
+      c.value = value;
+      c.source = source;
     }
     std::size_t size() const { return n_; }
     void clear() { n_ = 0; }
@@ -80,8 +87,14 @@ class Translator {
   void set_root(Addr rtaddr) { rtaddr_ = rtaddr; }
 
  private:
+  // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
+  // usually nobody, so the common hit builds nothing).
   void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
-               u64 count = 1, const EntryBits& value = {}, const Provenance& src = {}) const;
+               u64 count = 1, const EntryBits& value = {}, const Provenance& src = {}) const {
+    if (bus_.wants(topic_of(what))) emit(what, cache, now, rid, did, pasid, addr, count, value, src);
+  }
+  void emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
+            u64 count, const EntryBits& value, const Provenance& src) const;
   void record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid, Addr addr) const;
 
   IommuConfig cfg_;

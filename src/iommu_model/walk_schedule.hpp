@@ -59,8 +59,11 @@ class WalkSchedule {
       out.push_back(far_.back());
       far_.pop_back();
     }
-    if (out.size() > 1)
-      std::sort(out.begin(), out.end(), [](const Due& a, const Due& b) { return a.seq < b.seq; });
+    // Usually already in order (walks are pushed while stepped in admission
+    // order, then new admissions): check before sorting.
+    const auto by_seq = [](const Due& a, const Due& b) { return a.seq < b.seq; };
+    if (out.size() > 1 && !std::is_sorted(out.begin(), out.end(), by_seq))
+      std::sort(out.begin(), out.end(), by_seq);
   }
 
   // The earliest cycle with an item, or ~0.

@@ -212,13 +212,20 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   ReferenceTranslator reference(mem, s.platform.iommu, layout.rtaddr);
   TranslationChecker translations(history, reference);
   // EntryHistory first: the translation checker reads it when a DMA completes.
+  // A sweep (no detail) keeps no fault tally, software reads or cache fills:
+  // their observers are not subscribed, so nobody builds those events.
+  qi_log.keep_fills(opt.detail);
   bus.subscribe(&history);
-  bus.subscribe(&tally);
+  if (opt.detail) bus.subscribe(&tally);
   bus.subscribe(&qi_log);
   bus.subscribe(&translations);
   // Software's side: what readers on any CPU saw, and who waited for a lock.
-  SoftwareReads reads({{layout.driver.iommu_lock, "iommu->lock"}, {layout.driver.qi_lock, "qi->q_lock"}});
-  bus.subscribe(&reads);
+  std::optional<SoftwareReads> reads;
+  if (opt.detail) {
+    reads.emplace(std::vector<std::pair<Addr, std::string>>{{layout.driver.iommu_lock, "iommu->lock"},
+                                                            {layout.driver.qi_lock, "qi->q_lock"}});
+    bus.subscribe(&*reads);
+  }
 
   for (RunListener* l : opt.listeners) bus.subscribe(l);
   if (!opt.listeners.empty()) {
@@ -271,8 +278,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
   r.item_names = programs.names[0];
-  r.reads = reads.snapshots(mem, layout.watched_entries());
-  r.locks = reads.lock_holds();
+  r.reads = reads->snapshots(mem, layout.watched_entries());
+  r.locks = reads->lock_holds();
   evaluate_expectations(s, r);
   for (RunListener* l : opt.listeners) l->on_finish(r);
   return r;
