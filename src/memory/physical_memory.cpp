@@ -12,14 +12,11 @@ u64* PhysicalMemory::word_ptr(Addr addr) {
   return &(*page)[(addr & 0xfff) >> 3];
 }
 
-const PhysicalMemory::Page* PhysicalMemory::find_page(u64 pn) const {
-  // Walks and bursts stay on a few pages: remember the last one found.
-  if (last_page_ && last_pn_ == pn) return last_page_;
+const PhysicalMemory::Page* PhysicalMemory::find_other_page(u64 pn) const {
   auto it = pages_.find(pn);
   if (it == pages_.end()) return nullptr;
-  last_pn_ = pn;
-  last_page_ = it->second.get();
-  return last_page_;
+  hints_[pn % kHints] = PageHint{pn, it->second.get()};
+  return it->second.get();
 }
 
 const u64* PhysicalMemory::find_word(Addr addr) const {
@@ -154,27 +151,21 @@ void PhysicalMemory::apply(const PendingStore& s) {
   record(ev);
 }
 
-Burst PhysicalMemory::read_burst(Addr addr16, Cycle now, bool snoop) {
-  if (addr16 & 15) throw std::invalid_argument("unaligned burst at " + hex(addr16));
-  advance_to(now);
+void PhysicalMemory::unaligned_burst(Addr addr) {
+  throw std::invalid_argument("unaligned burst at " + hex(addr));
+}
+
+// A non-snooping burst while some lines are dirty in a CPU cache: DRAM's copy
+// of a dirty line, with the version DRAM holds for it.
+Burst PhysicalMemory::read_dram_burst(Addr addr16, Cycle now) {
+  auto it = dram_lines_.find(addr16 & ~Addr{63});
+  if (it == dram_lines_.end()) return read_burst(addr16, now, true);
   Burst b;
   b.cycle = now;
   b.addr = addr16;
-  if (!snoop && !dram_lines_.empty()) {
-    auto it = dram_lines_.find(addr16 & ~Addr{63});
-    if (it != dram_lines_.end()) {
-      const unsigned i = (addr16 & 63) >> 3;
-      b.data = {it->second.data[i], it->second.data[i + 1]};
-      b.version = it->second.version;
-      return b;
-    }
-  }
-  // A burst never crosses a page: one lookup for both words.
-  if (const Page* page = find_page(addr16 >> 12)) {
-    const unsigned i = (addr16 & 0xfff) >> 3;
-    b.data = {(*page)[i], (*page)[i + 1]};
-  }
-  b.version = version();
+  const unsigned i = (addr16 & 63) >> 3;
+  b.data = {it->second.data[i], it->second.data[i + 1]};
+  b.version = it->second.version;
   return b;
 }
 
@@ -191,7 +182,7 @@ u64 PhysicalMemory::value_at(Addr addr, u64 version) const {
 void PhysicalMemory::reset() {
   dram_lines_.clear();
   pages_.clear();
-  last_page_ = nullptr;
+  hints_ = {};
   pending_.clear();
   history_.clear();
 }

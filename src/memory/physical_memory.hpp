@@ -70,8 +70,22 @@ class PhysicalMemory {
   // `snoop`: read the coherent view (QI descriptor fetches, coherent walks);
   // otherwise DRAM (non-coherent walks). A DRAM burst of a dirty line reports
   // the version DRAM holds for that line: it saw every store to the line with
-  // seq below it, and none after.
-  Burst read_burst(Addr addr16, Cycle now, bool snoop = true);
+  // seq below it, and none after. Inline: the IOMMU reads every burst here.
+  Burst read_burst(Addr addr16, Cycle now, bool snoop = true) {
+    if (addr16 & 15) unaligned_burst(addr16);
+    advance_to(now);
+    if (!snoop && !dram_lines_.empty()) return read_dram_burst(addr16, now);
+    Burst b;
+    b.cycle = now;
+    b.addr = addr16;
+    // A burst never crosses a page: one lookup for both words.
+    if (const Page* page = find_page(addr16 >> 12)) {
+      const unsigned i = (addr16 & 0xfff) >> 3;
+      b.data = {(*page)[i], (*page)[i + 1]};
+    }
+    b.version = version();
+    return b;
+  }
   // clflush: write a dirty line back at `now` (no-op when clean).
   void flush_line(Addr addr, Cycle now);
   bool line_dirty(Addr addr) const { return dram_lines_.count(addr & ~Addr{63}) != 0; }
@@ -97,7 +111,16 @@ class PhysicalMemory {
   using Page = std::array<u64, 512>;
   u64* word_ptr(Addr addr);
   const u64* find_word(Addr addr) const;
-  const Page* find_page(u64 pn) const;
+  // Walks and bursts stay on a few pages (the tables, the queue), and a walk
+  // goes from one to the next: the last page found in each of 8 slots (by
+  // page number) is remembered.
+  const Page* find_page(u64 pn) const {
+    const PageHint& h = hints_[pn % kHints];
+    return h.page && h.pn == pn ? h.page : find_other_page(pn);
+  }
+  const Page* find_other_page(u64 pn) const;
+  [[noreturn]] static void unaligned_burst(Addr addr);
+  Burst read_dram_burst(Addr addr16, Cycle now);
   void apply_due(Cycle now);
   void apply(const PendingStore& s);
   void record(StoreEvent& ev);
@@ -116,9 +139,13 @@ class PhysicalMemory {
   Cycle evict_after_ = 0;
   std::map<Addr, DramLine> dram_lines_;                   // dirty lines, by line address
   std::unordered_map<u64, std::unique_ptr<Page>> pages_;  // pages never move or go until reset()
-  mutable const Page* last_page_ = nullptr;               // find_word's last hit
-  mutable u64 last_pn_ = 0;
-  std::deque<PendingStore> pending_;  // sorted by visible_at, stable
+  struct PageHint {
+    u64 pn = 0;
+    const Page* page = nullptr;
+  };
+  static constexpr unsigned kHints = 8;
+  mutable std::array<PageHint, kHints> hints_{};  // find_page's last hits
+  std::deque<PendingStore> pending_;              // sorted by visible_at, stable
   std::vector<StoreEvent> history_;
 };
 
