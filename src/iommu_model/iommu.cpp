@@ -180,7 +180,7 @@ void Iommu::step(Walk& w, Cycle now) {
   // Sampled at `now` (ahead of SystemC's time while the unit runs ahead). Page
   // walks snoop CPU caches only when ECAP.C = 1.
   Burst& b = w.fetch.bursts[w.fetch.nbursts++];
-  b = mem_port->read_burst(burst_addr, now, cfg_.coherent);
+  b = mem_->read_burst(burst_addr, now, cfg_.coherent);
   ++stats_.bursts;
   VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
           b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
@@ -342,18 +342,18 @@ void Iommu::qi_run() {
 std::array<u64, 4> Iommu::read_descriptor(Addr addr, bool dw256, Cycle now) {
   // Descriptor fetches always snoop (only page walks depend on ECAP.C).
   std::array<u64, 4> qw{};
-  const Burst b0 = mem_port->read_burst(addr, now, true);
+  const Burst b0 = mem_->read_burst(addr, now, true);
   qw[0] = b0.data[0];
   qw[1] = b0.data[1];
   if (dw256) {
-    const Burst b1 = mem_port->read_burst(addr + 16, now, true);
+    const Burst b1 = mem_->read_burst(addr + 16, now, true);
     qw[2] = b1.data[0];
     qw[3] = b1.data[1];
   }
   return qw;
 }
 
-void Iommu::write_status(Addr addr, u32 data, Cycle now) { mem_port->write32(addr, data, now); }
+void Iommu::write_status(Addr addr, u32 data, Cycle now) { mem_->write32(addr, data, now); }
 
 void Iommu::on_fetched(const Descriptor& d, unsigned index, Cycle now) {
   VTD_LOG(log_, debug, "descriptor [{}] fetched: {}", index, describe(d));

@@ -80,6 +80,8 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     u64 seq = 0;     // admission order: walks due in one cycle step in this order
     bool done = false;
   };
+  // mem_port's interface, looked up once bound (not through the port per burst).
+  void end_of_elaboration() override { mem_ = mem_port.operator->(); }
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
@@ -111,6 +113,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void publish_queue(Cycle now, bool always = false);
 
   IommuConfig cfg_;
+  BurstMemoryIf* mem_ = nullptr;
   const EventBus& bus_;
   std::shared_ptr<spdlog::logger> log_;
   std::optional<Registers> regs_;  // rebuilt each episode
