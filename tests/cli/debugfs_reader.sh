@@ -4,17 +4,7 @@
 # one snapshot and the teardown spins until the reader unlocks; without it
 # the same loads straddle the zeroing and are reported MIXED.
 set -u
-vtdsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {  # description grep-pattern file
-  if grep -q -- "$2" "$3"; then echo "ok: $1"; else echo "FAIL: $1 (no '$2' in $3)"; cat "$3"; fail=1; fi
-}
-check_not() {
-  if grep -q -- "$2" "$3"; then echo "FAIL: $1 ('$2' in $3)"; cat "$3"; fail=1; else echo "ok: $1"; fi
-}
+source "$(dirname "$0")/common.bash" "$@"
 run() {  # scenario output-stem
   "$vtdsim" run "$src/scenarios/pasid/$1.yaml" --json "$tmp/$2.json" >"$tmp/$2.txt" 2>&1 ||
     { echo "FAIL: $1 not as expected"; cat "$tmp/$2.txt"; fail=1; }

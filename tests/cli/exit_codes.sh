@@ -2,22 +2,7 @@
 # vtdsim's exit codes and outputs: 0 as expected, 1 not, 2 bad input with
 # file:line:col and nothing written, help that tells the truth.
 set -u
-vtdsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-expect_rc() {  # expected-rc description command...
-  local want=$1 what=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    echo "FAIL: $what: exit $rc, wanted $want"; cat "$tmp/out" "$tmp/err"; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
+source "$(dirname "$0")/common.bash" "$@"
 
 expect_rc 0 "torn scenario as expected" "$vtdsim" run "$src/scenarios/context/map-prefix-reordered.yaml" --json "$tmp/r.json"
 grep -q '"expectations_met": true' "$tmp/r.json" || { echo "FAIL: json expectations_met"; fail=1; }

@@ -3,11 +3,7 @@
 # message", cycles never go back, the stamp is the cycle the event happened,
 # and each level shows exactly the levels at or above it.
 set -u
-vtdsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+source "$(dirname "$0")/common.bash" "$@"
 scn="$src/scenarios/pasid/teardown-prefix.yaml"
 # A queue error (IQT bit 4 set with 256-bit descriptors) is the IOMMU's warning.
 sed -e '/^program:/,$d' "$scn" >"$tmp/iqe.yaml"

@@ -6,15 +6,8 @@
 # its parts; out-of-range --explain and an unwritable --trace are bad
 # input and write nothing.
 set -u
-vtdsim=$1
-src=$2
+source "$(dirname "$0")/common.bash" "$@"
 scn="$src/scenarios/pasid/teardown-prefix.yaml"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {  # description grep-pattern file
-  if grep -q -- "$2" "$3"; then echo "ok: $1"; else echo "FAIL: $1 (no '$2' in $3)"; cat "$3"; fail=1; fi
-}
 
 "$vtdsim" run "$scn" --trace "$tmp/t1.json" --json "$tmp/r.json" >"$tmp/out.txt" 2>&1 ||
   { echo "FAIL: run with --trace not as expected"; cat "$tmp/out.txt"; fail=1; }

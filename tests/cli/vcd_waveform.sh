@@ -7,30 +7,14 @@
 # give the same bytes, --vcd-filter selects scopes, and bad input is refused
 # with exit 2 and nothing written.
 set -u
-vtdsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+source "$(dirname "$0")/common.bash" "$@"
 scn=$src/scenarios/pasid/teardown-prefix.yaml
-bad() { echo "FAIL: $*"; fail=1; }
 
 if ! command -v vcd2fst >/dev/null || ! command -v fst2vcd >/dev/null; then
   echo "FAIL: vcd2fst/fst2vcd not installed (Debian package gtkwave; scripts/setup.sh installs it)"
   exit 1
 fi
 
-expect_rc() {  # expected-rc description command...
-  local want=$1 what=$2
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    bad "$what: exit $rc, wanted $want"; cat "$tmp/out" "$tmp/err"
-  else
-    echo "ok: $what"
-  fi
-}
 
 # Every signal of a VCD as "scope.path.name TYPE ID", one a line.
 signals() {
