@@ -152,21 +152,23 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.next = now + s.delay;
       if (s.delay == 0) advance(w, now);
       return;
-    case Translator::Step::Kind::Fetch:
+    case Translator::Step::Kind::Fetch: {
+      const EntryId& entry = translator_->fetch_entry(w.job);
       w.phase = Walk::Phase::Fetch;
       // Reset only what the fetch fills in part: bursts past nbursts are never read.
       w.fetch.request = w.job.req.id;
-      w.fetch.entry = s.entry;
+      w.fetch.entry = entry;
       w.fetch.nbursts = 0;
       w.fetch.value = EntryBits{};
-      w.fmt = &format_of(s.entry.kind);
-      w.latency = latency_of(s.entry);
+      w.fmt = &format_of(entry.kind);
+      w.latency = latency_of(entry);
       w.burst = 0;
       w.nbursts = w.fmt->bursts();
       if (w.nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
       w.order = burst_order_[w.nbursts].data();
       w.next = now + s.delay + w.latency;
       return;
+    }
   }
 }
 
