@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <stdexcept>
 
 #include "checkers/rules.hpp"
 
@@ -30,21 +31,17 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
     first = std::min(first, sp.first());
     last = std::max(last, sp.last());
   }
-  for (const FetchEvent& fe : e.fetches) {
+  for (std::size_t n = 0; n < e.fetches.size(); ++n) {
     // A burst saw part of a span (first < v <= last), or bursts saw both
     // sides of it: with the fetch's lowest and highest versions, that is
     // hi > first && lo <= last.
-    u64 lo = ~u64{0}, hi = 0;
-    for (unsigned i = 0; i < fe.nbursts; ++i) {
-      lo = std::min(lo, fe.bursts[i].version);
-      hi = std::max(hi, fe.bursts[i].version);
-    }
+    const u64 lo = e.fetches[n].lo, hi = e.fetches[n].hi;
     if (hi <= first || lo > last) continue;
     overlapped.clear();
     for (const Span& sp : spans)
       if (hi > sp.first() && lo <= sp.last()) overlapped.push_back(&sp);
     if (overlapped.empty()) continue;
-    const EntryBits& s = fe.value;
+    const EntryBits& s = e.fetches[n].value;
     const EntryBits used = f.used_bits(s);
     bool exact = false, on_used = false;
     for (const Span* sp : overlapped) {
@@ -55,9 +52,11 @@ void check_torn_fetches(const EntryHistory::Entry& e, const std::vector<Span>& s
     if (!out.detail) {
       // What a sweep keeps: one finding per overlapped span, all of them the
       // fetch's bursts apart (stores_between).
-      out.tally_kind(on_used ? benign : torn, hi - lo, overlapped.size());
+      out.tally_kind(on_used ? benign : torn, hi - lo, e.fetches[n].count * overlapped.size());
       continue;
     }
+    if (n >= e.events.size()) throw std::logic_error("torn-fetch findings in detail need the fetch events");
+    const FetchEvent& fe = e.events[n];
     for (const Span* sp : overlapped) {
       Finding fd = span_finding(on_used ? kBenignMixedFetch : kTornFetch, *sp, s, out.detail);
       fd.cycle = fe.cycle();

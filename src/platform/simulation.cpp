@@ -200,7 +200,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   // (a sweep's offsets, burst orders and store-buffer delays).
   const Programs& programs = impl_->programs_for(s, layout);
 
-  EntryHistory history;
+  EntryHistory history(/*keep_events=*/opt.detail);
   for (const EntryId& id : layout.watched_entries()) {
     EntryBits init;
     for (unsigned w = 0; w < format_of(id.kind).bits / 64; ++w) init.w[w] = mem.peek64(id.addr + 8 * w);
