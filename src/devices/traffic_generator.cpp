@@ -10,6 +10,7 @@ namespace vtd {
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams)
     : sc_module(name), pcie_out("pcie_out") {
   pcie_out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
+  for (Cycle d = 0; d < kLookahead; ++d) delay_[d] = cycles(d);
   SC_HAS_PROCESS(TrafficGenerator);
   SC_METHOD(run);
   sensitive << start_;
@@ -53,12 +54,15 @@ void TrafficGenerator::issue(const TrafficStream& s, Cycle delay) {
     free_.pop_back();
   }
   auto* ext = gp->get_extension<DmaExtension>();
-  *ext = DmaExtension{};
+  // Every field set (no temporary extension to copy from).
   ext->request = issued_++;
   ext->rid = s.rid;
   // A PASID TLP prefix when the stream has one; otherwise RID_PASID applies.
   ext->has_pasid = s.pasid.has_value();
   ext->pasid = s.pasid.value_or(0);
+  ext->fault = false;
+  ext->reason = 0;
+  ext->pa = 0;
   gp->set_address(s.iova);
   gp->set_command(s.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   gp->set_data_length(0);
@@ -66,7 +70,7 @@ void TrafficGenerator::issue(const TrafficStream& s, Cycle delay) {
   gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   // Loosely timed: the request arrives `delay` cycles from now.
-  sc_core::sc_time t = cycles(delay);
+  sc_core::sc_time t = delay_[delay];
   pcie_out->nb_transport_fw(*gp, phase, t);
 }
 

@@ -8,6 +8,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <array>
 #include <memory>
 #include <systemc>
 #include <tlm>
@@ -38,7 +39,8 @@ class TrafficGenerator : public sc_core::sc_module {
   bool due(std::size_t s, Cycle& when) const;
   void run();
   void issue(const TrafficStream& s, Cycle delay);
-  static constexpr Cycle kLookahead = 256;  // cycles of requests issued ahead
+  static constexpr Cycle kLookahead = 256;          // cycles of requests issued ahead
+  std::array<sc_core::sc_time, kLookahead> delay_;  // cycles(d), built once: not per request
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
 

@@ -110,13 +110,7 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cy
   // Admitted by run() at its cycle, after the walk steps due then: a new
   // request's first cache lookup sees what those steps filled, whatever order
   // SystemC runs the device's process and ours in.
-  if (arrivals_.empty() || arrivals_.back().at <= now) {
-    arrivals_.push_back(Arrival{now, w});  // the usual case: in order
-  } else {
-    auto pos = std::upper_bound(arrivals_.begin(), arrivals_.end(), now,
-                                [](Cycle c, const Arrival& a) { return c < a.at; });
-    arrivals_.insert(pos, Arrival{now, w});
-  }
+  arrivals_.push(Arrival{now, w});
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -152,21 +146,23 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.next = now + s.delay;
       if (s.delay == 0) advance(w, now);
       return;
-    case Translator::Step::Kind::Fetch:
+    case Translator::Step::Kind::Fetch: {
+      const EntryId& entry = translator_->fetch_entry(w.job);
       w.phase = Walk::Phase::Fetch;
       // Reset only what the fetch fills in part: bursts past nbursts are never read.
       w.fetch.request = w.job.req.id;
-      w.fetch.entry = s.entry;
+      w.fetch.entry = entry;
       w.fetch.nbursts = 0;
       w.fetch.value = EntryBits{};
-      w.fmt = &format_of(s.entry.kind);
-      w.latency = latency_of(s.entry);
+      w.fmt = &format_of(entry.kind);
+      w.latency = latency_of(entry);
       w.burst = 0;
       w.nbursts = w.fmt->bursts();
       if (w.nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
       w.order = burst_order_[w.nbursts].data();
       w.next = now + s.delay + w.latency;
       return;
+    }
   }
 }
 
@@ -237,21 +233,32 @@ void Iommu::process(Cycle at) {
     step(*d.item, at);
     settle(d.item, at);
   }
-  while (!arrivals_.empty() && arrivals_.front().at <= at) {
-    Walk* w = arrivals_.front().walk;
-    arrivals_.pop_front();
+  // The arrivals due now queue behind the waiting requests; while the queue
+  // is empty they are admitted straight from arrivals_, in the same order.
+  std::size_t arrived = 0;
+  for (; arrived < arrivals_.size() && arrivals_[arrived].at <= at; ++arrived) {
+    const Walk* w = arrivals_[arrived].walk;
     VTD_LOG(log_, debug, "request #{} from {} {} iova {:#x}", w->job.req.id, to_string(w->job.req.rid),
             w->job.req.write ? "write" : "read", w->job.req.iova);
-    waiting_.push_back(w);
   }
-  while (!waiting_.empty() && nactive_ < cfg_.max_outstanding) {
-    Walk* w = waiting_.front();
-    waiting_.pop_front();
+  std::size_t taken = 0;
+  while (nactive_ < cfg_.max_outstanding) {
+    Walk* w;
+    if (!waiting_.empty()) {
+      w = waiting_.front();
+      waiting_.pop_front();
+    } else if (taken < arrived) {
+      w = arrivals_[taken++].walk;
+    } else {
+      break;
+    }
     w->seq = next_seq_++;
     ++nactive_;
     advance(*w, at);
     settle(w, at);
   }
+  for (std::size_t i = taken; i < arrived; ++i) waiting_.push_back(arrivals_[i].walk);
+  arrivals_.pop_front(arrived);
 }
 
 Cycle Iommu::next_due() const {

@@ -1,5 +1,7 @@
 #include "iommu_model/translator.hpp"
 
+#include <type_traits>
+
 namespace vtd {
 
 Translator::Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus)
@@ -60,54 +62,70 @@ void Translator::emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid
 }
 
 Translator::Step Translator::next(Job& j, Cycle now) {
-  auto done = [&] { return std::visit([](const auto& w) { return w.done(); }, j.walker); };
-  if (done()) return {};
-  const EntryId entry = std::visit([](const auto& w) { return w.next_entry(); }, j.walker);
+  // One dispatch per step: every job of this translator holds the walker of its mode.
+  if (scalable_) return next_in(j, *std::get_if<ScalableWalker>(&j.walker), now);
+  return next_in(j, *std::get_if<LegacyWalker>(&j.walker), now);
+}
+
+const EntryId& Translator::fetch_entry(const Job& j) const {
+  return scalable_ ? std::get_if<ScalableWalker>(&j.walker)->next_entry()
+                   : std::get_if<LegacyWalker>(&j.walker)->next_entry();
+}
+
+template <typename W>
+Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
+  constexpr bool sm = std::is_same_v<W, ScalableWalker>;
+  if (w.done()) return {};
+  const EntryKind kind = w.next_entry().kind;
   const Rid rid = j.req.rid;
 
   // Context-cache: replaces the root and context fetches.
-  if ((entry.kind == EntryKind::Root || entry.kind == EntryKind::SmRoot) && !j.ctx_checked) {
+  if (kind == (sm ? EntryKind::SmRoot : EntryKind::Root) && !j.ctx_checked) {
     j.ctx_checked = true;
     if (ctx_.config().enabled) {
       if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back(scalable_ ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr,
-                           true, hit->value.entry, hit->source);
-        if (!scalable_) j.table_source = hit->source;
-        std::visit([&](auto& w) { w.resume_at_context(hit->value.entry, hit->source.entry_addr); }, j.walker);
-        return {Step::Kind::Wait, ctx_.config().hit_latency, {}};
+        j.copies.push_back(sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
+                           hit->value.entry, hit->source);
+        if constexpr (!sm) j.table_source = hit->source;
+        w.resume_at_context(hit->value.entry, hit->source.entry_addr);
+        return {Step::Kind::Wait, ctx_.config().hit_latency};
       }
       publish(CacheEvent::What::Miss, CacheKind::Context, now, rid, 0, 0, 0);
-      return {Step::Kind::Fetch, ctx_.config().miss_latency, entry};
+      return {Step::Kind::Fetch, ctx_.config().miss_latency};
     }
   }
-  // PASID-cache: replaces the directory and PASID-entry fetches.
-  if (entry.kind == EntryKind::PasidDir && !j.pasid_checked) {
-    j.pasid_checked = true;
-    auto& w = std::get<ScalableWalker>(j.walker);
-    if (pc_.config().enabled) {
-      if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
-        publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
-                hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
-        j.table_source = hit->source;
-        w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
-        return {Step::Kind::Wait, pc_.config().hit_latency, {}};
+  if constexpr (sm) {
+    // PASID-cache: replaces the directory and PASID-entry fetches.
+    if (kind == EntryKind::PasidDir && !j.pasid_checked) {
+      j.pasid_checked = true;
+      if (pc_.config().enabled) {
+        if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
+          publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
+                  hit->source.entry_addr, 1, hit->value.entry, hit->source);
+          j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
+          j.table_source = hit->source;
+          w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
+          return {Step::Kind::Wait, pc_.config().hit_latency};
+        }
+        publish(CacheEvent::What::Miss, CacheKind::Pasid, now, rid, 0, w.effective_pasid(), 0);
+        return {Step::Kind::Fetch, pc_.config().miss_latency};
       }
-      publish(CacheEvent::What::Miss, CacheKind::Pasid, now, rid, 0, w.effective_pasid(), 0);
-      return {Step::Kind::Fetch, pc_.config().miss_latency, entry};
     }
   }
   // IOTLB: replaces the page walk.
-  const bool walk_start = scalable_ ? std::get<ScalableWalker>(j.walker).stage() == WalkStage::PageWalk
-                                    : std::get<LegacyWalker>(j.walker).at_page_walk_start();
+  bool walk_start;
+  if constexpr (sm)
+    walk_start = w.stage() == WalkStage::PageWalk;
+  else
+    walk_start = w.at_page_walk_start();
   if (walk_start && !j.iotlb_checked) {
     j.iotlb_checked = true;
     if (iotlb_.config().enabled) {
-      const u16 did = std::visit([](const auto& w) { return w.did(); }, j.walker);
+      const u16 did = w.did();
       std::optional<u32> tag_pasid;
-      if (scalable_) tag_pasid = std::get<ScalableWalker>(j.walker).effective_pasid();
+      if constexpr (sm) tag_pasid = w.effective_pasid();
       const auto* hit = iotlb_.find(did, tag_pasid, j.req.iova);
       // A hit without the needed permission is not used: walk again.
       if (hit && (j.req.write ? hit->value.write : hit->value.read)) {
@@ -115,16 +133,14 @@ Translator::Step Translator::next(Job& j, Cycle now) {
                 hit->value.page_addr);
         j.iotlb_hit = true;
         const IotlbValue& v = hit->value;
-        std::visit(
-            [&](auto& w) { w.complete_from_iotlb(v.translate(j.req.iova), v.read, v.write, v.page_shift); },
-            j.walker);
-        return {Step::Kind::Wait, iotlb_.config().hit_latency, {}};
+        w.complete_from_iotlb(v.translate(j.req.iova), v.read, v.write, v.page_shift);
+        return {Step::Kind::Wait, iotlb_.config().hit_latency};
       }
       publish(CacheEvent::What::Miss, CacheKind::Iotlb, now, rid, did, tag_pasid.value_or(0), j.req.iova);
-      return {Step::Kind::Fetch, iotlb_.config().miss_latency, entry};
+      return {Step::Kind::Fetch, iotlb_.config().miss_latency};
     }
   }
-  return {Step::Kind::Fetch, 0, entry};
+  return {Step::Kind::Fetch, 0};
 }
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {

@@ -63,7 +63,6 @@ class Translator {
     enum class Kind { Fetch, Wait, Done };
     Kind kind = Kind::Done;
     Cycle delay = 0;  // cache lookup latency before the fetch starts / the wait
-    EntryId entry;    // Fetch
   };
 
   Job start(const DmaRequest& req, std::optional<u32> pasid) const;
@@ -71,6 +70,8 @@ class Translator {
   void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const;
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now);
+  // The entry a Fetch step asks for (valid until the next on_fetched).
+  const EntryId& fetch_entry(const Job& job) const;
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
   // The outcome, once next() said Done.
@@ -87,6 +88,8 @@ class Translator {
   void set_root(Addr rtaddr) { rtaddr_ = rtaddr; }
 
  private:
+  template <typename W>
+  Step next_in(Job& job, W& walker, Cycle now);
   // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
   // usually nobody, so the common hit builds nothing).
   void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
