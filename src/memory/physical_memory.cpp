@@ -40,6 +40,7 @@ void PhysicalMemory::post(const PendingStore& s) {
   auto it = std::upper_bound(pending_.begin(), pending_.end(), s.visible_at,
                              [](Cycle t, const PendingStore& p) { return t < p.visible_at; });
   pending_.insert(it, s);
+  update_due();
 }
 
 Cycle PhysicalMemory::next_eviction() const {
@@ -68,6 +69,7 @@ void PhysicalMemory::apply_due(Cycle now) {
       break;
     }
   }
+  update_due();
 }
 
 void PhysicalMemory::mark_dirty(Addr addr, u64 seq, Cycle cycle) {
@@ -79,10 +81,12 @@ void PhysicalMemory::mark_dirty(Addr addr, u64 seq, Cycle cycle) {
   d.version = seq;
   d.dirtied = cycle;
   dram_lines_.emplace(line, d);
+  update_due();
 }
 
 void PhysicalMemory::writeback(Addr line, Cycle now, bool eviction) {
   if (dram_lines_.erase(line) == 0) return;
+  update_due();
   if (bus_) bus_->publish(WritebackEvent{now, line, history_.size(), eviction});
 }
 
@@ -155,6 +159,21 @@ void PhysicalMemory::unaligned_burst(Addr addr) {
   throw std::invalid_argument("unaligned burst at " + hex(addr));
 }
 
+Burst PhysicalMemory::read_burst_slow(Addr addr16, Cycle now, bool snoop) {
+  if (addr16 & 15) unaligned_burst(addr16);
+  advance_to(now);
+  if (!snoop && !dram_lines_.empty()) return read_dram_burst(addr16, now);
+  Burst b;
+  b.cycle = now;
+  b.addr = addr16;
+  if (const Page* page = find_page(addr16 >> 12)) {
+    const unsigned i = (addr16 & 0xfff) >> 3;
+    b.data = {(*page)[i], (*page)[i + 1]};
+  }
+  b.version = version();
+  return b;
+}
+
 // A non-snooping burst while some lines are dirty in a CPU cache: DRAM's copy
 // of a dirty line, with the version DRAM holds for it.
 Burst PhysicalMemory::read_dram_burst(Addr addr16, Cycle now) {
@@ -185,6 +204,7 @@ void PhysicalMemory::reset() {
   hints_ = {};
   pending_.clear();
   history_.clear();
+  update_due();
 }
 
 }  // namespace vtd

@@ -34,6 +34,7 @@ class PhysicalMemory {
   void set_cpu_cache(bool enabled, Cycle evict_after) {
     cpu_cache_ = enabled;
     evict_after_ = evict_after;
+    update_due();
   }
 
   // Initial contents (tables built before the simulation): no history.
@@ -52,9 +53,7 @@ class PhysicalMemory {
   // Apply every posted store visible at or before `now`. Inline: every burst
   // asks, and nearly always nothing is due.
   void advance_to(Cycle now) {
-    if ((pending_.empty() || pending_.front().visible_at > now) && (evict_after_ == 0 || dram_lines_.empty()))
-      return;
-    apply_due(now);
+    if (now >= due_) apply_due(now);
   }
   bool has_pending() const { return !pending_.empty(); }
   // Cycle of the next posted store or eviction, ~0 when none.
@@ -72,17 +71,18 @@ class PhysicalMemory {
   // the version DRAM holds for that line: it saw every store to the line with
   // seq below it, and none after. Inline: the IOMMU reads every burst here.
   Burst read_burst(Addr addr16, Cycle now, bool snoop = true) {
-    if (addr16 & 15) unaligned_burst(addr16);
-    advance_to(now);
-    if (!snoop && !dram_lines_.empty()) return read_dram_burst(addr16, now);
+    // The common case inline, everything else (a store or eviction due, a
+    // dirty line, a page not in the hints, a bad address) out of line.
+    const u64 pn = addr16 >> 12;
+    const PageHint& h = hints_[pn % kHints];
+    if (now >= due_ || h.pn != pn || (addr16 & 15) || (!snoop && !dram_lines_.empty()))
+      return read_burst_slow(addr16, now, snoop);
     Burst b;
     b.cycle = now;
     b.addr = addr16;
     // A burst never crosses a page: one lookup for both words.
-    if (const Page* page = find_page(addr16 >> 12)) {
-      const unsigned i = (addr16 & 0xfff) >> 3;
-      b.data = {(*page)[i], (*page)[i + 1]};
-    }
+    const unsigned i = (addr16 & 0xfff) >> 3;
+    b.data = {(*h.page)[i], (*h.page)[i + 1]};
     b.version = version();
     return b;
   }
@@ -116,12 +116,19 @@ class PhysicalMemory {
   // page number) is remembered.
   const Page* find_page(u64 pn) const {
     const PageHint& h = hints_[pn % kHints];
-    return h.page && h.pn == pn ? h.page : find_other_page(pn);
+    return h.pn == pn ? h.page : find_other_page(pn);
   }
   const Page* find_other_page(u64 pn) const;
   [[noreturn]] static void unaligned_burst(Addr addr);
   Burst read_dram_burst(Addr addr16, Cycle now);
+  Burst read_burst_slow(Addr addr16, Cycle now, bool snoop);
   void apply_due(Cycle now);
+  // Recomputes due_ after pending_ or dram_lines_ changed.
+  void update_due() {
+    due_ = evict_after_ != 0 && !dram_lines_.empty() ? 0
+           : pending_.empty()                        ? ~Cycle{0}
+                                                     : pending_.front().visible_at;
+  }
   void apply(const PendingStore& s);
   void record(StoreEvent& ev);
   void mark_dirty(Addr addr, u64 seq, Cycle cycle);
@@ -140,12 +147,15 @@ class PhysicalMemory {
   std::map<Addr, DramLine> dram_lines_;                   // dirty lines, by line address
   std::unordered_map<u64, std::unique_ptr<Page>> pages_;  // pages never move or go until reset()
   struct PageHint {
-    u64 pn = 0;
+    u64 pn = ~u64{0};  // no page has this number: an empty hint never matches
     const Page* page = nullptr;
   };
   static constexpr unsigned kHints = 8;
   mutable std::array<PageHint, kHints> hints_{};  // find_page's last hits
   std::deque<PendingStore> pending_;              // sorted by visible_at, stable
+  // advance_to has nothing to do before this cycle: the first pending
+  // store's, or 0 while an eviction may be due (every access checks).
+  Cycle due_ = ~Cycle{0};
   std::vector<StoreEvent> history_;
 };
 
