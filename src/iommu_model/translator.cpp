@@ -152,6 +152,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
       const Provenance src = provenance_from(f);
       j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       if (!scalable_) j.table_source = src;
+      if (!ctx_.config().enabled) break;  // a disabled cache's fill would only build an empty result
       auto filled = ctx_.fill(rid, f.value, src, now);
       if (filled.filled)
         publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
@@ -163,6 +164,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
       const Provenance src = provenance_from(f);
       j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
       j.table_source = src;
+      if (!pc_.config().enabled) break;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
       if (filled.filled)
         publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1,
@@ -174,10 +176,18 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     default: break;
   }
-  std::visit([&](auto& w) { w.on_entry(f.value); }, j.walker);
+  bool finished;
+  if (scalable_) {
+    auto& w = *std::get_if<ScalableWalker>(&j.walker);
+    w.on_entry(f.value);
+    finished = w.done();
+  } else {
+    auto& w = *std::get_if<LegacyWalker>(&j.walker);
+    w.on_entry(f.value);
+    finished = w.done();
+  }
 
   // A completed walk fills the IOTLB with its translation.
-  const bool finished = std::visit([](const auto& w) { return w.done(); }, j.walker);
   if (!finished || !iotlb_.config().enabled || j.iotlb_hit) return;
   IotlbValue v;
   u16 did = 0;
