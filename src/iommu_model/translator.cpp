@@ -67,11 +67,6 @@ Translator::Step Translator::next(Job& j, Cycle now) {
   return next_in(j, *std::get_if<LegacyWalker>(&j.walker), now);
 }
 
-const EntryId& Translator::fetch_entry(const Job& j) const {
-  return scalable_ ? std::get_if<ScalableWalker>(&j.walker)->next_entry()
-                   : std::get_if<LegacyWalker>(&j.walker)->next_entry();
-}
-
 template <typename W>
 Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
   constexpr bool sm = std::is_same_v<W, ScalableWalker>;

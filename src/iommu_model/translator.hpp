@@ -71,7 +71,10 @@ class Translator {
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now);
   // The entry a Fetch step asks for (valid until the next on_fetched).
-  const EntryId& fetch_entry(const Job& job) const;
+  const EntryId& fetch_entry(const Job& job) const {
+    return scalable_ ? std::get_if<ScalableWalker>(&job.walker)->next_entry()
+                     : std::get_if<LegacyWalker>(&job.walker)->next_entry();
+  }
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
   // The outcome, once next() said Done.
