@@ -229,8 +229,7 @@ void Iommu::step(Walk& w, Cycle now) {
 
 void Iommu::complete(Walk& w, Cycle now) {
   w.done = true;
-  translator_->outcome(w.job, now, dma_ev_);
-  const DmaEvent& ev = dma_ev_;
+  const DmaEvent& ev = translator_->outcome(w.job, now);
   if (ev.fault) {
     ++stats_.faulted;
     if (ev.fault_recorded) ++stats_.faults_recorded;

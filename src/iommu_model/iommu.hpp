@@ -177,7 +177,6 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   Cycle limit_ = ~Cycle{0};
   bool wake_pending_ = false;  // wake_ notified for wake_time_ (absolute episode cycle)
   Cycle wake_time_ = 0;        // SystemC's cycle during run(): processed cycles may be ahead of it
-  DmaEvent dma_ev_;            // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   IommuStats stats_;
   unsigned published_head_ = 0, published_tail_ = 0;  // last QueueEvent

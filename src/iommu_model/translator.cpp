@@ -31,7 +31,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.pasid = pasid;
   j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
   j.iotlb_hit = false;
-  j.copies.clear();
+  j.out.copies.clear();
   j.table_source = Provenance{};
   if (scalable_) {
     if (auto* w = std::get_if<ScalableWalker>(&j.walker))
@@ -81,8 +81,8 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
       if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back(sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
-                           hit->value.entry, hit->source);
+        add_copy(j, sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
+                 hit->value.entry, hit->source);
         if constexpr (!sm) j.table_source = hit->source;
         w.resume_at_context(hit->value.entry, hit->source.entry_addr);
         return {Step::Kind::Wait, ctx_.config().hit_latency};
@@ -99,7 +99,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
         if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
           publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                   hit->source.entry_addr, 1, hit->value.entry, hit->source);
-          j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
+          add_copy(j, EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
           j.table_source = hit->source;
           w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
           return {Step::Kind::Wait, pc_.config().hit_latency};
@@ -145,7 +145,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     case EntryKind::Context:
     case EntryKind::SmContext: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
+      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
       if (!scalable_) j.table_source = src;
       if (!ctx_.config().enabled) break;  // a disabled cache's fill would only build an empty result
       auto filled = ctx_.fill(rid, f.value, src, now);
@@ -157,7 +157,7 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     case EntryKind::Pasid: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
+      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
       j.table_source = src;
       if (!pc_.config().enabled) break;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
@@ -221,15 +221,9 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
             filled.evicted->key.pasid, 0);
 }
 
-DmaEvent Translator::outcome(const Job& j, Cycle now) const {
-  DmaEvent ev;
-  outcome(j, now, ev);
-  return ev;
-}
-
-void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
-  // Every field is set (no reset of the whole event): the copies vector keeps its capacity.
-  ev.copies.assign(j.copies.begin(), j.copies.end());
+const DmaEvent& Translator::outcome(Job& j, Cycle now) const {
+  // Every field is set but the copies, which the walk filled.
+  DmaEvent& ev = j.out;
   ev.request = j.req.id;
   ev.rid = j.req.rid;
   ev.iova = j.req.iova;
@@ -256,6 +250,7 @@ void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
     ev.has_pasid = false;
     ev.did = r.did;
   }
+  return ev;
 }
 
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,
