@@ -61,12 +61,6 @@ void Translator::emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid
   bus_.publish(e);
 }
 
-Translator::Step Translator::next(Job& j, Cycle now) {
-  // One dispatch per step: every job of this translator holds the walker of its mode.
-  if (scalable_) return next_in(j, *std::get_if<ScalableWalker>(&j.walker), now);
-  return next_in(j, *std::get_if<LegacyWalker>(&j.walker), now);
-}
-
 template <typename W>
 Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
   constexpr bool sm = std::is_same_v<W, ScalableWalker>;
@@ -137,6 +131,9 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
   }
   return {Step::Kind::Fetch, 0};
 }
+
+template Translator::Step Translator::next_in(Job&, LegacyWalker&, Cycle);
+template Translator::Step Translator::next_in(Job&, ScalableWalker&, Cycle);
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
   const Rid rid = j.req.rid;

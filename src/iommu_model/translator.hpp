@@ -46,7 +46,11 @@ class Translator {
   // The same, reusing `job` (no allocation).
   void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const;
   // What to do next for `job` at cycle `now` (cache lookups happen here).
-  Step next(Job& job, Cycle now);
+  Step next(Job& job, Cycle now) {
+    // One dispatch per step: every job of this translator holds the walker of its mode.
+    if (scalable_) return next_in(job, *std::get_if<ScalableWalker>(&job.walker), now);
+    return next_in(job, *std::get_if<LegacyWalker>(&job.walker), now);
+  }
   // The entry a Fetch step asks for (valid until the next on_fetched).
   const EntryId& fetch_entry(const Job& job) const {
     return scalable_ ? std::get_if<ScalableWalker>(&job.walker)->next_entry()
