@@ -114,10 +114,12 @@ std::optional<Iotlb::Cache::Item> Iotlb::lookup(u16 did, std::optional<u32> pasi
 }
 
 const Iotlb::Cache::Item* Iotlb::find(u16 did, std::optional<u32> pasid, Addr iova) {
-  const std::array<IotlbKey, 3> keys{key_for(did, pasid, kPageShifts[0], iova),
-                                     key_for(did, pasid, kPageShifts[1], iova),
-                                     key_for(did, pasid, kPageShifts[2], iova)};
-  return cache_.find(keys);
+  IotlbKey key = key_for(did, pasid, kPageShifts[0], iova);
+  return cache_.find_probing(kPageShifts.size(), [&](std::size_t i) -> const IotlbKey& {
+    key.page_shift = kPageShifts[i];
+    key.page = iova >> kPageShifts[i];
+    return key;
+  });
 }
 
 Iotlb::Cache::Fill Iotlb::fill(u16 did, std::optional<u32> pasid, Addr iova, const IotlbValue& v,

@@ -96,9 +96,16 @@ class LruCache {
   // The same lookup, without copying the hit: the pointer is valid until the
   // next fill or invalidation.
   const Item* find(std::span<const Key> keys) {
+    return find_probing(keys.size(), [&](std::size_t i) -> const Key& { return keys[i]; });
+  }
+  // The same lookup probing key_at(0), ..., key_at(n - 1): keys are built
+  // only as far as probed (an IOTLB hit at 4 KiB builds one).
+  template <typename KeyAt>
+  const Item* find_probing(std::size_t n, KeyAt&& key_at) {
     if (!cfg_.enabled) return nullptr;
     ++stats_.lookups;
-    for (const Key& k : keys) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const Key& k = key_at(i);
       // The most recently used entry again (a device streaming to one page):
       // no index lookup, and it stays in place.
       if (!order_.empty() && order_.front().key == k) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <new>
 #include <stdexcept>
 
 #include "base/cycles.hpp"
@@ -49,6 +50,12 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   stats_ = IommuStats{};
   for (unsigned n = 1; n <= kMaxBursts; ++n)
     for (unsigned k = 0; k < n; ++k) burst_order_[n][k] = static_cast<u8>(burst_index(k, n));
+  for (unsigned k = 0; k < kinds_.size(); ++k) {
+    const auto kind = static_cast<EntryKind>(k);
+    kinds_[k].fmt = &format_of(kind);
+    kinds_[k].latency = latency_of(EntryId{kind, 0, {}, 0, 0});
+    kinds_[k].nbursts = kinds_[k].fmt->bursts();
+  }
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
   // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
@@ -126,13 +133,21 @@ unsigned Iommu::burst_index(unsigned nth, unsigned nbursts) const {
 }
 
 // After a walk stepped or was admitted: back to the heap, or to the spares.
-void Iommu::settle(Walk* w, Cycle now) {
+namespace {
+[[noreturn, gnu::cold, gnu::noinline]] void scheduled_in_past() {
+  throw std::logic_error("iommu: a walk scheduled in the past");
+}
+}  // namespace
+
+// Inline: it runs after every step (a call cost a third of it).
+[[gnu::always_inline]] inline void Iommu::settle(Walk* w, Cycle now) {
   if (w->done) {
     --nactive_;
     spare_.push_back(w);
     return;
   }
-  if (w->next < now) throw std::logic_error("iommu: a walk scheduled in the past");
+  if (w->next < now) [[unlikely]]
+    scheduled_in_past();
   due_.push(w->next, w->seq, w);
 }
 
@@ -154,10 +169,11 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.fetch.entry = entry;
       w.fetch.nbursts = 0;
       w.fetch.value = EntryBits{};
-      w.fmt = &format_of(entry.kind);
-      w.latency = latency_of(entry);
+      const KindInfo& k = kinds_[static_cast<unsigned>(entry.kind)];
+      w.fmt = k.fmt;
+      w.latency = k.latency;
       w.burst = 0;
-      w.nbursts = w.fmt->bursts();
+      w.nbursts = k.nbursts;
       if (w.nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
       w.order = burst_order_[w.nbursts].data();
       w.next = now + s.delay + w.latency;
@@ -175,11 +191,11 @@ void Iommu::step(Walk& w, Cycle now) {
   const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
   // Sampled at `now` (ahead of SystemC's time while the unit runs ahead). Page
   // walks snoop CPU caches only when ECAP.C = 1.
-  Burst& b = w.fetch.bursts[w.fetch.nbursts++];
-  b = mem_->read_burst(burst_addr, now, cfg_.coherent);
+  // Constructed in place from the returned burst (an assignment copied it through a temporary).
+  Burst& b = *::new (static_cast<void*>(&w.fetch.bursts[w.fetch.nbursts++]))
+                 Burst(mem_->read_burst(burst_addr, now, cfg_.coherent));
   ++stats_.bursts;
-  VTD_LOG(log_, trace, "request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id,
-          b.addr, idx, to_string(e), b.version, b.data[0], b.data[1]);
+  if (log_->should_log(spdlog::level::trace)) log_burst(w, b, idx);
   if (f.bits < 128) {
     w.fetch.value.w[0] = b.data[(e.addr >> 3) & 1];
   } else {
@@ -190,6 +206,20 @@ void Iommu::step(Walk& w, Cycle now) {
     w.next = now + cfg_.inter_burst + w.latency;
     return;
   }
+  fetched(w, now);
+}
+
+// Out of line: formatting the line would widen every burst's frame.
+[[gnu::cold, gnu::noinline]] void Iommu::log_burst(const Walk& w, const Burst& b, unsigned idx) const {
+  log_->trace("request #{} burst {:#x} (chunk {} of {}) version {} = {:#x} {:#x}", w.job.req.id, b.addr, idx,
+              to_string(w.fetch.entry), b.version, b.data[0], b.data[1]);
+}
+
+// The entry's last burst is in: publish the fetch and go on with the walk.
+// Out of line, so the per-burst path above keeps a small frame.
+[[gnu::noinline]] void Iommu::fetched(Walk& w, Cycle now) {
+  const EntryId& e = w.fetch.entry;
+  const Format& f = *w.fmt;
   ++stats_.fetches;
   VTD_LOG(log_, trace, "fetch {} = {}", to_string(e), describe(f, w.fetch.value));
   bus_.publish(w.fetch);
@@ -199,8 +229,7 @@ void Iommu::step(Walk& w, Cycle now) {
 
 void Iommu::complete(Walk& w, Cycle now) {
   w.done = true;
-  translator_->outcome(w.job, now, dma_ev_);
-  const DmaEvent& ev = dma_ev_;
+  const DmaEvent& ev = translator_->outcome(w.job, now);
   if (ev.fault) {
     ++stats_.faulted;
     if (ev.fault_recorded) ++stats_.faults_recorded;
@@ -230,7 +259,11 @@ void Iommu::process(Cycle at) {
   if (!qi_->idle()) qi_->advance(at, *this, *this);
   due_.take(at, stepping_);
   for (const auto& d : stepping_) {
-    step(*d.item, at);
+    // A resumption goes straight to advance (step's frame is the burst path's).
+    if (d.item->phase == Walk::Phase::Resume)
+      advance(*d.item, at);
+    else
+      step(*d.item, at);
     settle(d.item, at);
   }
   // The arrivals due now queue behind the waiting requests; while the queue

@@ -101,6 +101,15 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   // cfg_.burst_order (computed once per episode, not per burst).
   static constexpr unsigned kMaxBursts = std::tuple_size_v<decltype(FetchEvent::bursts)>;
   std::array<std::array<u8, kMaxBursts>, kMaxBursts + 1> burst_order_{};
+  // Per entry kind, what a fetch of it needs (computed once per episode, not per fetch).
+  struct KindInfo {
+    const Format* fmt = nullptr;
+    Cycle latency = 0;
+    unsigned nbursts = 1;
+  };
+  std::array<KindInfo, static_cast<unsigned>(EntryKind::FlPte) + 1> kinds_{};
+  void fetched(Walk& w, Cycle now);
+  void log_burst(const Walk& w, const Burst& b, unsigned idx) const;
 
   // Queued invalidation.
   void qi_run();
@@ -168,7 +177,6 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   Cycle limit_ = ~Cycle{0};
   bool wake_pending_ = false;  // wake_ notified for wake_time_ (absolute episode cycle)
   Cycle wake_time_ = 0;        // SystemC's cycle during run(): processed cycles may be ahead of it
-  DmaEvent dma_ev_;            // reused: its copies vector keeps its capacity
   sc_core::sc_event wake_, qi_wake_;
   IommuStats stats_;
   unsigned published_head_ = 0, published_tail_ = 0;  // last QueueEvent

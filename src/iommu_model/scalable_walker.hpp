@@ -35,7 +35,7 @@ struct ScalableResult {
   u32 pasid = 0;                     // effective PASID (request's, or RID_PASID from the context entry)
   u16 did = 0;
   u64 pgtt = 0;
-  EntryBits context, pasid_entry;  // copies used, when reached
+  EntryBits context, pasid_entry;  // copies used, valid once have_context / have_pasid_entry
   bool have_context = false, have_pasid_entry = false;
 };
 

@@ -31,7 +31,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.pasid = pasid;
   j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
   j.iotlb_hit = false;
-  j.copies.clear();
+  j.out.copies.clear();
   j.table_source = Provenance{};
   if (scalable_) {
     if (auto* w = std::get_if<ScalableWalker>(&j.walker))
@@ -61,17 +61,6 @@ void Translator::emit(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid
   bus_.publish(e);
 }
 
-Translator::Step Translator::next(Job& j, Cycle now) {
-  // One dispatch per step: every job of this translator holds the walker of its mode.
-  if (scalable_) return next_in(j, *std::get_if<ScalableWalker>(&j.walker), now);
-  return next_in(j, *std::get_if<LegacyWalker>(&j.walker), now);
-}
-
-const EntryId& Translator::fetch_entry(const Job& j) const {
-  return scalable_ ? std::get_if<ScalableWalker>(&j.walker)->next_entry()
-                   : std::get_if<LegacyWalker>(&j.walker)->next_entry();
-}
-
 template <typename W>
 Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
   constexpr bool sm = std::is_same_v<W, ScalableWalker>;
@@ -86,8 +75,8 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
       if (const auto* hit = ctx_.find(rid)) {
         publish(CacheEvent::What::Hit, CacheKind::Context, now, rid, hit->value.did, 0,
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
-        j.copies.push_back(sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
-                           hit->value.entry, hit->source);
+        add_copy(j, sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
+                 hit->value.entry, hit->source);
         if constexpr (!sm) j.table_source = hit->source;
         w.resume_at_context(hit->value.entry, hit->source.entry_addr);
         return {Step::Kind::Wait, ctx_.config().hit_latency};
@@ -104,7 +93,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
         if (const auto* hit = pc_.find(rid, w.effective_pasid())) {
           publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                   hit->source.entry_addr, 1, hit->value.entry, hit->source);
-          j.copies.push_back(EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
+          add_copy(j, EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
           j.table_source = hit->source;
           w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
           return {Step::Kind::Wait, pc_.config().hit_latency};
@@ -143,6 +132,9 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
   return {Step::Kind::Fetch, 0};
 }
 
+template Translator::Step Translator::next_in(Job&, LegacyWalker&, Cycle);
+template Translator::Step Translator::next_in(Job&, ScalableWalker&, Cycle);
+
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
   const Rid rid = j.req.rid;
   // Only the cached kinds keep where their copy came from.
@@ -150,8 +142,9 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     case EntryKind::Context:
     case EntryKind::SmContext: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
+      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
       if (!scalable_) j.table_source = src;
+      if (!ctx_.config().enabled) break;  // a disabled cache's fill would only build an empty result
       auto filled = ctx_.fill(rid, f.value, src, now);
       if (filled.filled)
         publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
@@ -161,8 +154,9 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     case EntryKind::Pasid: {
       const Provenance src = provenance_from(f);
-      j.copies.push_back(f.entry.kind, f.entry.addr, false, f.value, src);
+      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
       j.table_source = src;
+      if (!pc_.config().enabled) break;
       auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
       if (filled.filled)
         publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1,
@@ -174,10 +168,18 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     }
     default: break;
   }
-  std::visit([&](auto& w) { w.on_entry(f.value); }, j.walker);
+  bool finished;
+  if (scalable_) {
+    auto& w = *std::get_if<ScalableWalker>(&j.walker);
+    w.on_entry(f.value);
+    finished = w.done();
+  } else {
+    auto& w = *std::get_if<LegacyWalker>(&j.walker);
+    w.on_entry(f.value);
+    finished = w.done();
+  }
 
   // A completed walk fills the IOTLB with its translation.
-  const bool finished = std::visit([](const auto& w) { return w.done(); }, j.walker);
   if (!finished || !iotlb_.config().enabled || j.iotlb_hit) return;
   IotlbValue v;
   u16 did = 0;
@@ -216,15 +218,9 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
             filled.evicted->key.pasid, 0);
 }
 
-DmaEvent Translator::outcome(const Job& j, Cycle now) const {
-  DmaEvent ev;
-  outcome(j, now, ev);
-  return ev;
-}
-
-void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
-  // Every field is set (no reset of the whole event): the copies vector keeps its capacity.
-  ev.copies.assign(j.copies.begin(), j.copies.end());
+const DmaEvent& Translator::outcome(Job& j, Cycle now) const {
+  // Every field is set but the copies, which the walk filled.
+  DmaEvent& ev = j.out;
   ev.request = j.req.id;
   ev.rid = j.req.rid;
   ev.iova = j.req.iova;
@@ -251,6 +247,7 @@ void Translator::outcome(const Job& j, Cycle now, DmaEvent& ev) const {
     ev.has_pasid = false;
     ev.did = r.did;
   }
+  return ev;
 }
 
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,

@@ -24,38 +24,15 @@ class Translator {
  public:
   Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus);
 
-  // The table-entry copies a walk used, kept inline: a walk uses at most a
-  // context entry and a PASID entry, so no request allocates.
-  class Copies {
-   public:
-    // Fills the next slot in place (no temporary CopyUsed to copy).
-    void push_back(EntryKind kind, Addr entry, bool from_cache, const EntryBits& value,
-                   const Provenance& source) {
-      if (n_ == items_.size()) throw std::logic_error("translator: more entry copies than a walk can use");
-      DmaEvent::CopyUsed& c = items_[n_++];
-      c.kind = kind;
-      c.entry = entry;
-      c.from_cache = from_cache;
-      c.value = value;
-      c.source = source;
-    }
-    std::size_t size() const { return n_; }
-    void clear() { n_ = 0; }
-    const DmaEvent::CopyUsed* begin() const { return items_.data(); }
-    const DmaEvent::CopyUsed* end() const { return items_.data() + n_; }
-
-   private:
-    std::array<DmaEvent::CopyUsed, 2> items_{};
-    std::size_t n_ = 0;
-  };
-
   struct Job {
     DmaRequest req;
     std::optional<u32> pasid;
     std::variant<LegacyWalker, ScalableWalker> walker{LegacyWalker(WalkerConfig{})};
     bool ctx_checked = false, pasid_checked = false, iotlb_checked = false;
     bool iotlb_hit = false;
-    Copies copies;
+    // The outcome, built in place: the entry copies used go straight into its
+    // `copies` (kept with its capacity as the job is reused), published as is.
+    DmaEvent out;
     Provenance table_source;  // of the context (legacy) or PASID entry copy used
   };
 
@@ -69,15 +46,20 @@ class Translator {
   // The same, reusing `job` (no allocation).
   void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const;
   // What to do next for `job` at cycle `now` (cache lookups happen here).
-  Step next(Job& job, Cycle now);
+  Step next(Job& job, Cycle now) {
+    // One dispatch per step: every job of this translator holds the walker of its mode.
+    if (scalable_) return next_in(job, *std::get_if<ScalableWalker>(&job.walker), now);
+    return next_in(job, *std::get_if<LegacyWalker>(&job.walker), now);
+  }
   // The entry a Fetch step asks for (valid until the next on_fetched).
-  const EntryId& fetch_entry(const Job& job) const;
+  const EntryId& fetch_entry(const Job& job) const {
+    return scalable_ ? std::get_if<ScalableWalker>(&job.walker)->next_entry()
+                     : std::get_if<LegacyWalker>(&job.walker)->next_entry();
+  }
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
-  // The outcome, once next() said Done.
-  DmaEvent outcome(const Job& job, Cycle now) const;
-  // The same into `ev`, reusing its storage (no allocation once warm).
-  void outcome(const Job& job, Cycle now, DmaEvent& ev) const;
+  // The outcome, once next() said Done: job.out completed (valid until the job restarts).
+  const DmaEvent& outcome(Job& job, Cycle now) const;
 
   // A completed invalidation descriptor takes effect on the caches.
   void apply(const Descriptor& d, Cycle now);
@@ -88,6 +70,12 @@ class Translator {
   void set_root(Addr rtaddr) { rtaddr_ = rtaddr; }
 
  private:
+  // A walk uses at most a context entry and a PASID entry.
+  static void add_copy(Job& j, EntryKind kind, Addr entry, bool from_cache, const EntryBits& value,
+                       const Provenance& source) {
+    if (j.out.copies.size() == 2) throw std::logic_error("translator: more entry copies than a walk can use");
+    j.out.copies.emplace_back(kind, entry, from_cache, value, source);
+  }
   template <typename W>
   Step next_in(Job& job, W& walker, Cycle now);
   // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
