@@ -215,13 +215,15 @@ void Iommu::step(Walk& w, Cycle now) {
               to_string(w.fetch.entry), b.version, b.data[0], b.data[1]);
 }
 
+[[gnu::cold, gnu::noinline]] void Iommu::log_fetch(const Walk& w) const {
+  log_->trace("fetch {} = {}", to_string(w.fetch.entry), describe(*w.fmt, w.fetch.value));
+}
+
 // The entry's last burst is in: publish the fetch and go on with the walk.
 // Out of line, so the per-burst path above keeps a small frame.
 [[gnu::noinline]] void Iommu::fetched(Walk& w, Cycle now) {
-  const EntryId& e = w.fetch.entry;
-  const Format& f = *w.fmt;
   ++stats_.fetches;
-  VTD_LOG(log_, trace, "fetch {} = {}", to_string(e), describe(f, w.fetch.value));
+  if (log_->should_log(spdlog::level::trace)) log_fetch(w);
   bus_.publish(w.fetch);
   translator_->on_fetched(w.job, w.fetch, now);
   advance(w, now);

@@ -110,6 +110,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   std::array<KindInfo, static_cast<unsigned>(EntryKind::FlPte) + 1> kinds_{};
   void fetched(Walk& w, Cycle now);
   void log_burst(const Walk& w, const Burst& b, unsigned idx) const;
+  void log_fetch(const Walk& w) const;
 
   // Queued invalidation.
   void qi_run();
