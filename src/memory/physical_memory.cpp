@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <stdexcept>
 
 namespace vtd {
@@ -230,10 +231,14 @@ u64 PhysicalMemory::value_at(Addr addr, u64 version) const {
 }
 
 void PhysicalMemory::reset() {
-  dram_lines_.clear();
   for (auto& [pn, page] : pages_) spare_.push_back(std::move(page));
   pages_.clear();
   hints_ = {};
+  clear_state();
+}
+
+void PhysicalMemory::clear_state() {
+  dram_lines_.clear();
   pending_.clear();
   history_.clear();
   update_due();
@@ -247,8 +252,34 @@ PhysicalMemory::Image PhysicalMemory::image() const {
 }
 
 void PhysicalMemory::reset(const Image& image) {
-  reset();
-  for (const auto& [pn, contents] : image) *page_for(pn) = contents;
+  // Usually memory holds the image's pages already (the last episode
+  // started from it), and a few the episode stored to: copy the contents
+  // into the former, drop the latter, allocate nothing.
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < pages_.size() && j < image.size(); ++i)
+    if (pages_[i].first == image[j].first) ++j;
+  if (j != image.size()) {
+    reset();
+    for (const auto& [pn, contents] : image) *page_for(pn) = contents;
+    return;
+  }
+  if (pages_.size() != image.size()) {
+    hints_ = {};  // some point to pages about to go
+    std::size_t kept = 0;
+    j = 0;
+    for (std::size_t i = 0; i < pages_.size(); ++i) {
+      if (j < image.size() && pages_[i].first == image[j].first) {
+        pages_[kept++] = std::move(pages_[i]);
+        ++j;
+      } else {
+        spare_.push_back(std::move(pages_[i].second));
+      }
+    }
+    pages_.resize(kept);
+  }
+  clear_state();  // the hints stay: the pages they point to do
+  for (std::size_t i = 0; i < image.size(); ++i)
+    std::memcpy(pages_[i].second->data(), image[i].second.data(), sizeof(Page));
 }
 
 }  // namespace vtd

@@ -137,6 +137,8 @@ class PhysicalMemory {
   Burst read_dram_burst(Addr addr16, Cycle now);
   Burst read_burst_slow(Addr addr16, Cycle now, bool snoop);
   void apply_due(Cycle now);
+  // Everything reset() clears but the pages and the hints to them.
+  void clear_state();
   // Recomputes due_ after pending_ or dram_lines_ changed.
   void update_due() {
     due_ = evict_after_ != 0 && !dram_lines_.empty() ? 0
