@@ -2,19 +2,51 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <stdexcept>
 
 namespace vtd {
 
+PhysicalMemory::~PhysicalMemory() = default;
+
+auto PhysicalMemory::page_slot(u64 pn) const
+    -> std::vector<std::pair<u64, std::unique_ptr<Page>>>::const_iterator {
+  return std::lower_bound(pages_.begin(), pages_.end(), pn,
+                          [](const std::pair<u64, std::unique_ptr<Page>>& p, u64 n) { return p.first < n; });
+}
+
+// Stores and pokes: from the hints too.
 u64* PhysicalMemory::word_ptr(Addr addr) {
-  auto& page = pages_[addr >> 12];
-  if (!page) page = std::make_unique<Page>(Page{});
+  const u64 pn = addr >> 12;
+  const PageHint& h = hints_[pn % kHints];
+  Page* page = h.pn == pn ? h.page : page_for(pn);
   return &(*page)[(addr & 0xfff) >> 3];
 }
 
+PhysicalMemory::Page* PhysicalMemory::page_for(u64 pn) {
+  auto it = page_slot(pn);
+  Page* page;
+  if (it != pages_.end() && it->first == pn) {
+    page = it->second.get();
+  } else {
+    std::unique_ptr<Page> p;
+    if (spare_.empty()) {
+      p = std::make_unique<Page>();
+    } else {
+      p = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    p->fill(0);
+    page = p.get();
+    pages_.emplace(pages_.begin() + (it - pages_.begin()), pn, std::move(p));
+  }
+  hints_[pn % kHints] = PageHint{pn, page};
+  return page;
+}
+
 const PhysicalMemory::Page* PhysicalMemory::find_other_page(u64 pn) const {
-  auto it = pages_.find(pn);
-  if (it == pages_.end()) return nullptr;
+  auto it = page_slot(pn);
+  if (it == pages_.end() || it->first != pn) return nullptr;
   hints_[pn % kHints] = PageHint{pn, it->second.get()};
   return it->second.get();
 }
@@ -199,12 +231,55 @@ u64 PhysicalMemory::value_at(Addr addr, u64 version) const {
 }
 
 void PhysicalMemory::reset() {
-  dram_lines_.clear();
+  for (auto& [pn, page] : pages_) spare_.push_back(std::move(page));
   pages_.clear();
   hints_ = {};
+  clear_state();
+}
+
+void PhysicalMemory::clear_state() {
+  dram_lines_.clear();
   pending_.clear();
   history_.clear();
   update_due();
+}
+
+PhysicalMemory::Image PhysicalMemory::image() const {
+  Image im;
+  im.reserve(pages_.size());
+  for (const auto& [pn, page] : pages_) im.emplace_back(pn, *page);
+  return im;
+}
+
+void PhysicalMemory::reset(const Image& image) {
+  // Usually memory holds the image's pages already (the last episode
+  // started from it), and a few the episode stored to: copy the contents
+  // into the former, drop the latter, allocate nothing.
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < pages_.size() && j < image.size(); ++i)
+    if (pages_[i].first == image[j].first) ++j;
+  if (j != image.size()) {
+    reset();
+    for (const auto& [pn, contents] : image) *page_for(pn) = contents;
+    return;
+  }
+  if (pages_.size() != image.size()) {
+    hints_ = {};  // some point to pages about to go
+    std::size_t kept = 0;
+    j = 0;
+    for (std::size_t i = 0; i < pages_.size(); ++i) {
+      if (j < image.size() && pages_[i].first == image[j].first) {
+        pages_[kept++] = std::move(pages_[i]);
+        ++j;
+      } else {
+        spare_.push_back(std::move(pages_[i].second));
+      }
+    }
+    pages_.resize(kept);
+  }
+  clear_state();  // the hints stay: the pages they point to do
+  for (std::size_t i = 0; i < image.size(); ++i)
+    std::memcpy(pages_[i].second->data(), image[i].second.data(), sizeof(Page));
 }
 
 }  // namespace vtd

@@ -28,6 +28,9 @@ namespace vtd {
 class PhysicalMemory {
  public:
   explicit PhysicalMemory(const EventBus* bus = nullptr) : bus_(bus) {}
+  ~PhysicalMemory();
+  PhysicalMemory(const PhysicalMemory&) = delete;
+  PhysicalMemory& operator=(const PhysicalMemory&) = delete;
 
   // Non-coherent walks: keep dirty lines in a CPU cache. `evict_after`: write
   // a dirty line back this many cycles after it was first dirtied (0: never).
@@ -107,9 +110,19 @@ class PhysicalMemory {
 
   void reset();
 
+  // A copy of every page, to start episodes from: the initial tables, built
+  // once and restored by reset(image) instead of being built again.
+  using PageImage = std::array<u64, 512>;
+  using Image = std::vector<std::pair<u64, PageImage>>;  // (page number, contents)
+  Image image() const;
+  // reset(), then the contents of `image` (no history).
+  void reset(const Image& image);
+
  private:
   using Page = std::array<u64, 512>;
   u64* word_ptr(Addr addr);
+  // The page numbered `pn`, allocated (zeroed) if it is not yet.
+  Page* page_for(u64 pn);
   const u64* find_word(Addr addr) const;
   // Walks and bursts stay on a few pages (the tables, the queue), and a walk
   // goes from one to the next: the last page found in each of 8 slots (by
@@ -119,10 +132,13 @@ class PhysicalMemory {
     return h.pn == pn ? h.page : find_other_page(pn);
   }
   const Page* find_other_page(u64 pn) const;
+  std::vector<std::pair<u64, std::unique_ptr<Page>>>::const_iterator page_slot(u64 pn) const;
   [[noreturn]] static void unaligned_burst(Addr addr);
   Burst read_dram_burst(Addr addr16, Cycle now);
   Burst read_burst_slow(Addr addr16, Cycle now, bool snoop);
   void apply_due(Cycle now);
+  // Everything reset() clears but the pages and the hints to them.
+  void clear_state();
   // Recomputes due_ after pending_ or dram_lines_ changed.
   void update_due() {
     due_ = evict_after_ != 0 && !dram_lines_.empty() ? 0
@@ -144,11 +160,14 @@ class PhysicalMemory {
   const EventBus* bus_;
   bool cpu_cache_ = false;
   Cycle evict_after_ = 0;
-  std::map<Addr, DramLine> dram_lines_;                   // dirty lines, by line address
-  std::unordered_map<u64, std::unique_ptr<Page>> pages_;  // pages never move or go until reset()
+  std::map<Addr, DramLine> dram_lines_;  // dirty lines, by line address
+  // By page number, sorted. Pages never move; reset() keeps them in spare_
+  // for the next episode instead of freeing them.
+  std::vector<std::pair<u64, std::unique_ptr<Page>>> pages_;
+  std::vector<std::unique_ptr<Page>> spare_;
   struct PageHint {
     u64 pn = ~u64{0};  // no page has this number: an empty hint never matches
-    const Page* page = nullptr;
+    Page* page = nullptr;
   };
   static constexpr unsigned kHints = 8;
   mutable std::array<PageHint, kHints> hints_{};  // find_page's last hits

@@ -153,13 +153,49 @@ Programs build_programs(const Scenario& s, const TableLayout& layout) {
 
 }  // namespace
 
+// The initial tables of the last episode: a sweep's episodes share them, so
+// they are built once and their pages copied into memory per episode.
+struct TableImage {
+  // What build_tables reads.
+  Tables tables;
+  std::string mode;
+  std::vector<unsigned> sagaw;
+  // What it made.
+  TableLayout layout;
+  PhysicalMemory::Image pages;
+  std::vector<std::pair<EntryId, EntryBits>> watched;  // with their initial values
+  bool same(const Scenario& s) const {
+    return s.platform.iommu.mode == mode && s.platform.iommu.sagaw == sagaw && s.tables == tables;
+  }
+};
+
 struct Simulator::Impl {
   EventBus bus;
   PhysicalMemory mem{&bus};
+  std::optional<TableImage> tables;
   std::unique_ptr<Top> top;
   std::optional<std::pair<ProgramInputs, Programs>> last_programs;
   Platform scratch;
   bool cpus_stale = true;  // the CPUs do not hold last_programs
+
+  // Memory reset to the scenario's initial tables.
+  const TableImage& tables_for(const Scenario& s) {
+    if (tables && tables->same(s)) {
+      mem.reset(tables->pages);
+      return *tables;
+    }
+    tables.reset();
+    mem.reset();
+    TableImage t{s.tables, s.platform.iommu.mode, s.platform.iommu.sagaw, build_tables(s, mem), {}, {}};
+    t.pages = mem.image();
+    for (const EntryId& id : t.layout.watched_entries()) {
+      EntryBits init;
+      for (unsigned w = 0; w < format_of(id.kind).bits / 64; ++w) init.w[w] = mem.peek64(id.addr + 8 * w);
+      t.watched.emplace_back(id, init);
+    }
+    tables.emplace(std::move(t));
+    return *tables;
+  }
 
   const Programs& programs_for(const Scenario& s, const TableLayout& layout) {
     if (!last_programs || !last_programs->first.same(s, scratch)) {
@@ -190,10 +226,10 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   if (impl_->top && impl_->top->cpus.size() != 1 + s.more_cpus.size())
     throw std::logic_error("simulator: an episode needs as many CPUs as the elaborated platform");
   bus.clear();
-  mem.reset();
+  const TableImage& tables = impl_->tables_for(s);
+  const TableLayout& layout = tables.layout;
   const bool coherent = s.platform.iommu.coherent;
   mem.set_cpu_cache(!coherent, s.platform.cpu.cache.evict ? s.platform.cpu.cache.eviction_delay : 0);
-  const TableLayout layout = build_tables(s, mem);
 
   // The CPUs' programs: built from the driver sequences and the compiler
   // model, or reused when only the timing changed since the last episode
@@ -201,11 +237,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   const Programs& programs = impl_->programs_for(s, layout);
 
   EntryHistory history(/*keep_events=*/opt.detail);
-  for (const EntryId& id : layout.watched_entries()) {
-    EntryBits init;
-    for (unsigned w = 0; w < format_of(id.kind).bits / 64; ++w) init.w[w] = mem.peek64(id.addr + 8 * w);
-    history.watch(id, init);
-  }
+  for (const auto& [id, init] : tables.watched) history.watch(id, init);
   DmaTally tally;
   QiLog qi_log;
   qi_log.set_coherent(coherent);
