@@ -148,7 +148,7 @@ namespace {
   }
   if (w->next < now) [[unlikely]]
     scheduled_in_past();
-  due_.push(w->next, w->seq, w);
+  due_.push(w->next, w);
 }
 
 // Ask the translator what comes next and set the walk up for it.
@@ -259,14 +259,15 @@ void Iommu::process(Cycle at) {
   // Queue events due now (descriptor fetches, completions) come before walk
   // steps, whichever of our two processes SystemC runs first.
   if (!qi_->idle()) qi_->advance(at, *this, *this);
-  due_.take(at, stepping_);
-  for (const auto& d : stepping_) {
+  for (Walk* w = due_.take(at); w;) {
+    Walk* const after = w->link;  // settle relinks w
     // A resumption goes straight to advance (step's frame is the burst path's).
-    if (d.item->phase == Walk::Phase::Resume)
-      advance(*d.item, at);
+    if (w->phase == Walk::Phase::Resume)
+      advance(*w, at);
     else
-      step(*d.item, at);
-    settle(d.item, at);
+      step(*w, at);
+    settle(w, at);
+    w = after;
   }
   // The arrivals due now queue behind the waiting requests; while the queue
   // is empty they are admitted straight from arrivals_, in the same order.

@@ -77,8 +77,9 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     const u8* order = nullptr;    // its bursts in issue order (burst_order_)
     unsigned burst = 0;           // bursts of it read so far
     unsigned nbursts = 1;
-    Cycle next = 0;  // cycle of the next burst sample or resumption
-    u64 seq = 0;     // admission order: walks due in one cycle step in this order
+    Cycle next = 0;        // cycle of the next burst sample or resumption
+    u64 seq = 0;           // admission order: walks due in one cycle step in this order
+    Walk* link = nullptr;  // next in its timing-wheel slot (due_)
     bool done = false;
   };
   // mem_port's interface, looked up once bound (not through the port per burst).
@@ -130,11 +131,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   std::optional<Registers> regs_;  // rebuilt each episode
   std::optional<InvalidationQueue> qi_;
   std::optional<Translator> translator_;
-  std::vector<std::unique_ptr<Walk>> walks_;       // every walk ever made; reused (no allocation per request)
-  std::vector<Walk*> spare_;                       // finished walks
-  WalkSchedule<Walk> due_;                         // admitted walks by (next, seq)
-  std::vector<WalkSchedule<Walk>::Due> stepping_;  // this cycle's due walks (scratch)
-  std::size_t nactive_ = 0;                        // admitted walks not finished
+  std::vector<std::unique_ptr<Walk>> walks_;  // every walk ever made; reused (no allocation per request)
+  std::vector<Walk*> spare_;                  // finished walks
+  WalkSchedule<Walk> due_;                    // admitted walks by (next, seq)
+  std::size_t nactive_ = 0;                   // admitted walks not finished
   u64 next_seq_ = 0;
   std::deque<Walk*> waiting_;  // arrived, waiting for a walker (max_outstanding)
   struct Arrival {

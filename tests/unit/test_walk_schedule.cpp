@@ -10,28 +10,40 @@ using namespace vtd;
 namespace {
 struct Item {
   int id = 0;
+  u64 seq = 0;
+  Item* link = nullptr;
 };
+// Pushes `item` with admission number `seq`.
+void push(WalkSchedule<Item>& s, Cycle at, u64 seq, Item* item) {
+  item->seq = seq;
+  s.push(at, item);
+}
+// The items taken at `at`, in the order handed out.
+std::vector<Item*> take(WalkSchedule<Item>& s, Cycle at) {
+  std::vector<Item*> out;
+  for (Item* i = s.take(at); i; i = i->link) out.push_back(i);
+  return out;
+}
 using Sched = WalkSchedule<Item>;
 }  // namespace
 
 TEST_CASE("walk schedule: a cycle's items come out in admission order") {
   Sched s;
   std::vector<Item> it(4);
-  s.push(10, 3, &it[3]);
-  s.push(10, 1, &it[1]);
-  s.push(12, 0, &it[0]);
-  s.push(10, 2, &it[2]);
+  push(s, 10, 3, &it[3]);
+  push(s, 10, 1, &it[1]);
+  push(s, 12, 0, &it[0]);
+  push(s, 10, 2, &it[2]);
   REQUIRE(s.next() == 10);
-  std::vector<Sched::Due> out;
-  s.take(10, out);
+  auto out = take(s, 10);
   REQUIRE(out.size() == 3);
-  CHECK(out[0].item == &it[1]);
-  CHECK(out[1].item == &it[2]);
-  CHECK(out[2].item == &it[3]);
+  CHECK(out[0] == &it[1]);
+  CHECK(out[1] == &it[2]);
+  CHECK(out[2] == &it[3]);
   REQUIRE(s.next() == 12);
-  s.take(12, out);
+  out = take(s, 12);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].item == &it[0]);
+  CHECK(out[0] == &it[0]);
   CHECK(s.empty());
   CHECK(s.next() == ~Cycle{0});
 }
@@ -46,22 +58,20 @@ TEST_CASE("walk schedule: items beyond the wheel and re-scheduled items keep (cy
   std::vector<int> steps(items.size(), 0);
   for (std::size_t i = 0; i < items.size(); ++i) {
     items[i].id = static_cast<int>(i);
-    s.push(5 + (i * 37) % 300, i, &items[i]);
+    push(s, 5 + (i * 37) % 300, i, &items[i]);
   }
-  std::vector<Sched::Due> out;
   Cycle last = 0;
   while (!s.empty()) {
     const Cycle at = s.next();
     REQUIRE(at >= last);
     last = at;
-    s.take(at, out);
+    const auto out = take(s, at);
     REQUIRE(!out.empty());
-    for (std::size_t k = 1; k < out.size(); ++k) CHECK(out[k - 1].seq < out[k].seq);
-    for (const auto& d : out) {
-      CHECK(d.next == at);
-      got.emplace_back(d.next, d.seq, d.item->id);
-      const int n = ++steps[d.item->id];
-      if (n < 6) s.push(at + delays[(d.item->id + n) % 10], d.seq, d.item);
+    for (std::size_t k = 1; k < out.size(); ++k) CHECK(out[k - 1]->seq < out[k]->seq);
+    for (Item* d : out) {
+      got.emplace_back(at, d->seq, d->id);
+      const int n = ++steps[d->id];
+      if (n < 6) push(s, at + delays[(d->id + n) % 10], d->seq, d);
     }
   }
   for (int n : steps) CHECK(n == 6);
