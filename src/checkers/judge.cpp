@@ -65,23 +65,37 @@ Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed
   return fd;
 }
 
-Findings judge(const EntryHistory& h, bool detail) {
+namespace {
+
+// The entry rules over spans made once for every rule that reads them.
+Findings judge_entries(const EntryHistory& h, bool detail, const std::vector<std::vector<Span>>& spans) {
   Findings out;
   out.detail = detail;
-  for (const auto& e : h.entries()) {
-    const std::vector<Span> spans = EntryHistory::spans(e);
-    if (spans.empty()) continue;
-    check_torn_fetches(e, spans, out);
-    check_live_updates(e, spans, out);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (spans[i].empty()) continue;
+    check_torn_fetches(h.entries()[i], spans[i], out);
+    check_live_updates(h.entries()[i], spans[i], out);
   }
   sort_findings(out);
   return out;
 }
 
+std::vector<std::vector<Span>> all_spans(const EntryHistory& h) {
+  std::vector<std::vector<Span>> spans;
+  spans.reserve(h.entries().size());
+  for (const auto& e : h.entries()) spans.push_back(EntryHistory::spans(e));
+  return spans;
+}
+
+}  // namespace
+
+Findings judge(const EntryHistory& h, bool detail) { return judge_entries(h, detail, all_spans(h)); }
+
 Findings judge(const EntryHistory& h, const QiLog& qi, TranslationChecker& tc, bool detail) {
-  Findings out = judge(h, detail);
+  const std::vector<std::vector<Span>> spans = all_spans(h);
+  Findings out = judge_entries(h, detail, spans);
   check_ownership(h, qi, out);
-  tc.finish(out);
+  tc.finish(out, spans);
   sort_findings(out);
   return out;
 }

@@ -67,14 +67,20 @@ void TranslationChecker::on_dma(const DmaEvent& e) {
 }
 
 void TranslationChecker::finish(Findings& out) {
+  std::vector<std::vector<Span>> spans;
+  for (const auto& e : h_.entries()) spans.push_back(EntryHistory::spans(e));
+  finish(out, spans);
+}
+
+void TranslationChecker::finish(Findings& out, const std::vector<std::vector<Span>>& spans) {
   for (Finding& f : stale_.items) out.add(std::move(f));
   stale_.items.clear();
   if (outcomes_.empty()) return;
   // Stable states: the start, after every update span, the end.
   std::set<u64> versions{0};
   u64 last = 0;
-  for (const auto& e : h_.entries())
-    for (const Span& sp : EntryHistory::spans(e)) versions.insert(sp.last() + 1);
+  for (const auto& entry_spans : spans)
+    for (const Span& sp : entry_spans) versions.insert(sp.last() + 1);
   for (const auto& e : h_.entries())
     for (const StoreEvent& s : e.stores) last = std::max(last, s.seq + 1);
   versions.insert(last);

@@ -25,6 +25,9 @@ class TranslationChecker : public Observer {
   void on_dma(const DmaEvent& e) override;
   // stale findings (made online) and the corrupting check over the whole run.
   void finish(Findings& out);
+  // The same, with every watched entry's spans (EntryHistory::spans, in
+  // entries() order) already made.
+  void finish(Findings& out, const std::vector<std::vector<Span>>& spans);
 
  private:
   const EntryHistory& h_;

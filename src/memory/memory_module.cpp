@@ -1,5 +1,7 @@
 #include "memory/memory_module.hpp"
 
+#include <algorithm>
+
 #include "base/cycles.hpp"
 #include "base/log.hpp"
 
@@ -18,11 +20,15 @@ void MemoryModule::store_posted() {
   const Cycle next = mem_.next_event();
   if (next == ~Cycle{0}) return;
   const Cycle now = now_cycle();
+  const Cycle at = std::max(next, now);
+  if (at >= wake_at_) return;
+  wake_at_ = at;
   // sc_event keeps only the earliest pending notification.
   wake_.notify(next > now ? cycles(next - now) : sc_core::SC_ZERO_TIME);
 }
 
 void MemoryModule::drain() {
+  wake_at_ = ~Cycle{0};  // the notification fired
   mem_.advance_to(now_cycle());
   store_posted();
 }

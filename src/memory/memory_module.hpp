@@ -25,6 +25,8 @@ class MemoryModule : public sc_core::sc_module, private BurstMemoryIf {
   PhysicalMemory& mem() { return mem_; }
   // A store was posted (or a line dirtied): apply it, and evictions, at their cycle.
   void store_posted();
+  // A new episode: no wake-up pending from the last one.
+  void begin_episode() { wake_at_ = ~Cycle{0}; }
 
  private:
   void drain();
@@ -33,6 +35,9 @@ class MemoryModule : public sc_core::sc_module, private BurstMemoryIf {
 
   PhysicalMemory& mem_;
   sc_core::sc_event wake_;
+  // Cycle of wake_'s pending notification (~0: none). sc_event keeps only the
+  // earliest: a later one need not be asked for (most posts are).
+  Cycle wake_at_ = ~Cycle{0};
   std::shared_ptr<spdlog::logger> log_;
 };
 

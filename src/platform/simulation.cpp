@@ -66,6 +66,7 @@ struct Top : sc_core::sc_module {
 
   // `fresh`: new programs for the CPUs; null: they run the last episode's again.
   void begin_episode(const Scenario& s, const BootState& boot, const Programs* fresh) {
+    memory.begin_episode();
     iommu.begin_episode(s.platform.iommu, boot);
     traffic.begin_episode(s.traffic);
     for (std::size_t i = 0; i < cpus.size(); ++i) {
