@@ -182,8 +182,8 @@ void Iommu::advance(Walk& w, Cycle now) {
   }
 }
 
+// A burst of the walk's fetch (process sends resumptions to advance).
 void Iommu::step(Walk& w, Cycle now) {
-  if (w.phase == Walk::Phase::Resume) return advance(w, now);
   const EntryId& e = w.fetch.entry;
   const Format& f = *w.fmt;
   const unsigned idx = w.order[w.burst];
