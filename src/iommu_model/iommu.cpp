@@ -272,11 +272,14 @@ void Iommu::process(Cycle at) {
   // The arrivals due now queue behind the waiting requests; while the queue
   // is empty they are admitted straight from arrivals_, in the same order.
   std::size_t arrived = 0;
-  for (; arrived < arrivals_.size() && arrivals_[arrived].at <= at; ++arrived) {
-    const Walk* w = arrivals_[arrived].walk;
-    VTD_LOG(log_, debug, "request #{} from {} {} iova {:#x}", w->job.req.id, to_string(w->job.req.rid),
-            w->job.req.write ? "write" : "read", w->job.req.iova);
-  }
+  while (arrived < arrivals_.size() && arrivals_[arrived].at <= at) ++arrived;
+  // The level checked once per cycle, not per request.
+  if (log_->should_log(spdlog::level::debug))
+    for (std::size_t i = 0; i < arrived; ++i) {
+      const Walk* w = arrivals_[i].walk;
+      log_->debug("request #{} from {} {} iova {:#x}", w->job.req.id, to_string(w->job.req.rid),
+                  w->job.req.write ? "write" : "read", w->job.req.iova);
+    }
   std::size_t taken = 0;
   while (nactive_ < cfg_.max_outstanding) {
     Walk* w;
