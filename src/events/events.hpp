@@ -251,28 +251,21 @@ class Observer {
   template <typename D>
   static constexpr Interests overridden() {
     Interests i = 0;
-    auto add = [&i](bool overrides, Interests topics) {
-      if (overrides) i |= topics;
+    // &D::on_x has Observer's member type unless D (or a base below Observer) overrides on_x.
+    auto add = [&i](auto mine, auto base, Interests topics) {
+      if (!std::is_same_v<decltype(mine), decltype(base)>) i |= topics;
     };
-    add(!std::is_same_v<decltype(&D::on_store), void (Observer::*)(const StoreEvent&)>,
-        interest(Topic::Store));
-    add(!std::is_same_v<decltype(&D::on_fetch), void (Observer::*)(const FetchEvent&)>,
-        interest(Topic::Fetch));
-    add(!std::is_same_v<decltype(&D::on_dma), void (Observer::*)(const DmaEvent&)>, interest(Topic::Dma));
-    add(!std::is_same_v<decltype(&D::on_cpu_op), void (Observer::*)(const CpuOpEvent&)>,
-        interest(Topic::CpuOp));
-    add(!std::is_same_v<decltype(&D::on_load), void (Observer::*)(const LoadEvent&)>, interest(Topic::Load));
-    add(!std::is_same_v<decltype(&D::on_invalidation), void (Observer::*)(const InvalidationEvent&)>,
-        interest(Topic::Invalidation));
-    add(!std::is_same_v<decltype(&D::on_writeback), void (Observer::*)(const WritebackEvent&)>,
-        interest(Topic::Writeback));
-    add(!std::is_same_v<decltype(&D::on_item), void (Observer::*)(const ItemEvent&)>, interest(Topic::Item));
-    add(!std::is_same_v<decltype(&D::on_cache), void (Observer::*)(const CacheEvent&)>,
-        interest(Topic::CacheLookup) | interest(Topic::CacheChange));
-    add(!std::is_same_v<decltype(&D::on_descriptor), void (Observer::*)(const DescriptorEvent&)>,
-        interest(Topic::Descriptor));
-    add(!std::is_same_v<decltype(&D::on_queue), void (Observer::*)(const QueueEvent&)>,
-        interest(Topic::Queue));
+    add(&D::on_store, &Observer::on_store, interest(Topic::Store));
+    add(&D::on_fetch, &Observer::on_fetch, interest(Topic::Fetch));
+    add(&D::on_dma, &Observer::on_dma, interest(Topic::Dma));
+    add(&D::on_cpu_op, &Observer::on_cpu_op, interest(Topic::CpuOp));
+    add(&D::on_load, &Observer::on_load, interest(Topic::Load));
+    add(&D::on_invalidation, &Observer::on_invalidation, interest(Topic::Invalidation));
+    add(&D::on_writeback, &Observer::on_writeback, interest(Topic::Writeback));
+    add(&D::on_item, &Observer::on_item, interest(Topic::Item));
+    add(&D::on_cache, &Observer::on_cache, interest(Topic::CacheLookup) | interest(Topic::CacheChange));
+    add(&D::on_descriptor, &Observer::on_descriptor, interest(Topic::Descriptor));
+    add(&D::on_queue, &Observer::on_queue, interest(Topic::Queue));
     return i;
   }
 };
