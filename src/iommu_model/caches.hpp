@@ -19,6 +19,7 @@
 #include "base/types.hpp"
 #include "events/events.hpp"
 #include "formats/bits.hpp"
+#include "iommu_model/legacy_walker.hpp"
 #include "scenario/scenario.hpp"
 
 namespace vtd {
@@ -199,6 +200,10 @@ struct ContextCacheValue {
   // and vtd-facts §7.10). Non-present (caching mode only): 0.
   u16 did = 0;
   bool present = false;
+  // Legacy mode: the entry as the walker decodes it, made at the first hit
+  // that needs it. It depends on `entry` alone (and the unit's fixed
+  // configuration), so it never goes stale; a fill replaces the whole value.
+  mutable std::optional<LegacyContext> legacy;
 };
 
 // Tagged by source ID.

@@ -77,8 +77,14 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
         add_copy(j, sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
                  hit->value.entry, hit->source);
-        if constexpr (!sm) j.table_source = hit->source;
-        w.resume_at_context(hit->value.entry, hit->source.entry_addr);
+        if constexpr (sm) {
+          w.resume_at_context(hit->value.entry, hit->source.entry_addr);
+        } else {
+          j.table_source = hit->source;
+          const ContextCacheValue& v = hit->value;
+          if (!v.legacy) v.legacy = LegacyWalker::decode_context(legacy_cfg_, v.entry);
+          w.resume_at_context(*v.legacy);
+        }
         return {Step::Kind::Wait, ctx_.config().hit_latency};
       }
       publish(CacheEvent::What::Miss, CacheKind::Context, now, rid, 0, 0, 0);

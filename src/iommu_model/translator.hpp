@@ -48,8 +48,13 @@ class Translator {
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now) {
     // One dispatch per step: every job of this translator holds the walker of its mode.
-    if (scalable_) return next_in(job, *std::get_if<ScalableWalker>(&job.walker), now);
-    return next_in(job, *std::get_if<LegacyWalker>(&job.walker), now);
+    // A finished walk's step is Done: checked here, so it costs no call of next_in.
+    if (scalable_) {
+      auto& w = *std::get_if<ScalableWalker>(&job.walker);
+      return w.done() ? Step{} : next_in(job, w, now);
+    }
+    auto& w = *std::get_if<LegacyWalker>(&job.walker);
+    return w.done() ? Step{} : next_in(job, w, now);
   }
   // The entry a Fetch step asks for (valid until the next on_fetched).
   const EntryId& fetch_entry(const Job& job) const {
