@@ -77,6 +77,7 @@ class EntryHistory : public Observer {
   unsigned shift_ = 64;
   std::vector<std::pair<Addr, u32>> by_addr_;  // (entry base, index), sorted: stores find their entries
   Addr lowest_ = ~Addr{0}, highest_ = 0;
+  bool stored_ = false;  // some watched entry has a store
 };
 
 }  // namespace vtd
