@@ -27,6 +27,16 @@ void EntryHistory::watch(const EntryId& id, const EntryBits& initial) {
   highest_ = std::max(highest_, end);
 }
 
+void EntryHistory::restart(bool keep_events) {
+  keep_events_ = keep_events;
+  stored_ = false;
+  for (Entry& en : entries_) {
+    en.stores.clear();
+    en.fetches.clear();
+    en.events.clear();
+  }
+}
+
 void EntryHistory::rehash() {
   std::size_t size = 64;
   unsigned bits = 6;

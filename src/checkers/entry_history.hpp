@@ -20,6 +20,9 @@ class EntryHistory : public Observer {
 
   // `initial`: each watched entry's value at memory version 0.
   void watch(const EntryId& id, const EntryBits& initial);
+  // A new episode on the same watched entries (and initial values): what was
+  // recorded is dropped, the storage and the index are kept.
+  void restart(bool keep_events);
 
   Interests interests() const override { return overridden<EntryHistory>(); }
   void on_store(const StoreEvent& e) override;
