@@ -142,38 +142,11 @@ template Translator::Step Translator::next_in(Job&, LegacyWalker&, Cycle);
 template Translator::Step Translator::next_in(Job&, ScalableWalker&, Cycle);
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
-  const Rid rid = j.req.rid;
-  // Only the cached kinds keep where their copy came from.
-  switch (f.entry.kind) {
-    case EntryKind::Context:
-    case EntryKind::SmContext: {
-      const Provenance src = provenance_from(f);
-      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
-      if (!scalable_) j.table_source = src;
-      if (!ctx_.config().enabled) break;  // a disabled cache's fill would only build an empty result
-      auto filled = ctx_.fill(rid, f.value, src, now);
-      if (filled.filled)
-        publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
-      if (filled.evicted)
-        publish(CacheEvent::What::Evict, CacheKind::Context, now, filled.evicted->key, 0, 0, 0);
-      break;
-    }
-    case EntryKind::Pasid: {
-      const Provenance src = provenance_from(f);
-      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
-      j.table_source = src;
-      if (!pc_.config().enabled) break;
-      auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
-      if (filled.filled)
-        publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1,
-                f.value, src);
-      if (filled.evicted)
-        publish(CacheEvent::What::Evict, CacheKind::Pasid, now, filled.evicted->key.rid, 0,
-                filled.evicted->key.pasid, 0);
-      break;
-    }
-    default: break;
-  }
+  // Most fetches are of kinds no copy is kept of (directories, paging
+  // entries): their path stays short, the copies and the IOTLB fill out of line.
+  const EntryKind kind = f.entry.kind;
+  if (kind == EntryKind::Context || kind == EntryKind::SmContext || kind == EntryKind::Pasid)
+    keep_copy(j, f, now);
   bool finished;
   if (scalable_) {
     auto& w = *std::get_if<ScalableWalker>(&j.walker);
@@ -184,9 +157,45 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     w.on_entry(f.value);
     finished = w.done();
   }
-
   // A completed walk fills the IOTLB with its translation.
-  if (!finished || !iotlb_.config().enabled || j.iotlb_hit) return;
+  if (finished && iotlb_.config().enabled && !j.iotlb_hit) fill_iotlb(j, now);
+}
+
+void Translator::keep_copy(Job& j, const FetchEvent& f, Cycle now) {
+  // Only the cached kinds keep where their copy came from; the provenance is
+  // made in place in the outcome's copy, and the rest read it there.
+  if (j.out.copies.size() == 2) throw std::logic_error("translator: more entry copies than a walk can use");
+  const unsigned n = f.nbursts;
+  const auto version = [&](unsigned i) { return i < n ? f.bursts[i].version : u64{0}; };
+  DmaEvent::CopyUsed& c = j.out.copies.emplace_back(
+      f.entry.kind, f.entry.addr, false, f.value,
+      Provenance{
+          f.request, f.cycle(), f.entry.addr, f.nbursts, {version(0), version(1), version(2), version(3)}});
+  const Provenance& src = c.source;
+  const Rid rid = j.req.rid;
+  // The table source is read by IOTLB fills only.
+  const bool table_source = iotlb_.config().enabled;
+  if (c.kind == EntryKind::Pasid) {
+    if (table_source) j.table_source = src;
+    if (!pc_.config().enabled) return;
+    auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
+    if (filled.filled)
+      publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1, f.value,
+              src);
+    if (filled.evicted)
+      publish(CacheEvent::What::Evict, CacheKind::Pasid, now, filled.evicted->key.rid, 0,
+              filled.evicted->key.pasid, 0);
+    return;
+  }
+  if (!scalable_ && table_source) j.table_source = src;
+  if (!ctx_.config().enabled) return;  // a disabled cache's fill would only build an empty result
+  auto filled = ctx_.fill(rid, f.value, src, now);
+  if (filled.filled)
+    publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
+  if (filled.evicted) publish(CacheEvent::What::Evict, CacheKind::Context, now, filled.evicted->key, 0, 0, 0);
+}
+
+void Translator::fill_iotlb(Job& j, Cycle now) {
   IotlbValue v;
   u16 did = 0;
   std::optional<u32> tag_pasid;

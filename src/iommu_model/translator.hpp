@@ -83,6 +83,10 @@ class Translator {
   }
   template <typename W>
   Step next_in(Job& job, W& walker, Cycle now);
+  // on_fetched's rarer parts: a context or PASID entry's copy (and cache
+  // fill), and a completed walk's IOTLB fill.
+  [[gnu::noinline]] void keep_copy(Job& j, const FetchEvent& f, Cycle now);
+  [[gnu::noinline]] void fill_iotlb(Job& j, Cycle now);
   // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
   // usually nobody, so the common hit builds nothing).
   void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
