@@ -33,7 +33,10 @@ class Translator {
     // The outcome, built in place: the entry copies used go straight into its
     // `copies` (kept with its capacity as the job is reused), published as is.
     DmaEvent out;
-    Provenance table_source;  // of the context (legacy) or PASID entry copy used
+    // The context (legacy) or PASID entry copy used, in out.copies: the
+    // provenance an IOTLB fill records (an index, not a copy of it).
+    static constexpr u8 kNoCopy = 0xff;
+    u8 table_copy = kNoCopy;
   };
 
   struct Step {
