@@ -235,38 +235,6 @@ void Translator::fill_iotlb(Job& j, Cycle now) {
             filled.evicted->key.pasid, 0);
 }
 
-const DmaEvent& Translator::outcome(Job& j, Cycle now) const {
-  // Every field is set but the copies, which the walk filled.
-  DmaEvent& ev = j.out;
-  ev.request = j.req.id;
-  ev.rid = j.req.rid;
-  ev.iova = j.req.iova;
-  ev.write = j.req.write;
-  ev.arrived = j.req.arrived;
-  ev.done = now;
-  ev.iotlb_hit = j.iotlb_hit;
-  if (const auto* w = std::get_if<ScalableWalker>(&j.walker)) {
-    const ScalableResult& r = w->result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = r.fault_recorded;
-    ev.pa = r.pa;
-    ev.pasid = r.pasid;
-    ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
-    ev.did = r.did;
-  } else {
-    const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = true;
-    ev.pa = r.pa;
-    ev.pasid = 0;
-    ev.has_pasid = false;
-    ev.did = r.did;
-  }
-  return ev;
-}
-
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,
                                      Addr addr) const {
   publish(CacheEvent::What::Invalidate, cache, now, Rid{}, did, pasid, addr, dropped);
