@@ -1,9 +1,9 @@
 #include "devices/traffic_generator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "base/cycles.hpp"
-#include "iommu_model/dma_extension.hpp"
 
 namespace vtd {
 
@@ -23,50 +23,53 @@ void TrafficGenerator::begin_episode(std::vector<TrafficStream> streams) {
   streams_ = std::move(streams);
   cursors_.assign(streams_.size(), Cursor{});
   issued_ = completed_ = total_ = 0;
-  for (const TrafficStream& s : streams_) total_ += s.at.empty() ? s.count : s.at.size();
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    const TrafficStream& s = streams_[i];
+    total_ += s.at.empty() ? s.count : s.at.size();
+    if (!s.at.empty())
+      cursors_[i].when = s.at[0];
+    else if (s.count > 0)
+      cursors_[i].when = s.start;
+  }
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 // Each payload owns its DmaExtension; the payload's destructor frees it.
 TrafficGenerator::~TrafficGenerator() = default;
 
-bool TrafficGenerator::due(std::size_t i, Cycle& when) const {
+// Past request `next` of stream `i`: the cycle of the following one.
+void TrafficGenerator::advance_cursor(std::size_t i) {
   const TrafficStream& s = streams_[i];
-  const std::size_t n = cursors_[i].next;
-  if (!s.at.empty()) {
-    if (n >= s.at.size()) return false;
-    when = s.at[n];
-    return true;
-  }
-  if (n >= s.count) return false;
-  when = s.start + n * s.every;
-  return true;
+  Cursor& c = cursors_[i];
+  const std::size_t n = ++c.next;
+  if (!s.at.empty())
+    c.when = n < s.at.size() ? s.at[n] : kNever;
+  else
+    c.when = n < s.count ? c.when + s.every : kNever;
+}
+
+// Out of line: the usual request reuses a payload.
+[[gnu::noinline]] TrafficGenerator::Request* TrafficGenerator::new_request() {
+  Request* gp = pool_.emplace_back(std::make_unique<Request>()).get();
+  gp->ext = new DmaExtension;
+  gp->set_extension(gp->ext);
+  free_.resize(pool_.size());
+  return gp;
 }
 
 void TrafficGenerator::issue(const TrafficStream& s, Cycle delay) {
-  tlm::tlm_generic_payload* gp;
-  if (free_.empty()) {
-    pool_.push_back(std::make_unique<tlm::tlm_generic_payload>());
-    gp = pool_.back().get();
-    gp->set_extension(new DmaExtension);
-  } else {
-    gp = free_.back();
-    free_.pop_back();
-  }
-  auto* ext = gp->get_extension<DmaExtension>();
-  // Every field set (no temporary extension to copy from).
+  Request* const gp = nfree_ ? free_[--nfree_] : new_request();
+  DmaExtension* ext = gp->ext;
+  // Every field the IOMMU reads is set (no temporary extension to copy
+  // from); the outcome fields are the IOMMU's to fill. Data pointer and
+  // length stay as made: null and 0.
   ext->request = issued_++;
   ext->rid = s.rid;
   // A PASID TLP prefix when the stream has one; otherwise RID_PASID applies.
   ext->has_pasid = s.pasid.has_value();
   ext->pasid = s.pasid.value_or(0);
-  ext->fault = false;
-  ext->reason = 0;
-  ext->pa = 0;
   gp->set_address(s.iova);
   gp->set_command(s.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  gp->set_data_length(0);
-  gp->set_data_ptr(nullptr);
   gp->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   // Loosely timed: the request arrives `delay` cycles from now.
@@ -79,23 +82,38 @@ void TrafficGenerator::issue(const TrafficStream& s, Cycle delay) {
 // responses), in (cycle, listed stream) order, then sleeps until the next.
 void TrafficGenerator::run() {
   const Cycle now = now_cycle();
+  const Cycle limit = now + kLookahead;
   for (;;) {
-    std::size_t pick = streams_.size();
-    Cycle first = ~Cycle{0};
-    for (std::size_t i = 0; i < streams_.size(); ++i) {
-      Cycle when;
-      if (due(i, when) && when < first) {
-        first = when;
+    // The earliest stream and the one after it (ties: the listed order).
+    std::size_t pick = streams_.size(), second = streams_.size();
+    Cycle first = kNever, next = kNever;
+    for (std::size_t i = 0; i < cursors_.size(); ++i) {
+      const Cycle when = cursors_[i].when;
+      if (when < first) {
+        second = pick;
+        next = first;
         pick = i;
+        first = when;
+      } else if (when < next) {
+        second = i;
+        next = when;
       }
     }
-    if (pick == streams_.size()) return;  // every stream issued
-    if (first >= now + kLookahead) {
+    if (first == kNever) return;  // every stream issued
+    if (first >= limit) {
       next_trigger(cycles(first - now));
       return;
     }
-    issue(streams_[pick], first > now ? first - now : 0);
-    ++cursors_[pick].next;
+    // The picked stream keeps the turn while it stays the earliest (the
+    // others' next requests do not move meanwhile): a periodic stream issues
+    // a run of requests without a scan per request.
+    const TrafficStream& s = streams_[pick];
+    Cursor& c = cursors_[pick];
+    const Cycle stop = std::min(limit, second < pick ? next : (next == kNever ? kNever : next + 1));
+    do {
+      issue(s, c.when > now ? c.when - now : 0);
+      advance_cursor(pick);
+    } while (c.when < stop);
   }
 }
 
@@ -103,7 +121,7 @@ tlm::tlm_sync_enum TrafficGenerator::nb_transport_bw(tlm::tlm_generic_payload& g
                                                      sc_core::sc_time&) {
   if (phase == tlm::BEGIN_RESP) {
     ++completed_;
-    free_.push_back(&gp);
+    free_[nfree_++] = static_cast<Request*>(&gp);  // ours: only our payloads come back
   }
   return tlm::TLM_COMPLETED;
 }

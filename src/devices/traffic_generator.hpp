@@ -14,6 +14,7 @@
 #include <tlm>
 #include <vector>
 
+#include "iommu_model/dma_extension.hpp"
 #include "scenario/scenario.hpp"
 
 namespace vtd {
@@ -33,10 +34,16 @@ class TrafficGenerator : public sc_core::sc_module {
   bool finished() const { return issued_ == total_ && completed_ == issued_; }
 
  private:
+  static constexpr Cycle kNever = ~Cycle{0};
   struct Cursor {
     std::size_t next = 0;  // index into `at`, or number issued for periodic
+    Cycle when = kNever;   // cycle of request `next`; kNever once all are issued
   };
-  bool due(std::size_t s, Cycle& when) const;
+  // A payload with its extension, so issuing needs no extension lookup.
+  struct Request : tlm::tlm_generic_payload {
+    DmaExtension* ext = nullptr;
+  };
+  void advance_cursor(std::size_t s);
   void run();
   void issue(const TrafficStream& s, Cycle delay);
   static constexpr Cycle kLookahead = 256;          // cycles of requests issued ahead
@@ -46,8 +53,12 @@ class TrafficGenerator : public sc_core::sc_module {
 
   std::vector<TrafficStream> streams_;
   std::vector<Cursor> cursors_;
-  std::vector<tlm::tlm_generic_payload*> free_;
-  std::vector<std::unique_ptr<tlm::tlm_generic_payload>> pool_;
+  Request* new_request();
+  // Payloads not in flight: free_[0, nfree_). free_ is as long as pool_, so
+  // returning one never grows it.
+  std::vector<Request*> free_;
+  std::size_t nfree_ = 0;
+  std::vector<std::unique_ptr<Request>> pool_;
   u64 issued_ = 0, completed_ = 0, total_ = 0;
   sc_core::sc_event start_;
 };

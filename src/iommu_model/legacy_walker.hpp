@@ -30,11 +30,30 @@ struct WalkerConfig {
   bool pass_through = true;
 };
 
+// What a context entry tells the walker, whatever the request: decoded once
+// per cached copy (a context-cache hit would otherwise decode and validate
+// the same entry again for every request).
+struct LegacyContext {
+  u8 fault = 0;  // the fault reason every request through the entry takes, or 0
+  bool pass_through = false;
+  u8 aw = 0;
+  u16 did = 0;     // as the walk records it: 0 when the entry faults before its DID is read
+  Addr table = 0;  // second-level table
+};
+
 class LegacyWalker {
  public:
   explicit LegacyWalker(const WalkerConfig& cfg) : cfg_(cfg) {}
 
-  void start(const DmaRequest& req, Addr rtaddr);
+  // Inline: every request starts a walker.
+  void start(const DmaRequest& req, Addr rtaddr) {
+    req_ = req;
+    result_ = {};
+    stage_ = Stage::Root;
+    level_ = top_level_ = 0;
+    aw_ = 0;
+    next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
+  }
   // The same as a new LegacyWalker(cfg) started on `req`.
   void restart(const WalkerConfig& cfg, const DmaRequest& req, Addr rtaddr) {
     cfg_ = cfg;
@@ -47,9 +66,12 @@ class LegacyWalker {
   void on_entry(const EntryBits& value);
   const TranslationResult& result() const { return result_; }
 
+  // The context entry `ctx` as this configuration decodes it.
+  static LegacyContext decode_context(const WalkerConfig& cfg, const EntryBits& ctx);
   // Short cuts the caches take. A context-cache hit: continue as if the root
-  // and context entries had been fetched and the context entry held `ctx`.
-  void resume_at_context(const EntryBits& ctx, Addr ctx_addr);
+  // and context entries had been fetched and the context entry held `ctx`
+  // (decode_context of it, with this walker's configuration).
+  void resume_at_context(const LegacyContext& ctx);
   // True before the first paging entry is fetched: the IOTLB may answer.
   bool at_page_walk_start() const { return stage_ == Stage::Pte && level_ == top_level_; }
   u16 did() const { return result_.did; }

@@ -67,23 +67,12 @@ Addr low_mask(unsigned shift) { return (Addr{1} << shift) - 1; }
 void ScalableWalker::start(const DmaRequest& req, std::optional<u32> pasid, Addr rtaddr) {
   req_ = req;
   req_pasid_ = pasid;
-  // Every field but the two entry copies, which are written before
-  // have_context / have_pasid_entry are set (zeroing them cost more than the rest of a start).
-  result_.fault = false;
-  result_.reason = 0;
-  result_.fault_recorded = true;
-  result_.pa = 0;
-  result_.read = result_.write = false;
-  result_.page_shift = 12;
-  result_.did = 0;
-  result_.pgtt = 0;
-  result_.have_context = result_.have_pasid_entry = false;
+  result_ = ScalableResult{};
   result_.pasid = pasid.value_or(0);
   fpd_ = false;
   mode_ = Mode::None;
   stage_ = WalkStage::Root;
   // Every field as a new walker has it (restart reuses one).
-  pasid_dir_ = 0;
   sl_root_ = 0;
   sl_aw_ = 0;
   sl_purpose_ = SlPurpose::Final;
@@ -129,13 +118,13 @@ void ScalableWalker::on_entry(const EntryBits& e) {
 void ScalableWalker::resume_at_context(const EntryBits& value, Addr addr) {
   stage_ = WalkStage::Context;
   next_ = EntryId{EntryKind::SmContext, addr, req_.rid, 0, 0};
-  on_entry(value);
+  on_context(value);
 }
 
 void ScalableWalker::resume_at_pasid_entry(const EntryBits& value, Addr addr) {
   stage_ = WalkStage::PasidEntry;
   next_ = EntryId{EntryKind::Pasid, addr, req_.rid, 0, result_.pasid};
-  on_entry(value);
+  on_pasid_entry(value);
 }
 
 void ScalableWalker::on_root(const EntryBits& e) {
@@ -153,8 +142,6 @@ void ScalableWalker::on_root(const EntryBits& e) {
 
 void ScalableWalker::on_context(const EntryBits& e) {
   using namespace smctx_fmt;
-  result_.context = e;
-  result_.have_context = true;
   if (!P.get(e)) return fault(fault::kSmContextNotPresent);
   if (FPD.get(e)) fpd_ = true;
   if (RSVD_LO.get(e) || RSVD_HI.get(e) || RSVD_W2.get(e) || RSVD_W3.get(e))
@@ -185,8 +172,6 @@ void ScalableWalker::on_pasid_dir(const EntryBits& e) {
 
 void ScalableWalker::on_pasid_entry(const EntryBits& e) {
   using namespace pasid_fmt;
-  result_.pasid_entry = e;
-  result_.have_pasid_entry = true;
   // FPD counts even in a non-present entry (see the table above).
   if (FPD.get(e)) fpd_ = true;
   if (!P.get(e)) return fault(fault::kSmPasidNotPresent);

@@ -35,8 +35,6 @@ struct ScalableResult {
   u32 pasid = 0;                     // effective PASID (request's, or RID_PASID from the context entry)
   u16 did = 0;
   u64 pgtt = 0;
-  EntryBits context, pasid_entry;  // copies used, valid once have_context / have_pasid_entry
-  bool have_context = false, have_pasid_entry = false;
 };
 
 class ScalableWalker {
@@ -106,7 +104,6 @@ class ScalableWalker {
   bool fpd_ = false;  // a structure passed so far had FPD = 1
 
   Mode mode_ = Mode::None;
-  Addr pasid_dir_ = 0;
   // Second-level state: the table root and AGAW from the PASID entry, and
   // the walk in progress.
   Addr sl_root_ = 0;

@@ -32,7 +32,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
   j.iotlb_hit = false;
   j.out.copies.clear();
-  j.table_source = Provenance{};
+  j.table_copy = Job::kNoCopy;
   if (scalable_) {
     if (auto* w = std::get_if<ScalableWalker>(&j.walker))
       w->restart(scalable_cfg_, req, pasid, rtaddr_);
@@ -77,8 +77,14 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
                 hit->source.entry_addr, 1, hit->value.entry, hit->source);
         add_copy(j, sm ? EntryKind::SmContext : EntryKind::Context, hit->source.entry_addr, true,
                  hit->value.entry, hit->source);
-        if constexpr (!sm) j.table_source = hit->source;
-        w.resume_at_context(hit->value.entry, hit->source.entry_addr);
+        if constexpr (sm) {
+          w.resume_at_context(hit->value.entry, hit->source.entry_addr);
+        } else {
+          j.table_copy = static_cast<u8>(j.out.copies.size() - 1);
+          const ContextCacheValue& v = hit->value;
+          if (!v.legacy) v.legacy = LegacyWalker::decode_context(legacy_cfg_, v.entry);
+          w.resume_at_context(*v.legacy);
+        }
         return {Step::Kind::Wait, ctx_.config().hit_latency};
       }
       publish(CacheEvent::What::Miss, CacheKind::Context, now, rid, 0, 0, 0);
@@ -94,7 +100,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
           publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                   hit->source.entry_addr, 1, hit->value.entry, hit->source);
           add_copy(j, EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
-          j.table_source = hit->source;
+          j.table_copy = static_cast<u8>(j.out.copies.size() - 1);
           w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
           return {Step::Kind::Wait, pc_.config().hit_latency};
         }
@@ -136,38 +142,11 @@ template Translator::Step Translator::next_in(Job&, LegacyWalker&, Cycle);
 template Translator::Step Translator::next_in(Job&, ScalableWalker&, Cycle);
 
 void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
-  const Rid rid = j.req.rid;
-  // Only the cached kinds keep where their copy came from.
-  switch (f.entry.kind) {
-    case EntryKind::Context:
-    case EntryKind::SmContext: {
-      const Provenance src = provenance_from(f);
-      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
-      if (!scalable_) j.table_source = src;
-      if (!ctx_.config().enabled) break;  // a disabled cache's fill would only build an empty result
-      auto filled = ctx_.fill(rid, f.value, src, now);
-      if (filled.filled)
-        publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
-      if (filled.evicted)
-        publish(CacheEvent::What::Evict, CacheKind::Context, now, filled.evicted->key, 0, 0, 0);
-      break;
-    }
-    case EntryKind::Pasid: {
-      const Provenance src = provenance_from(f);
-      add_copy(j, f.entry.kind, f.entry.addr, false, f.value, src);
-      j.table_source = src;
-      if (!pc_.config().enabled) break;
-      auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
-      if (filled.filled)
-        publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1,
-                f.value, src);
-      if (filled.evicted)
-        publish(CacheEvent::What::Evict, CacheKind::Pasid, now, filled.evicted->key.rid, 0,
-                filled.evicted->key.pasid, 0);
-      break;
-    }
-    default: break;
-  }
+  // Most fetches are of kinds no copy is kept of (directories, paging
+  // entries): their path stays short, the copies and the IOTLB fill out of line.
+  const EntryKind kind = f.entry.kind;
+  if (kind == EntryKind::Context || kind == EntryKind::SmContext || kind == EntryKind::Pasid)
+    keep_copy(j, f, now);
   bool finished;
   if (scalable_) {
     auto& w = *std::get_if<ScalableWalker>(&j.walker);
@@ -178,9 +157,44 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     w.on_entry(f.value);
     finished = w.done();
   }
-
   // A completed walk fills the IOTLB with its translation.
-  if (!finished || !iotlb_.config().enabled || j.iotlb_hit) return;
+  if (finished && iotlb_.config().enabled && !j.iotlb_hit) fill_iotlb(j, now);
+}
+
+void Translator::keep_copy(Job& j, const FetchEvent& f, Cycle now) {
+  // Only the cached kinds keep where their copy came from; the provenance is
+  // made in place in the outcome's copy, and the rest read it there.
+  if (j.out.copies.size() == 2) throw std::logic_error("translator: more entry copies than a walk can use");
+  const unsigned n = f.nbursts;
+  const auto version = [&](unsigned i) { return i < n ? f.bursts[i].version : u64{0}; };
+  DmaEvent::CopyUsed& c = j.out.copies.emplace_back(
+      f.entry.kind, f.entry.addr, false, f.value,
+      Provenance{
+          f.request, f.cycle(), f.entry.addr, f.nbursts, {version(0), version(1), version(2), version(3)}});
+  const Provenance& src = c.source;
+  const Rid rid = j.req.rid;
+  const auto copy = static_cast<u8>(j.out.copies.size() - 1);
+  if (c.kind == EntryKind::Pasid) {
+    j.table_copy = copy;
+    if (!pc_.config().enabled) return;
+    auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
+    if (filled.filled)
+      publish(CacheEvent::What::Fill, CacheKind::Pasid, now, rid, 0, f.entry.pasid, f.entry.addr, 1, f.value,
+              src);
+    if (filled.evicted)
+      publish(CacheEvent::What::Evict, CacheKind::Pasid, now, filled.evicted->key.rid, 0,
+              filled.evicted->key.pasid, 0);
+    return;
+  }
+  if (!scalable_) j.table_copy = copy;
+  if (!ctx_.config().enabled) return;  // a disabled cache's fill would only build an empty result
+  auto filled = ctx_.fill(rid, f.value, src, now);
+  if (filled.filled)
+    publish(CacheEvent::What::Fill, CacheKind::Context, now, rid, 0, 0, f.entry.addr, 1, f.value, src);
+  if (filled.evicted) publish(CacheEvent::What::Evict, CacheKind::Context, now, filled.evicted->key, 0, 0, 0);
+}
+
+void Translator::fill_iotlb(Job& j, Cycle now) {
   IotlbValue v;
   u16 did = 0;
   std::optional<u32> tag_pasid;
@@ -204,50 +218,21 @@ void Translator::on_fetched(Job& j, const FetchEvent& f, Cycle now) {
     v.pgtt = Pgtt::SecondLevel;
     did = r.did;
   }
-  v.table_source = j.table_source;
-  auto filled = iotlb_.fill(did, tag_pasid, j.req.iova, v, j.table_source, now);
+  static const Provenance kNone;
+  const Provenance& table_source =
+      j.table_copy < j.out.copies.size() ? j.out.copies[j.table_copy].source : kNone;
+  v.table_source = table_source;
+  auto filled = iotlb_.fill(did, tag_pasid, j.req.iova, v, table_source, now);
   if (filled.filled) {
     EntryBits val;
     val.w[0] = v.page_addr;
     val.w[1] = (v.read ? 1 : 0) | (v.write ? 2 : 0);
     publish(CacheEvent::What::Fill, CacheKind::Iotlb, now, j.req.rid, did, tag_pasid.value_or(0),
-            j.req.iova & ~((Addr{1} << v.page_shift) - 1), 1, val, j.table_source);
+            j.req.iova & ~((Addr{1} << v.page_shift) - 1), 1, val, table_source);
   }
   if (filled.evicted)
     publish(CacheEvent::What::Evict, CacheKind::Iotlb, now, j.req.rid, filled.evicted->key.did,
             filled.evicted->key.pasid, 0);
-}
-
-const DmaEvent& Translator::outcome(Job& j, Cycle now) const {
-  // Every field is set but the copies, which the walk filled.
-  DmaEvent& ev = j.out;
-  ev.request = j.req.id;
-  ev.rid = j.req.rid;
-  ev.iova = j.req.iova;
-  ev.write = j.req.write;
-  ev.arrived = j.req.arrived;
-  ev.done = now;
-  ev.iotlb_hit = j.iotlb_hit;
-  if (const auto* w = std::get_if<ScalableWalker>(&j.walker)) {
-    const ScalableResult& r = w->result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = r.fault_recorded;
-    ev.pa = r.pa;
-    ev.pasid = r.pasid;
-    ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
-    ev.did = r.did;
-  } else {
-    const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = true;
-    ev.pa = r.pa;
-    ev.pasid = 0;
-    ev.has_pasid = false;
-    ev.did = r.did;
-  }
-  return ev;
 }
 
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,

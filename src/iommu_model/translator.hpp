@@ -33,7 +33,10 @@ class Translator {
     // The outcome, built in place: the entry copies used go straight into its
     // `copies` (kept with its capacity as the job is reused), published as is.
     DmaEvent out;
-    Provenance table_source;  // of the context (legacy) or PASID entry copy used
+    // The context (legacy) or PASID entry copy used, in out.copies: the
+    // provenance an IOTLB fill records (an index, not a copy of it).
+    static constexpr u8 kNoCopy = 0xff;
+    u8 table_copy = kNoCopy;
   };
 
   struct Step {
@@ -48,8 +51,13 @@ class Translator {
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now) {
     // One dispatch per step: every job of this translator holds the walker of its mode.
-    if (scalable_) return next_in(job, *std::get_if<ScalableWalker>(&job.walker), now);
-    return next_in(job, *std::get_if<LegacyWalker>(&job.walker), now);
+    // A finished walk's step is Done: checked here, so it costs no call of next_in.
+    if (scalable_) {
+      auto& w = *std::get_if<ScalableWalker>(&job.walker);
+      return w.done() ? Step{} : next_in(job, w, now);
+    }
+    auto& w = *std::get_if<LegacyWalker>(&job.walker);
+    return w.done() ? Step{} : next_in(job, w, now);
   }
   // The entry a Fetch step asks for (valid until the next on_fetched).
   const EntryId& fetch_entry(const Job& job) const {
@@ -58,8 +66,39 @@ class Translator {
   }
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
-  // The outcome, once next() said Done: job.out completed (valid until the job restarts).
-  const DmaEvent& outcome(Job& job, Cycle now) const;
+  // The outcome, once next() said Done: job.out completed (valid until the
+  // job restarts). Inline: every request completes through it.
+  const DmaEvent& outcome(Job& j, Cycle now) const {
+    // Every field is set but the copies, which the walk filled.
+    DmaEvent& ev = j.out;
+    ev.request = j.req.id;
+    ev.rid = j.req.rid;
+    ev.iova = j.req.iova;
+    ev.write = j.req.write;
+    ev.arrived = j.req.arrived;
+    ev.done = now;
+    ev.iotlb_hit = j.iotlb_hit;
+    if (scalable_) {
+      const ScalableResult& r = std::get_if<ScalableWalker>(&j.walker)->result();
+      ev.fault = r.fault;
+      ev.fault_reason = r.reason;
+      ev.fault_recorded = r.fault_recorded;
+      ev.pa = r.pa;
+      ev.pasid = r.pasid;
+      ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
+      ev.did = r.did;
+    } else {
+      const TranslationResult& r = std::get_if<LegacyWalker>(&j.walker)->result();
+      ev.fault = r.fault;
+      ev.fault_reason = r.reason;
+      ev.fault_recorded = true;
+      ev.pa = r.pa;
+      ev.pasid = 0;
+      ev.has_pasid = false;
+      ev.did = r.did;
+    }
+    return ev;
+  }
 
   // A completed invalidation descriptor takes effect on the caches.
   void apply(const Descriptor& d, Cycle now);
@@ -78,6 +117,10 @@ class Translator {
   }
   template <typename W>
   Step next_in(Job& job, W& walker, Cycle now);
+  // on_fetched's rarer parts: a context or PASID entry's copy (and cache
+  // fill), and a completed walk's IOTLB fill.
+  [[gnu::noinline]] void keep_copy(Job& j, const FetchEvent& f, Cycle now);
+  [[gnu::noinline]] void fill_iotlb(Job& j, Cycle now);
   // Publishes a CacheEvent when anybody consumes its topic (cache lookups:
   // usually nobody, so the common hit builds nothing).
   void publish(CacheEvent::What what, CacheKind cache, Cycle now, Rid rid, u16 did, u32 pasid, Addr addr,
