@@ -27,6 +27,16 @@ void EntryHistory::watch(const EntryId& id, const EntryBits& initial) {
   highest_ = std::max(highest_, end);
 }
 
+void EntryHistory::restart(bool keep_events) {
+  keep_events_ = keep_events;
+  stored_ = false;
+  for (Entry& en : entries_) {
+    en.stores.clear();
+    en.fetches.clear();
+    en.events.clear();
+  }
+}
+
 void EntryHistory::rehash() {
   std::size_t size = 64;
   unsigned bits = 6;
@@ -56,7 +66,10 @@ void EntryHistory::on_store(const StoreEvent& e) {
     Entry& en = entries_[it->second];
     const Addr en_end = en.id.addr + format_of(en.id.kind).bits / 8;
     if (en_end <= e.addr) break;
-    if (en.id.addr < end) en.stores.push_back(e);
+    if (en.id.addr < end) {
+      en.stores.push_back(e);
+      stored_ = true;
+    }
   }
 }
 
@@ -66,7 +79,8 @@ const EntryHistory::Entry* EntryHistory::find(EntryKind kind, Addr addr) const {
 }
 
 void EntryHistory::on_fetch(const FetchEvent& e) {
-  if (e.entry.addr < lowest_ || e.entry.addr >= highest_) return;
+  // Until software first stores to a watched entry, no fetch is recorded (below).
+  if (!stored_ || e.entry.addr < lowest_ || e.entry.addr >= highest_) return;
   const u32 i = index_of(e.entry.addr);
   if (i == kNoEntry) return;
   // A fetch published before the entry's first store saw none of the

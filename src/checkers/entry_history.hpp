@@ -20,6 +20,9 @@ class EntryHistory : public Observer {
 
   // `initial`: each watched entry's value at memory version 0.
   void watch(const EntryId& id, const EntryBits& initial);
+  // A new episode on the same watched entries (and initial values): what was
+  // recorded is dropped, the storage and the index are kept.
+  void restart(bool keep_events);
 
   Interests interests() const override { return overridden<EntryHistory>(); }
   void on_store(const StoreEvent& e) override;
@@ -77,6 +80,7 @@ class EntryHistory : public Observer {
   unsigned shift_ = 64;
   std::vector<std::pair<Addr, u32>> by_addr_;  // (entry base, index), sorted: stores find their entries
   Addr lowest_ = ~Addr{0}, highest_ = 0;
+  bool stored_ = false;  // some watched entry has a store
 };
 
 }  // namespace vtd

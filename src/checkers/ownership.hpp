@@ -29,6 +29,14 @@ class QiLog : public Observer {
   }
   // Before subscribing: whether to keep cache fills (last_fill).
   void keep_fills(bool keep) { fills_kept_ = keep; }
+  // As newly made, for a new episode (storage kept).
+  void reset() {
+    coherent_ = fills_kept_ = true;
+    writebacks_.clear();
+    fetched_.clear();
+    done_.clear();
+    fills_.clear();
+  }
   void on_descriptor(const DescriptorEvent& e) override;
   void on_cache(const CacheEvent& e) override;
   void on_writeback(const WritebackEvent& e) override { writebacks_.push_back(e); }

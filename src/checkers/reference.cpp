@@ -10,6 +10,14 @@ namespace vtd {
 ReferenceTranslator::ReferenceTranslator(const PhysicalMemory& mem, const IommuConfig& cfg, Addr rtaddr)
     : mem_(mem), cfg_(cfg), rtaddr_(rtaddr) {}
 
+void ReferenceTranslator::reset(const IommuConfig& cfg, Addr rtaddr) {
+  cfg_ = cfg;
+  rtaddr_ = rtaddr;
+  memo_.clear();
+  words_.clear();
+  indexed_ = 0;
+}
+
 u64 ReferenceTranslator::version_at(Cycle cycle) const {
   const auto& h = mem_.history();
   auto it =

@@ -24,6 +24,8 @@ struct ReferenceResult {
 class ReferenceTranslator {
  public:
   ReferenceTranslator(const PhysicalMemory& mem, const IommuConfig& cfg, Addr rtaddr);
+  // As newly made for a new episode (same memory), keeping the storage.
+  void reset(const IommuConfig& cfg, Addr rtaddr);
   // Translation of a request as of memory version `version` (memoized).
   ReferenceResult translate(Rid rid, std::optional<u32> pasid, Addr iova, bool write, u64 version);
   // The version in force at the start of `cycle`'s... : number of stores visible at cycle.

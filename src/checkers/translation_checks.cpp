@@ -4,6 +4,14 @@
 
 namespace vtd {
 
+void TranslationChecker::reset() {
+  item_end_.clear();
+  stale_ = Findings{};
+  outcomes_.clear();
+  last_key_ = Key{};
+  last_seen_ = nullptr;
+}
+
 void TranslationChecker::on_item(const ItemEvent& e) { item_end_[{e.cpu, e.item}] = e.end; }
 
 namespace {

@@ -20,6 +20,8 @@ namespace vtd {
 class TranslationChecker : public Observer {
  public:
   TranslationChecker(const EntryHistory& h, ReferenceTranslator& ref) : h_(h), ref_(ref) {}
+  // As newly made, for a new episode over the same history and reference.
+  void reset();
   Interests interests() const override { return overridden<TranslationChecker>(); }
   void on_item(const ItemEvent& e) override;
   void on_dma(const DmaEvent& e) override;

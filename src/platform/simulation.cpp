@@ -170,10 +170,33 @@ struct TableImage {
   }
 };
 
+// An episode's checkers. A sweep's episodes watch the same entries: the
+// checkers are reset for each (their storage and index kept), not rebuilt.
+struct Checkers {
+  EntryHistory history;
+  QiLog qi_log;
+  ReferenceTranslator reference;
+  TranslationChecker translations;  // reads history and reference: Checkers never moves
+
+  Checkers(const PhysicalMemory& mem, const Scenario& s, const TableImage& t, bool detail)
+      : history(/*keep_events=*/detail),
+        reference(mem, s.platform.iommu, t.layout.rtaddr),
+        translations(history, reference) {
+    for (const auto& [id, init] : t.watched) history.watch(id, init);
+  }
+  void reset(const Scenario& s, const TableImage& t, bool detail) {
+    history.restart(/*keep_events=*/detail);
+    qi_log.reset();
+    reference.reset(s.platform.iommu, t.layout.rtaddr);
+    translations.reset();
+  }
+};
+
 struct Simulator::Impl {
   EventBus bus;
   PhysicalMemory mem{&bus};
   std::optional<TableImage> tables;
+  std::unique_ptr<Checkers> checkers;  // watching `tables`' entries
   std::unique_ptr<Top> top;
   std::optional<std::pair<ProgramInputs, Programs>> last_programs;
   Platform scratch;
@@ -186,6 +209,7 @@ struct Simulator::Impl {
       return *tables;
     }
     tables.reset();
+    checkers.reset();
     mem.reset();
     TableImage t{s.tables, s.platform.iommu.mode, s.platform.iommu.sagaw, build_tables(s, mem), {}, {}};
     t.pages = mem.image();
@@ -196,6 +220,14 @@ struct Simulator::Impl {
     }
     tables.emplace(std::move(t));
     return *tables;
+  }
+
+  Checkers& checkers_for(const Scenario& s, const TableImage& t, bool detail) {
+    if (checkers)
+      checkers->reset(s, t, detail);
+    else
+      checkers = std::make_unique<Checkers>(mem, s, t, detail);
+    return *checkers;
   }
 
   const Programs& programs_for(const Scenario& s, const TableLayout& layout) {
@@ -237,13 +269,12 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   // (a sweep's offsets, burst orders and store-buffer delays).
   const Programs& programs = impl_->programs_for(s, layout);
 
-  EntryHistory history(/*keep_events=*/opt.detail);
-  for (const auto& [id, init] : tables.watched) history.watch(id, init);
+  Checkers& checkers = impl_->checkers_for(s, tables, opt.detail);
+  EntryHistory& history = checkers.history;
+  QiLog& qi_log = checkers.qi_log;
+  TranslationChecker& translations = checkers.translations;
   DmaTally tally;
-  QiLog qi_log;
   qi_log.set_coherent(coherent);
-  ReferenceTranslator reference(mem, s.platform.iommu, layout.rtaddr);
-  TranslationChecker translations(history, reference);
   // EntryHistory first: the translation checker reads it when a DMA completes.
   // A sweep (no detail) keeps no fault tally, software reads or cache fills:
   // their observers are not subscribed, so nobody builds those events.
