@@ -16,16 +16,28 @@ std::optional<u32> request_pasid(const DmaEvent& e) {
 
 void TranslationChecker::on_dma(const DmaEvent& e) {
   if (!e.fault) {
-    const Key key{e.rid.value, e.has_pasid ? static_cast<long long>(e.pasid) : -1LL, e.iova, e.write, e.pa};
-    // A stream repeats its outcome: the last one is usually it again.
-    if (!last_seen_ || key != last_key_) {
-      last_key_ = key;
-      last_seen_ = &outcomes_[key];
-    }
-    if (last_seen_->count++ == 0) last_seen_->first = e;
+    const long long pasid = e.has_pasid ? static_cast<long long>(e.pasid) : -1LL;
+    // A stream repeats its outcome: the last one is usually it again
+    // (compared field by field, without building a key).
+    const auto& [rid, kpasid, iova, write, pa] = last_key_;
+    if (!last_seen_ || rid != e.rid.value || kpasid != pasid || iova != e.iova || write != e.write ||
+        pa != e.pa)
+      switch_outcome(e, pasid);
+    ++last_seen_->count;
   }
   // No driver operation has finished yet: no copy can be of an updated entry.
-  if (item_end_.empty()) return;
+  if (!item_end_.empty()) check_stale(e);
+}
+
+// Out of line (as check_stale): the map lookup would widen on_dma's frame.
+[[gnu::noinline]] void TranslationChecker::switch_outcome(const DmaEvent& e, long long pasid) {
+  last_key_ = Key{e.rid.value, pasid, e.iova, e.write, e.pa};
+  last_seen_ = &outcomes_[last_key_];
+  if (last_seen_->count == 0) last_seen_->first = e;  // a new outcome comes through here first
+}
+
+// Out of line: the common request (no driver operation finished yet) keeps a small frame.
+[[gnu::noinline]] void TranslationChecker::check_stale(const DmaEvent& e) {
   // Only copies of entries whose update software had finished by arrival.
   for (const DmaEvent::CopyUsed& c : e.copies) {
     const EntryHistory::Entry* entry = h_.find(c.kind, c.entry);

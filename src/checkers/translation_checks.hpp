@@ -30,6 +30,9 @@ class TranslationChecker : public Observer {
   void finish(Findings& out, const std::vector<std::vector<Span>>& spans);
 
  private:
+  void check_stale(const DmaEvent& e);
+  void switch_outcome(const DmaEvent& e, long long pasid);
+
   const EntryHistory& h_;
   ReferenceTranslator& ref_;
   std::map<std::pair<u16, u32>, Cycle> item_end_;  // (cpu, item) -> when it finished

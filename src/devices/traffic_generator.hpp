@@ -53,7 +53,11 @@ class TrafficGenerator : public sc_core::sc_module {
 
   std::vector<TrafficStream> streams_;
   std::vector<Cursor> cursors_;
+  Request* new_request();
+  // Payloads not in flight: free_[0, nfree_). free_ is as long as pool_, so
+  // returning one never grows it.
   std::vector<Request*> free_;
+  std::size_t nfree_ = 0;
   std::vector<std::unique_ptr<Request>> pool_;
   u64 issued_ = 0, completed_ = 0, total_ = 0;
   sc_core::sc_event start_;

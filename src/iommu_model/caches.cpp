@@ -83,8 +83,6 @@ unsigned PasidCache::invalidate_pasid(u16 did, u32 pasid) {
 // -------------------------------------------------------------------- IOTLB
 namespace {
 
-constexpr std::array<u8, 3> kPageShifts{12, 21, 30};
-
 IotlbKey key_for(u16 did, std::optional<u32> pasid, u8 shift, Addr iova) {
   return IotlbKey{did, pasid.has_value(), pasid.value_or(0), shift, iova >> shift};
 }
@@ -111,15 +109,6 @@ bool overlaps(const IotlbKey& k, Addr addr, unsigned am) {
 std::optional<Iotlb::Cache::Item> Iotlb::lookup(u16 did, std::optional<u32> pasid, Addr iova) {
   if (const Cache::Item* hit = find(did, pasid, iova)) return *hit;
   return std::nullopt;
-}
-
-const Iotlb::Cache::Item* Iotlb::find(u16 did, std::optional<u32> pasid, Addr iova) {
-  IotlbKey key = key_for(did, pasid, kPageShifts[0], iova);
-  return cache_.find_probing(kPageShifts.size(), [&](std::size_t i) -> const IotlbKey& {
-    key.page_shift = kPageShifts[i];
-    key.page = iova >> kPageShifts[i];
-    return key;
-  });
 }
 
 Iotlb::Cache::Fill Iotlb::fill(u16 did, std::optional<u32> pasid, Addr iova, const IotlbValue& v,

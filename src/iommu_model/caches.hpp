@@ -7,6 +7,7 @@
 // checker can name the copy a translation used and the memory it came from.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <list>
@@ -104,23 +105,14 @@ class LruCache {
   template <typename KeyAt>
   const Item* find_probing(std::size_t n, KeyAt&& key_at) {
     if (!cfg_.enabled) return nullptr;
-    ++stats_.lookups;
-    for (std::size_t i = 0; i < n; ++i) {
-      const Key& k = key_at(i);
-      // The most recently used entry again (a device streaming to one page):
-      // no index lookup, and it stays in place.
-      if (!order_.empty() && order_.front().key == k) {
-        ++stats_.hits;
-        return &order_.front().item;
-      }
-      auto it = index_.find(k);
-      if (it == index_.end()) continue;
-      if (it->second != order_.begin()) order_.splice(order_.begin(), order_, it->second);
+    // The most recently used entry again (a device streaming to one page):
+    // no index lookup, and it stays in place. Inline; the rest is not.
+    if (n > 0 && !order_.empty() && order_.front().key == key_at(0)) {
+      ++stats_.lookups;
       ++stats_.hits;
-      return &it->second->item;
+      return &order_.front().item;
     }
-    ++stats_.misses;
-    return nullptr;
+    return find_rest(n, key_at);
   }
   std::optional<Item> lookup(const Key& key) { return lookup(std::span<const Key>(&key, 1)); }
 
@@ -182,6 +174,25 @@ class LruCache {
     Key key;
     Item item;
   };
+  // find_probing past its first check (the first key is not the most recently used).
+  template <typename KeyAt>
+  [[gnu::noinline]] const Item* find_rest(std::size_t n, KeyAt& key_at) {
+    ++stats_.lookups;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Key& k = key_at(i);
+      if (i > 0 && !order_.empty() && order_.front().key == k) {
+        ++stats_.hits;
+        return &order_.front().item;
+      }
+      auto it = index_.find(k);
+      if (it == index_.end()) continue;
+      if (it->second != order_.begin()) order_.splice(order_.begin(), order_, it->second);
+      ++stats_.hits;
+      return &it->second->item;
+    }
+    ++stats_.misses;
+    return nullptr;
+  }
   void reindex() {
     index_.clear();
     for (auto it = order_.begin(); it != order_.end(); ++it) index_.emplace(it->key, it);
@@ -328,7 +339,15 @@ class Iotlb {
   // The entry covering `iova` at any page size (4 KiB probed first, then
   // 2 MiB, then 1 GiB). Permissions are the caller's to check.
   std::optional<Cache::Item> lookup(u16 did, std::optional<u32> pasid, Addr iova);
-  const Cache::Item* find(u16 did, std::optional<u32> pasid, Addr iova);
+  // Inline: the usual hit (the most recently used 4 KiB page) is a few compares.
+  const Cache::Item* find(u16 did, std::optional<u32> pasid, Addr iova) {
+    IotlbKey key{did, pasid.has_value(), pasid.value_or(0), kPageShifts[0], iova >> kPageShifts[0]};
+    return cache_.find_probing(kPageShifts.size(), [&](std::size_t i) -> const IotlbKey& {
+      key.page_shift = kPageShifts[i];
+      key.page = iova >> kPageShifts[i];
+      return key;
+    });
+  }
   // Caches the page containing `iova`; throws std::invalid_argument for a
   // page_shift other than 12, 21 or 30.
   Cache::Fill fill(u16 did, std::optional<u32> pasid, Addr iova, const IotlbValue& v, const Provenance& src,
@@ -350,6 +369,7 @@ class Iotlb {
   std::vector<std::pair<IotlbKey, Cache::Item>> contents() const { return cache_.contents(); }
 
  private:
+  static constexpr std::array<u8, 3> kPageShifts{12, 21, 30};  // probed in this order
   Cache cache_;
 };
 

@@ -5,15 +5,6 @@
 
 namespace vtd {
 
-void LegacyWalker::start(const DmaRequest& req, Addr rtaddr) {
-  req_ = req;
-  result_ = {};
-  stage_ = Stage::Root;
-  level_ = top_level_ = 0;
-  aw_ = 0;
-  next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
-}
-
 LegacyContext LegacyWalker::decode_context(const WalkerConfig& cfg, const EntryBits& e) {
   using namespace ctx_fmt;
   LegacyContext c;
@@ -57,8 +48,12 @@ void LegacyWalker::resume_at_context(const LegacyContext& c) {
   stage_ = Stage::Pte;
   level_ = agaw_levels(aw_);
   top_level_ = level_;
-  next_ = EntryId{EntryKind::SlPte, c.table + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511), req_.rid,
-                  level_};
+  // Field by field: building an EntryId and copying it cost twice as much.
+  next_.kind = EntryKind::SlPte;
+  next_.addr = c.table + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511);
+  next_.rid = req_.rid;
+  next_.level = level_;
+  next_.pasid = 0;
 }
 
 void LegacyWalker::complete_from_iotlb(Addr pa, bool read, bool write, unsigned page_shift) {

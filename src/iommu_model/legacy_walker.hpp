@@ -45,7 +45,15 @@ class LegacyWalker {
  public:
   explicit LegacyWalker(const WalkerConfig& cfg) : cfg_(cfg) {}
 
-  void start(const DmaRequest& req, Addr rtaddr);
+  // Inline: every request starts a walker.
+  void start(const DmaRequest& req, Addr rtaddr) {
+    req_ = req;
+    result_ = {};
+    stage_ = Stage::Root;
+    level_ = top_level_ = 0;
+    aw_ = 0;
+    next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
+  }
   // The same as a new LegacyWalker(cfg) started on `req`.
   void restart(const WalkerConfig& cfg, const DmaRequest& req, Addr rtaddr) {
     cfg_ = cfg;

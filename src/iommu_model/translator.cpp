@@ -32,7 +32,7 @@ void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) 
   j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
   j.iotlb_hit = false;
   j.out.copies.clear();
-  j.table_source = Provenance{};
+  j.table_copy = Job::kNoCopy;
   if (scalable_) {
     if (auto* w = std::get_if<ScalableWalker>(&j.walker))
       w->restart(scalable_cfg_, req, pasid, rtaddr_);
@@ -80,7 +80,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
         if constexpr (sm) {
           w.resume_at_context(hit->value.entry, hit->source.entry_addr);
         } else {
-          j.table_source = hit->source;
+          j.table_copy = static_cast<u8>(j.out.copies.size() - 1);
           const ContextCacheValue& v = hit->value;
           if (!v.legacy) v.legacy = LegacyWalker::decode_context(legacy_cfg_, v.entry);
           w.resume_at_context(*v.legacy);
@@ -100,7 +100,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
           publish(CacheEvent::What::Hit, CacheKind::Pasid, now, rid, hit->value.did, w.effective_pasid(),
                   hit->source.entry_addr, 1, hit->value.entry, hit->source);
           add_copy(j, EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
-          j.table_source = hit->source;
+          j.table_copy = static_cast<u8>(j.out.copies.size() - 1);
           w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
           return {Step::Kind::Wait, pc_.config().hit_latency};
         }
@@ -173,10 +173,9 @@ void Translator::keep_copy(Job& j, const FetchEvent& f, Cycle now) {
           f.request, f.cycle(), f.entry.addr, f.nbursts, {version(0), version(1), version(2), version(3)}});
   const Provenance& src = c.source;
   const Rid rid = j.req.rid;
-  // The table source is read by IOTLB fills only.
-  const bool table_source = iotlb_.config().enabled;
+  const auto copy = static_cast<u8>(j.out.copies.size() - 1);
   if (c.kind == EntryKind::Pasid) {
-    if (table_source) j.table_source = src;
+    j.table_copy = copy;
     if (!pc_.config().enabled) return;
     auto filled = pc_.fill(rid, f.entry.pasid, f.value, src, now);
     if (filled.filled)
@@ -187,7 +186,7 @@ void Translator::keep_copy(Job& j, const FetchEvent& f, Cycle now) {
               filled.evicted->key.pasid, 0);
     return;
   }
-  if (!scalable_ && table_source) j.table_source = src;
+  if (!scalable_) j.table_copy = copy;
   if (!ctx_.config().enabled) return;  // a disabled cache's fill would only build an empty result
   auto filled = ctx_.fill(rid, f.value, src, now);
   if (filled.filled)
@@ -219,50 +218,21 @@ void Translator::fill_iotlb(Job& j, Cycle now) {
     v.pgtt = Pgtt::SecondLevel;
     did = r.did;
   }
-  v.table_source = j.table_source;
-  auto filled = iotlb_.fill(did, tag_pasid, j.req.iova, v, j.table_source, now);
+  static const Provenance kNone;
+  const Provenance& table_source =
+      j.table_copy < j.out.copies.size() ? j.out.copies[j.table_copy].source : kNone;
+  v.table_source = table_source;
+  auto filled = iotlb_.fill(did, tag_pasid, j.req.iova, v, table_source, now);
   if (filled.filled) {
     EntryBits val;
     val.w[0] = v.page_addr;
     val.w[1] = (v.read ? 1 : 0) | (v.write ? 2 : 0);
     publish(CacheEvent::What::Fill, CacheKind::Iotlb, now, j.req.rid, did, tag_pasid.value_or(0),
-            j.req.iova & ~((Addr{1} << v.page_shift) - 1), 1, val, j.table_source);
+            j.req.iova & ~((Addr{1} << v.page_shift) - 1), 1, val, table_source);
   }
   if (filled.evicted)
     publish(CacheEvent::What::Evict, CacheKind::Iotlb, now, j.req.rid, filled.evicted->key.did,
             filled.evicted->key.pasid, 0);
-}
-
-const DmaEvent& Translator::outcome(Job& j, Cycle now) const {
-  // Every field is set but the copies, which the walk filled.
-  DmaEvent& ev = j.out;
-  ev.request = j.req.id;
-  ev.rid = j.req.rid;
-  ev.iova = j.req.iova;
-  ev.write = j.req.write;
-  ev.arrived = j.req.arrived;
-  ev.done = now;
-  ev.iotlb_hit = j.iotlb_hit;
-  if (const auto* w = std::get_if<ScalableWalker>(&j.walker)) {
-    const ScalableResult& r = w->result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = r.fault_recorded;
-    ev.pa = r.pa;
-    ev.pasid = r.pasid;
-    ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
-    ev.did = r.did;
-  } else {
-    const TranslationResult& r = std::get<LegacyWalker>(j.walker).result();
-    ev.fault = r.fault;
-    ev.fault_reason = r.reason;
-    ev.fault_recorded = true;
-    ev.pa = r.pa;
-    ev.pasid = 0;
-    ev.has_pasid = false;
-    ev.did = r.did;
-  }
-  return ev;
 }
 
 void Translator::record_invalidation(CacheKind cache, Cycle now, u64 dropped, u16 did, u32 pasid,

@@ -33,7 +33,10 @@ class Translator {
     // The outcome, built in place: the entry copies used go straight into its
     // `copies` (kept with its capacity as the job is reused), published as is.
     DmaEvent out;
-    Provenance table_source;  // of the context (legacy) or PASID entry copy used
+    // The context (legacy) or PASID entry copy used, in out.copies: the
+    // provenance an IOTLB fill records (an index, not a copy of it).
+    static constexpr u8 kNoCopy = 0xff;
+    u8 table_copy = kNoCopy;
   };
 
   struct Step {
@@ -63,8 +66,39 @@ class Translator {
   }
   // The entry asked for by the last Fetch step, as fetched.
   void on_fetched(Job& job, const FetchEvent& f, Cycle now);
-  // The outcome, once next() said Done: job.out completed (valid until the job restarts).
-  const DmaEvent& outcome(Job& job, Cycle now) const;
+  // The outcome, once next() said Done: job.out completed (valid until the
+  // job restarts). Inline: every request completes through it.
+  const DmaEvent& outcome(Job& j, Cycle now) const {
+    // Every field is set but the copies, which the walk filled.
+    DmaEvent& ev = j.out;
+    ev.request = j.req.id;
+    ev.rid = j.req.rid;
+    ev.iova = j.req.iova;
+    ev.write = j.req.write;
+    ev.arrived = j.req.arrived;
+    ev.done = now;
+    ev.iotlb_hit = j.iotlb_hit;
+    if (scalable_) {
+      const ScalableResult& r = std::get_if<ScalableWalker>(&j.walker)->result();
+      ev.fault = r.fault;
+      ev.fault_reason = r.reason;
+      ev.fault_recorded = r.fault_recorded;
+      ev.pa = r.pa;
+      ev.pasid = r.pasid;
+      ev.has_pasid = j.pasid.has_value();  // the request carried a PASID (else RID_PASID was used)
+      ev.did = r.did;
+    } else {
+      const TranslationResult& r = std::get_if<LegacyWalker>(&j.walker)->result();
+      ev.fault = r.fault;
+      ev.fault_reason = r.reason;
+      ev.fault_recorded = true;
+      ev.pa = r.pa;
+      ev.pasid = 0;
+      ev.has_pasid = false;
+      ev.did = r.did;
+    }
+    return ev;
+  }
 
   // A completed invalidation descriptor takes effect on the caches.
   void apply(const Descriptor& d, Cycle now);
