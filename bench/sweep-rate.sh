@@ -2,7 +2,9 @@
 # Sweep throughput on the reference sweep: scenarios/pasid/teardown-prefix.yaml,
 # every CPU start offset of its window x every order of the four PASID-entry
 # bursts. Reports interleavings per second for `vtdsim sweep --jobs 1` and
-# `--jobs 2` (wall time, start-up included), and, in the same run, the rate of
+# `--jobs 2` (wall time, start-up included), as users run it (burst-order
+# reduction on: how many episodes were simulated is printed) and with
+# `--exhaustive` (every interleaving simulated), and, in the same run, the rate of
 # the same interleavings executed as one `vtdsim run` process each (the
 # reproducer commands a user would script), sequentially and two at a time.
 #
@@ -25,22 +27,29 @@ python3 - "$bin" "$scn" "$sample" "$work" <<'PY'
 import csv, json, subprocess, sys, time
 binary, scn, sample, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 
-def sweep(jobs):
-    out = f"{work}/j{jobs}.json"
+def sweep(jobs, exhaustive=False):
+    tag = f"j{jobs}{'x' if exhaustive else ''}"
+    out = f"{work}/{tag}.json"
     t = time.perf_counter()
     subprocess.run([binary, "sweep", scn, "--burst-orders", "all", "--jobs", str(jobs), "-q", "--json", out,
-                    "--csv", f"{work}/j{jobs}.csv"], stdout=subprocess.DEVNULL, check=True)
+                    "--csv", f"{work}/{tag}.csv"] + (["--exhaustive"] if exhaustive else []),
+                   stdout=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - t
     return json.load(open(out)), wall
 
 j1, w1 = sweep(1)
 j2, w2 = sweep(2)
+x1, v1 = sweep(1, True)
+x2, v2 = sweep(2, True)
 n = j1["interleavings"]
-assert j1["results"] == j2["results"], "jobs 1 and jobs 2 disagree"
+for other in (j2, x1, x2):
+    assert j1["results"] == other["results"], "the sweeps disagree"
 print(f"reference sweep: {j1['space']['offsets']['to'] - j1['space']['offsets']['from'] + 1} offsets x "
       f"{len(j1['space']['burst_orders'])} burst orders = {n} interleavings")
-print(f"vtdsim sweep --jobs 1: {w1:.2f} s wall, {n / w1:,.0f} interleavings/s")
-print(f"vtdsim sweep --jobs 2: {w2:.2f} s wall, {n / w2:,.0f} interleavings/s")
+for label, j, w in (("--jobs 1", j1, w1), ("--jobs 2", j2, w2), ("--jobs 1 --exhaustive", x1, v1),
+                    ("--jobs 2 --exhaustive", x2, v2)):
+    print(f"vtdsim sweep {label}: {w:.2f} s wall, {n / w:,.0f} interleavings/s "
+          f"({j.get('episodes_simulated', n)} episodes simulated, {j.get('episodes_simulated', n) / w:,.0f}/s)")
 
 # The same interleavings, one `vtdsim run` process each: the CSV gives each
 # one's dimensions; take an evenly spread sample.
@@ -69,4 +78,6 @@ print(f"one vtdsim run per interleaving, sequential: {len(cmds)} runs in {s1:.2f
 print(f"one vtdsim run per interleaving, 2 at a time: {len(cmds)} runs in {s2:.2f} s, {r2:,.0f} interleavings/s")
 print(f"speed-up of sweep --jobs 2 over one process per run: {n / w2 / r1:,.0f}x (sequential), "
       f"{n / w2 / r2:,.0f}x (2 at a time)")
+print(f"speed-up of sweep --jobs 2 --exhaustive over one process per run: {n / v2 / r1:,.0f}x (sequential), "
+      f"{n / v2 / r2:,.0f}x (2 at a time)")
 PY

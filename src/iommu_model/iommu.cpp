@@ -10,6 +10,7 @@
 #include "base/log.hpp"
 #include "iommu_model/dma_extension.hpp"
 #include "iommu_model/fault_reasons.hpp"
+#include "memory/physical_memory.hpp"
 
 namespace vtd {
 
@@ -58,7 +59,10 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
     const auto kind = static_cast<EntryKind>(k);
     kinds_[k].fmt = &format_of(kind);
     kinds_[k].latency = latency_of(EntryId{kind, 0, {}, 0, 0});
+    kinds_[k].gap = cfg_.inter_burst + kinds_[k].latency;
     kinds_[k].nbursts = kinds_[k].fmt->bursts();
+    kinds_[k].narrow = kinds_[k].fmt->bits < 128;
+    if (kinds_[k].nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
   }
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
@@ -75,6 +79,15 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   // The queue runs at the episode's cycle 0 too: the boot-time register
   // writes above are due.
   qi_wake_.notify(sc_core::SC_ZERO_TIME);
+}
+
+// mem_port's interface, looked up once bound (not through the port per
+// burst), and the memory behind it, which walks read directly: a walk reads
+// thousands of bursts, and a virtual call each cost a quarter of the read.
+void Iommu::end_of_elaboration() {
+  mem_ = mem_port.operator->();
+  direct_ = mem_->direct();
+  if (!direct_) throw std::logic_error("iommu: mem_port is bound to a memory that cannot be read directly");
 }
 
 // ------------------------------------------------------------------ requests
@@ -108,7 +121,6 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cy
     w = spare_.back();
     spare_.pop_back();
     w->phase = Walk::Phase::Resume;
-    w->burst = 0;
     w->nbursts = 1;
     w->next = 0;
     w->done = false;
@@ -175,42 +187,34 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.fetch.value = EntryBits{};
       const KindInfo& k = kinds_[static_cast<unsigned>(entry.kind)];
       w.fmt = k.fmt;
-      w.latency = k.latency;
-      w.burst = 0;
       w.nbursts = k.nbursts;
-      if (w.nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
-      w.order = burst_order_[w.nbursts].data();
-      w.next = now + s.delay + w.latency;
+      w.order = burst_order_[k.nbursts].data();
+      // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
+      w.base = k.narrow ? entry.addr & ~Addr{15} : entry.addr;
+      w.gap = k.gap;
+      w.narrow = k.narrow;
+      w.next = now + s.delay + k.latency;
       return;
     }
   }
 }
 
-// A burst of the walk's fetch (process sends resumptions to advance).
-void Iommu::step(Walk& w, Cycle now) {
-  const EntryId& e = w.fetch.entry;
-  const Format& f = *w.fmt;
-  const unsigned idx = w.order[w.burst];
-  // Entries narrower than a burst (paging and directory entries) come in the aligned burst holding them.
-  const Addr burst_addr = f.bits < 128 ? (e.addr & ~Addr{15}) : e.addr + 16 * idx;
-  // Sampled at `now` (ahead of SystemC's time while the unit runs ahead). Page
+// The next burst of the walk's fetch, sampled at `now` (ahead of SystemC's
+// time while the unit runs ahead). When more are to come, the walk goes
+// straight back to the schedule (true); after the last, the caller publishes.
+// Inline in process: this is the path of every burst.
+[[gnu::always_inline]] inline bool Iommu::burst(Walk& w, Cycle now) {
+  const unsigned n = w.fetch.nbursts++;
+  // Constructed in place (an assignment copied it through a temporary). Page
   // walks snoop CPU caches only when ECAP.C = 1.
-  // Constructed in place from the returned burst (an assignment copied it through a temporary).
-  Burst& b = *::new (static_cast<void*>(&w.fetch.bursts[w.fetch.nbursts++]))
-                 Burst(mem_->read_burst(burst_addr, now, cfg_.coherent));
-  ++stats_.bursts;
-  if (log_->should_log(spdlog::level::trace)) log_burst(w, b, idx);
-  if (f.bits < 128) {
-    w.fetch.value.w[0] = b.data[(e.addr >> 3) & 1];
-  } else {
-    w.fetch.value.w[2 * idx] = b.data[0];
-    w.fetch.value.w[2 * idx + 1] = b.data[1];
-  }
-  if (++w.burst < w.nbursts) {
-    w.next = now + cfg_.inter_burst + w.latency;
-    return;
-  }
-  fetched(w, now);
+  const Burst& b = *::new (static_cast<void*>(&w.fetch.bursts[n]))
+                       Burst(direct_->read_burst(w.base + 16 * w.order[n], now, cfg_.coherent));
+  if (trace_) [[unlikely]]
+    log_burst(w, b, w.order[n]);
+  if (n + 1 == w.nbursts) return false;
+  w.next = now + w.gap;
+  due_.push(w.next, &w);
+  return true;
 }
 
 // Out of line: formatting the line would widen every burst's frame.
@@ -226,8 +230,21 @@ void Iommu::step(Walk& w, Cycle now) {
 // The entry's last burst is in: publish the fetch and go on with the walk.
 // Out of line, so the per-burst path above keeps a small frame.
 [[gnu::noinline]] void Iommu::fetched(Walk& w, Cycle now) {
+  // The value from the bursts, once per fetch (not per burst).
+  EntryBits& v = w.fetch.value;
+  if (w.narrow) {
+    v.w[0] = w.fetch.bursts[0].data[(w.fetch.entry.addr >> 3) & 1];
+  } else {
+    for (unsigned k = 0; k < w.nbursts; ++k) {
+      const unsigned idx = w.order[k];
+      v.w[2 * idx] = w.fetch.bursts[k].data[0];
+      v.w[2 * idx + 1] = w.fetch.bursts[k].data[1];
+    }
+  }
   ++stats_.fetches;
-  if (log_->should_log(spdlog::level::trace)) log_fetch(w);
+  stats_.bursts += w.fetch.nbursts;  // counted here, not per burst: a run ends with every fetch done
+  if (trace_) [[unlikely]]
+    log_fetch(w);
   bus_.publish(w.fetch);
   translator_->on_fetched(w.job, w.fetch, now);
   advance(w, now);
@@ -264,12 +281,16 @@ void Iommu::process(Cycle at) {
   // steps, whichever of our two processes SystemC runs first.
   if (!qi_->idle()) qi_->advance(at, *this, *this);
   for (Walk* w = due_.take(at); w;) {
-    Walk* const after = w->link;  // settle relinks w
-    // A resumption goes straight to advance (step's frame is the burst path's).
-    if (w->phase == Walk::Phase::Resume)
+    Walk* const after = w->link;  // pushing w relinks it
+    if (w->phase == Walk::Phase::Fetch) {
+      if (burst(*w, at)) {  // the usual burst: the fetch goes on
+        w = after;
+        continue;
+      }
+      fetched(*w, at);
+    } else {
       advance(*w, at);
-    else
-      step(*w, at);
+    }
     settle(w, at);
     w = after;
   }
@@ -319,6 +340,7 @@ Cycle Iommu::next_due() const {
 void Iommu::run() {
   const Cycle now = now_cycle();
   wake_pending_ = false;
+  trace_ = log_->should_log(spdlog::level::trace);
   process(now);
   qi_schedule(now);
   Cycle last = now;

@@ -71,26 +71,27 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     tlm::tlm_generic_payload* gp = nullptr;
     DmaExtension* ext = nullptr;  // gp's, looked up once on arrival
     enum class Phase { Resume, Fetch } phase = Phase::Resume;
-    FetchEvent fetch;             // the entry being fetched
+    FetchEvent fetch;  // the entry being fetched; fetch.nbursts: its bursts read so far
+    // What each burst of the fetch needs, set once per fetch (not per burst).
     const Format* fmt = nullptr;  // its format
-    Cycle latency = 0;            // before each of its bursts
-    const u8* order = nullptr;    // its bursts in issue order (burst_order_)
-    unsigned burst = 0;           // bursts of it read so far
+    const u8* order = nullptr;    // its chunks in issue order (burst_order_)
+    Addr base = 0;                // chunk 0's burst (narrow: the aligned burst holding the entry)
+    Cycle gap = 0;                // from one burst to the next
     unsigned nbursts = 1;
+    bool narrow = false;   // narrower than a burst: one burst, the entry is one of its words
     Cycle next = 0;        // cycle of the next burst sample or resumption
     u64 seq = 0;           // admission order: walks due in one cycle step in this order
     Walk* link = nullptr;  // next in its timing-wheel slot (due_)
     bool done = false;
   };
-  // mem_port's interface, looked up once bound (not through the port per burst).
-  void end_of_elaboration() override { mem_ = mem_port.operator->(); }
+  void end_of_elaboration() override;
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
   void accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cycle now);
   void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
-  void step(Walk& w, Cycle now);
+  bool burst(Walk& w, Cycle now);
   void complete(Walk& w, Cycle now);
   void run();
   void process(Cycle at);
@@ -105,8 +106,10 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   // Per entry kind, what a fetch of it needs (computed once per episode, not per fetch).
   struct KindInfo {
     const Format* fmt = nullptr;
-    Cycle latency = 0;
+    Cycle latency = 0;  // before each burst
+    Cycle gap = 0;      // from one burst to the next
     unsigned nbursts = 1;
+    bool narrow = false;  // narrower than a burst
   };
   std::array<KindInfo, static_cast<unsigned>(EntryKind::FlPte) + 1> kinds_{};
   void fetched(Walk& w, Cycle now);
@@ -126,6 +129,8 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
 
   IommuConfig cfg_;
   BurstMemoryIf* mem_ = nullptr;
+  PhysicalMemory* direct_ = nullptr;  // mem_'s memory: walk bursts read it without a virtual call
+  bool trace_ = false;                // trace logging on (checked once per activation, not per burst)
   const EventBus& bus_;
   std::shared_ptr<spdlog::logger> log_;
   std::optional<Registers> regs_;  // rebuilt each episode

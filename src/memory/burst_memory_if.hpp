@@ -12,6 +12,8 @@
 
 namespace vtd {
 
+class PhysicalMemory;
+
 class BurstMemoryIf : public virtual sc_core::sc_interface {
  public:
   // The aligned burst at `addr16` sampled at episode cycle `at` (not before
@@ -21,6 +23,10 @@ class BurstMemoryIf : public virtual sc_core::sc_interface {
   // The IOMMU's own store (wait-descriptor status): 32 bits, 4-aligned,
   // snooped, visible at cycle `at`.
   virtual void write32(Addr addr, u32 value, Cycle at) = 0;
+  // The PhysicalMemory that read_burst reads, if any: a reader of thousands
+  // of bursts calls its inline read_burst directly (the same burst, no
+  // virtual call). nullptr: only read_burst.
+  virtual PhysicalMemory* direct() { return nullptr; }
 };
 
 }  // namespace vtd

@@ -32,6 +32,7 @@ class MemoryModule : public sc_core::sc_module, private BurstMemoryIf {
   void drain();
   Burst read_burst(Addr addr16, Cycle at, bool snoop) override;
   void write32(Addr addr, u32 value, Cycle at) override;
+  PhysicalMemory* direct() override { return &mem_; }
 
   PhysicalMemory& mem_;
   sc_core::sc_event wake_;

@@ -128,7 +128,7 @@ void PhysicalMemory::flush_line(Addr addr, Cycle now) {
 }
 
 void PhysicalMemory::record(StoreEvent& ev) {
-  ev.seq = history_.size();
+  ev.seq = version_++;
   history_.push_back(ev);
   if (bus_) bus_->publish(history_.back());
 }
@@ -241,6 +241,7 @@ void PhysicalMemory::clear_state() {
   dram_lines_.clear();
   pending_.clear();
   history_.clear();
+  version_ = 0;
   update_due();
 }
 

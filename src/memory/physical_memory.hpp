@@ -103,7 +103,7 @@ class PhysicalMemory {
 
   // History.
   const std::vector<StoreEvent>& history() const { return history_; }
-  u64 version() const { return history_.size(); }
+  u64 version() const { return version_; }
   // Value of the 64-bit word at `addr` as seen by a read that saw exactly the
   // stores with seq < version.
   u64 value_at(Addr addr, u64 version) const;
@@ -176,6 +176,7 @@ class PhysicalMemory {
   // store's, or 0 while an eviction may be due (every access checks).
   Cycle due_ = ~Cycle{0};
   std::vector<StoreEvent> history_;
+  u64 version_ = 0;  // history_.size(), kept as a count: every burst reports it
 };
 
 }  // namespace vtd

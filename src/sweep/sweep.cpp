@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "scenario/loader.hpp"
+#include "sweep/burst_order_witness.hpp"
 
 namespace vtd {
 
@@ -76,12 +77,14 @@ InterleavingResult decode(const std::string& line) {
   return r;
 }
 
-// `scratch`: a copy of `s` reused by every episode.
+// `scratch`: a copy of `s` reused by every episode. With a witness, it
+// tells afterwards whether the burst order could have mattered.
 InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& sp, u64 index,
-                           Scenario& scratch) {
+                           Scenario& scratch, BurstOrderWitness* witness = nullptr) {
   try {
     RunOptions ro;
     ro.detail = false;  // counts and versions are all a sweep keeps
+    if (witness) ro.listeners.push_back(witness);
     apply_interleaving(s, sp.at(index), scratch);
     const RunResult r = sim.run(scratch, ro);
     return summarize(index, r);
@@ -92,6 +95,54 @@ InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& 
     return out;
   }
 }
+
+// Runs interleavings in increasing index order on one process, giving an
+// order-free group's outcome to its other members (BurstOrderWitness): a
+// group is every burst order of one combination of the other dimensions.
+class Runner {
+ public:
+  Runner(Simulator& sim, const Scenario& s, const SweepSpace& sp, bool reduce)
+      : sim_(sim), s_(s), sp_(sp), scratch_(s), reduce_(reduce && sp.burst_orders.size() > 1) {
+    if (reduce_) known_.resize(group_size());
+  }
+  // Burst order is the outermost dimension: a group's members are group_size() apart.
+  u64 group_size() const { return sp_.size() / sp_.burst_orders.size(); }
+  InterleavingResult operator()(u64 index) {
+    if (!reduce_) return simulate(index, nullptr);
+    Known& k = known_[index % group_size()];
+    if (k.state == Known::Free) {
+      InterleavingResult r = k.result;
+      r.index = index;
+      return r;
+    }
+    InterleavingResult r = simulate(index, k.state == Known::Unknown ? &witness_ : nullptr);
+    if (k.state == Known::Unknown) {
+      // Order-sensitivity is the group's: an order-free member makes every member run as it did.
+      k.state = r.error.empty() && !witness_.order_matters() ? Known::Free : Known::Sensitive;
+      if (k.state == Known::Free) k.result = r;
+    }
+    return r;
+  }
+  u64 simulated() const { return simulated_; }
+
+ private:
+  InterleavingResult simulate(u64 index, BurstOrderWitness* w) {
+    ++simulated_;
+    return run_one(sim_, s_, sp_, index, scratch_, w);
+  }
+  struct Known {
+    enum State : u8 { Unknown, Sensitive, Free } state = Unknown;
+    InterleavingResult result;
+  };
+  Simulator& sim_;
+  const Scenario& s_;
+  const SweepSpace& sp_;
+  Scenario scratch_;
+  bool reduce_;
+  BurstOrderWitness witness_;
+  std::vector<Known> known_;
+  u64 simulated_ = 0;
+};
 
 void write_all(int fd, const std::string& data) {
   std::size_t off = 0;
@@ -106,7 +157,8 @@ void write_all(int fd, const std::string& data) {
 }  // namespace
 
 SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
-                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress) {
+                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
+                       bool reduce) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   std::vector<u64> mine;
@@ -126,12 +178,13 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
     if (progress) progress(pr);
   };
 
-  Scenario scratch = s;
   if (jobs == 1) {
+    Runner run(sim, s, sp, reduce);
     for (u64 i : mine) {
-      out.results.push_back(run_one(sim, s, sp, i, scratch));
+      out.results.push_back(run(i));
       note(out.results.back());
     }
+    out.simulated = run.simulated();
   } else {
     // Workers are forked after elaboration: each inherits the platform and
     // runs every jobs-th interleaving of this shard as episodes on it.
@@ -151,13 +204,19 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
         close(fds[0]);
         for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
         std::string batch;
-        for (std::size_t k = w; k < mine.size(); k += jobs) {
-          batch += encode(run_one(sim, s, sp, mine[k], scratch));
+        Runner run(sim, s, sp, reduce);
+        // Whole groups to one worker (their reduction happens there); split
+        // by position when there are no groups.
+        const u64 group = run.group_size();
+        for (std::size_t k = 0; k < mine.size(); ++k) {
+          if ((reduce ? mine[k] % group : k) % jobs != w) continue;
+          batch += encode(run(mine[k]));
           if (batch.size() > 4096) {
             write_all(fds[1], batch);
             batch.clear();
           }
         }
+        batch += "s " + std::to_string(run.simulated()) + "\n";
         write_all(fds[1], batch);
         close(fds[1]);
         std::fflush(nullptr);
@@ -194,6 +253,11 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
         w.buf.append(chunk, static_cast<std::size_t>(n));
         std::size_t nl;
         while ((nl = w.buf.find('\n')) != std::string::npos) {
+          if (w.buf[0] == 's') {  // the worker's count of simulated episodes, last
+            out.simulated += std::stoull(w.buf.substr(2, nl - 2));
+            w.buf.erase(0, nl + 1);
+            continue;
+          }
           got.push_back(decode(w.buf.substr(0, nl)));
           w.buf.erase(0, nl + 1);
           note(got.back());
@@ -249,7 +313,8 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s) {
 
 SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
                         const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs) {
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs,
+                        u64 simulated) {
   const auto& kinds = known_verdict_kinds();
   SweepReport r;
   r.scenario = scenario;
@@ -260,6 +325,7 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
   r.interleavings = r.results.size();
   r.seconds = seconds;
   r.jobs = jobs;
+  r.simulated = simulated;
   for (const std::string& k : kinds) r.counts[k] = r.findings[k] = 0;
 
   // Per row and kind: the offsets showing it, as ranges.
@@ -345,6 +411,7 @@ nlohmann::json sweep_json(const SweepReport& r) {
   j["interleavings_per_second"] = r.seconds > 0 ? static_cast<double>(r.interleavings) / r.seconds : 0.0;
   j["seconds"] = r.seconds;
   j["jobs"] = r.jobs;
+  j["episodes_simulated"] = r.simulated;
   j["errors"] = r.errors;
   j["counts"] = r.counts;
   j["findings"] = r.findings;
@@ -404,7 +471,10 @@ std::string sweep_text(const SweepReport& r) {
   if (r.shard.count > 1) o << "shard: " << r.shard.index << "/" << r.shard.count << "\n";
   o << "ran " << r.interleavings << " interleavings in " << r.seconds << " s ("
     << static_cast<u64>(r.seconds > 0 ? static_cast<double>(r.interleavings) / r.seconds : 0) << "/s, "
-    << r.jobs << " job" << (r.jobs == 1 ? "" : "s") << ")\n";
+    << r.jobs << " job" << (r.jobs == 1 ? "" : "s");
+  if (r.simulated < r.interleavings)
+    o << "; " << r.simulated << " simulated, the others share their outcome by burst-order reduction";
+  o << ")\n";
   if (r.errors) o << "errors: " << r.errors << " interleavings did not finish (see --json results)\n";
   o << "\ninterleavings showing each kind (findings in all):\n";
   for (const auto& [kind, n] : r.counts)
@@ -500,6 +570,7 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
   std::vector<InterleavingResult> results;
   double seconds = 0;
   unsigned jobs = 0;
+  u64 simulated = 0;
   const std::size_t nk = known_verdict_kinds().size();
   if (j0.at("kinds").get<std::vector<std::string>>() != known_verdict_kinds())
     throw std::invalid_argument("merge: " + names[0] + " was written by a vtdsim with other verdict kinds");
@@ -517,6 +588,7 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     seen[idx] = true;
     seconds = std::max(seconds, j.at("seconds").get<double>());
     jobs += j.at("jobs").get<unsigned>();
+    simulated += j.value("episodes_simulated", j.at("results").size());
     for (const auto& row : j.at("results")) {
       InterleavingResult ir;
       ir.index = row.at(0).get<u64>();
@@ -552,7 +624,7 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     expect[v.at("kind").get<std::string>()] = {e, v.at("rule").get<std::string>()};
   }
   return make_report(j0.at("scenario").get<std::string>(), j0.at("file").get<std::string>(), sp, Shard{0, 1},
-                     expect, std::move(results), seconds, jobs);
+                     expect, std::move(results), seconds, jobs, simulated);
 }
 
 }  // namespace vtd

@@ -41,12 +41,16 @@ struct SweepProgress {
 struct SweepOutcome {
   std::vector<InterleavingResult> results;  // in index order
   double seconds = 0;
+  u64 simulated = 0;  // episodes run; the other results came from burst-order reduction
 };
 
 // Forks `jobs` workers that inherit `sim` (already elaborated) and run this
 // shard's interleavings; `progress` is called from the parent now and then.
+// `reduce`: burst orders that provably run alike share one episode
+// (BurstOrderWitness); the results are the same either way.
 SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
-                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress);
+                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
+                       bool reduce = true);
 
 struct KindWindow {
   u64 row = 0;
@@ -75,6 +79,7 @@ struct SweepReport {
   u64 interleavings = 0;
   double seconds = 0;
   unsigned jobs = 1;
+  u64 simulated = 0;                    // episodes run (the rest: burst-order reduction)
   std::map<std::string, u64> counts;    // kind -> interleavings showing it
   std::map<std::string, u64> findings;  // kind -> findings over all interleavings
   std::map<std::string, std::vector<KindWindow>> windows;
@@ -93,7 +98,8 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s);
 
 SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
                         const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs);
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs,
+                        u64 simulated);
 
 nlohmann::json sweep_json(const SweepReport& r);
 std::string sweep_text(const SweepReport& r);
