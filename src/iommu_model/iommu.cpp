@@ -41,7 +41,11 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   // the registers, so they are rebuilt in that order).
   translator_.reset();
   qi_.reset();
-  regs_.emplace(Registers::config_from(cfg));
+  // Registers of the same CAP/ECAP are reset in place (as at power-on) rather than rebuilt.
+  if (const Registers::Config rc = Registers::config_from(cfg); regs_ && regs_->config() == rc)
+    regs_->reset();
+  else
+    regs_.emplace(rc);
   qi_.emplace(*regs_, cfg.qi);
   translator_.emplace(cfg, boot.rtaddr, bus_);
   due_.clear();

@@ -62,6 +62,7 @@ class Registers {
     u32 ver = 0x10;  // VER: major.minor in bits 7:4 / 3:0
     u64 cap = 0;
     u64 ecap = 0;
+    bool operator==(const Config&) const = default;
   };
   // CAP/ECAP advertising what the scenario's IOMMU models.
   static Config config_from(const IommuConfig& cfg);
@@ -75,6 +76,7 @@ class Registers {
   RegRead read(Addr offset, unsigned size) const;
   RegWrite write(Addr offset, unsigned size, u64 value);
   void reset();
+  const Config& config() const { return cfg_; }
 
   // The register containing `offset` (its base or, for 8-byte ones, +4).
   const Register* find(Addr offset) const;
