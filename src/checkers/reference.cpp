@@ -11,6 +11,9 @@ ReferenceTranslator::ReferenceTranslator(const PhysicalMemory& mem, const IommuC
     : mem_(mem), cfg_(cfg), rtaddr_(rtaddr) {}
 
 void ReferenceTranslator::reset(const IommuConfig& cfg, Addr rtaddr) {
+  if (cfg.mode != cfg_.mode || cfg.sagaw != cfg_.sagaw || cfg.pass_through != cfg_.pass_through ||
+      cfg.fl5lp != cfg_.fl5lp || rtaddr != rtaddr_)
+    initial_.clear();
   cfg_ = cfg;
   rtaddr_ = rtaddr;
   memo_.clear();
@@ -60,6 +63,10 @@ ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid
   const auto key =
       std::make_tuple(rid.value, pasid ? static_cast<long long>(*pasid) : -1LL, iova, write, version);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  const auto initial_key =
+      std::make_tuple(rid.value, pasid ? static_cast<long long>(*pasid) : -1LL, iova, write);
+  if (version == 0)
+    if (auto it = initial_.find(initial_key); it != initial_.end()) return it->second;
   u8 sagaw = 0;
   for (unsigned aw : cfg_.sagaw) sagaw |= static_cast<u8>(1u << aw);
   const DmaRequest req{0, rid, iova, write, 0};
@@ -75,7 +82,10 @@ ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid
     run(w, version);
     r = {w.result().fault, w.result().reason, w.result().pa};
   }
-  memo_.emplace(key, r);
+  if (version == 0)
+    initial_.emplace(initial_key, r);
+  else
+    memo_.emplace(key, r);
   return r;
 }
 

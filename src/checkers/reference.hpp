@@ -24,7 +24,9 @@ struct ReferenceResult {
 class ReferenceTranslator {
  public:
   ReferenceTranslator(const PhysicalMemory& mem, const IommuConfig& cfg, Addr rtaddr);
-  // As newly made for a new episode (same memory), keeping the storage.
+  // As newly made for a new episode (same memory, reset to the same initial
+  // tables), keeping the storage and, while the walk's configuration is the
+  // same, the translations at version 0 (the initial tables).
   void reset(const IommuConfig& cfg, Addr rtaddr);
   // Translation of a request as of memory version `version` (memoized).
   ReferenceResult translate(Rid rid, std::optional<u32> pasid, Addr iova, bool write, u64 version);
@@ -42,6 +44,7 @@ class ReferenceTranslator {
   IommuConfig cfg_;
   Addr rtaddr_;
   std::map<std::tuple<u16, long long, Addr, bool, u64>, ReferenceResult> memo_;
+  std::map<std::tuple<u16, long long, Addr, bool>, ReferenceResult> initial_;  // version 0, across episodes
   // Every word a store replaced: (address, history index, old value), sorted;
   // covers the first `indexed_` stores of the history.
   struct Replaced {
