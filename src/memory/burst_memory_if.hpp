@@ -25,7 +25,8 @@ class BurstMemoryIf : public virtual sc_core::sc_interface {
   virtual void write32(Addr addr, u32 value, Cycle at) = 0;
   // The PhysicalMemory that read_burst reads, if any: a reader of thousands
   // of bursts calls its inline read_burst directly (the same burst, no
-  // virtual call). nullptr: only read_burst.
+  // virtual call). The IOMMU's walks need it: the IOMMU refuses, at
+  // elaboration, a memory that returns nullptr.
   virtual PhysicalMemory* direct() { return nullptr; }
 };
 
