@@ -8,13 +8,15 @@
 
 namespace vtd {
 
-// SystemC time units (the resolution, 1 ps by default) in one cycle; read
-// once. Integer arithmetic: converting through double costs more than
-// everything else a cache hit does.
-inline sc_core::sc_time::value_type ticks_per_cycle() {
-  static const sc_core::sc_time::value_type t = sc_core::sc_time(1, sc_core::SC_NS).value();
-  return t;
-}
+// SystemC time units in one cycle: the resolution is SystemC's default, 1 ps
+// (vtdsim never changes it; check_time_resolution() confirms it when a
+// platform is built). A constant, so a conversion is a multiply: the 64-bit
+// divisions by a value read at run time cost the long run about 14% of its
+// wall time (docs/performance.md, fourth round).
+inline constexpr sc_core::sc_time::value_type kTicksPerCycle = 1000;
+inline constexpr sc_core::sc_time::value_type ticks_per_cycle() { return kTicksPerCycle; }
+// Throws std::logic_error unless one nanosecond is kTicksPerCycle time units.
+void check_time_resolution();
 inline sc_core::sc_time cycles(Cycle n) {
   return n == 0 ? sc_core::SC_ZERO_TIME : sc_core::sc_time::from_value(n * ticks_per_cycle());
 }
@@ -25,7 +27,11 @@ inline Cycle to_cycles(const sc_core::sc_time& t) {
 // each episode counts cycles from 0, starting at SystemC time `base`.
 class EpisodeClock {
  public:
-  static Cycle absolute() { return static_cast<Cycle>(sc_core::sc_time_stamp().value() / ticks_per_cycle()); }
+  // The simulation context's time read inline: sc_time_stamp() is a library
+  // call, and every request reads the time.
+  static Cycle absolute() {
+    return static_cast<Cycle>(sc_core::sc_get_curr_simcontext()->time_stamp().value() / ticks_per_cycle());
+  }
   // Start a new episode now: cycle 0 is the current SystemC time.
   static void restart() { base() = absolute(); }
   static Cycle& base() {

@@ -110,9 +110,15 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
 }
 
 void Iommu::accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cycle now) {
-  const DmaRequest req{ext.request, ext.rid, gp.get_address(), gp.is_write(), now};
-  std::optional<u32> pasid;
-  if (ext.has_pasid) pasid = ext.pasid;
+  ++stats_.requests;
+  // Admitted by run() at its cycle, after the walk steps due then: a new
+  // request's first cache lookup sees what those steps filled, whatever order
+  // SystemC runs the device's process and ours in.
+  arrivals_.push(now, &gp, &ext, port);
+}
+
+// A walk for an arrived request, at its admission.
+Iommu::Walk* Iommu::admit(const Arrival& a, Cycle now) {
   Walk* w;
   if (spare_.empty()) {
     walks_.push_back(std::make_unique<Walk>());
@@ -125,15 +131,17 @@ void Iommu::accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cy
     w->next = 0;
     w->done = false;
   }
-  translator_->start(w->job, req, pasid);
-  w->port = port;
-  w->gp = &gp;
-  w->ext = &ext;
-  ++stats_.requests;
-  // Admitted by run() at its cycle, after the walk steps due then: a new
-  // request's first cache lookup sees what those steps filled, whatever order
-  // SystemC runs the device's process and ours in.
-  arrivals_.push(Arrival{now, w});
+  const DmaExtension& ext = *a.ext;
+  std::optional<u32> pasid;
+  if (ext.has_pasid) pasid = ext.pasid;
+  translator_->start(w->job, ext.request, ext.rid, a.gp->get_address(), a.gp->is_write(), a.at, pasid);
+  w->port = a.port;
+  w->gp = a.gp;
+  w->ext = a.ext;
+  w->seq = next_seq_++;
+  ++nactive_;
+  advance(*w, now);
+  return w;
 }
 
 Cycle Iommu::latency_of(const EntryId& e) const {
@@ -301,27 +309,24 @@ void Iommu::process(Cycle at) {
   // The level checked once per cycle, not per request.
   if (log_->should_log(spdlog::level::debug))
     for (std::size_t i = 0; i < arrived; ++i) {
-      const Walk* w = arrivals_[i].walk;
-      log_->debug("request #{} from {} {} iova {:#x}", w->job.req.id, to_string(w->job.req.rid),
-                  w->job.req.write ? "write" : "read", w->job.req.iova);
+      const Arrival& a = arrivals_[i];
+      log_->debug("request #{} from {} {} iova {:#x}", a.ext->request, to_string(a.ext->rid),
+                  a.gp->is_write() ? "write" : "read", a.gp->get_address());
     }
   std::size_t taken = 0;
   while (nactive_ < cfg_.max_outstanding) {
     Walk* w;
     if (!waiting_.empty()) {
-      w = waiting_.front();
+      w = admit(waiting_.front(), at);
       waiting_.pop_front();
     } else if (taken < arrived) {
-      w = arrivals_[taken++].walk;
+      w = admit(arrivals_[taken++], at);
     } else {
       break;
     }
-    w->seq = next_seq_++;
-    ++nactive_;
-    advance(*w, at);
     settle(w, at);
   }
-  for (std::size_t i = taken; i < arrived; ++i) waiting_.push_back(arrivals_[i].walk);
+  for (std::size_t i = taken; i < arrived; ++i) waiting_.push_back(arrivals_[i]);
   arrivals_.pop_front(arrived);
 }
 

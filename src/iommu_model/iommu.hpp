@@ -88,7 +88,9 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   tlm::tlm_sync_enum nb_transport_fw(int port, tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   void regs_b_transport(int cpu, tlm::tlm_generic_payload& gp, sc_core::sc_time& t);
+  struct Arrival;
   void accept(int port, tlm::tlm_generic_payload& gp, DmaExtension& ext, Cycle now);
+  Walk* admit(const Arrival& a, Cycle now);
   void settle(Walk* w, Cycle now);
   void advance(Walk& w, Cycle now);
   bool burst(Walk& w, Cycle now);
@@ -141,11 +143,16 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   WalkSchedule<Walk> due_;                    // admitted walks by (next, seq)
   std::size_t nactive_ = 0;                   // admitted walks not finished
   u64 next_seq_ = 0;
-  std::deque<Walk*> waiting_;  // arrived, waiting for a walker (max_outstanding)
+  // An accepted request. Its walk is set up when it is admitted, not when it
+  // is accepted: devices issue hundreds of cycles ahead, and walks made that
+  // early were out of the L1 cache by the time they ran.
   struct Arrival {
     Cycle at;
-    Walk* walk;
+    tlm::tlm_generic_payload* gp;
+    DmaExtension* ext;  // gp's, looked up once
+    int port;
   };
+  std::deque<Arrival> waiting_;  // arrived, waiting for a walker (max_outstanding)
   // Accepted requests by arrival cycle (then acceptance), admitted at that
   // cycle: a vector consumed from `head` (cheaper than a deque per request).
   class Arrivals {
@@ -161,18 +168,25 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
         head_ = 0;
       }
     }
-    void push(Arrival a) {
+    [[gnu::always_inline]] void push(Cycle at, tlm::tlm_generic_payload* gp, DmaExtension* ext, int port) {
       if (head_ >= 1024 && 2 * head_ >= v_.size()) {  // drop what was consumed
         v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
         head_ = 0;
       }
-      if (empty() || v_.back().at <= a.at) {
-        v_.push_back(a);  // the usual case: in order
+      if (empty() || v_.back().at <= at) {
+        // The usual case, in order. Written in place, field by field: copying
+        // an Arrival built first read it back with wide loads right after its
+        // narrower stores (a store-forwarding stall in profiles).
+        Arrival& a = v_.emplace_back();
+        a.at = at;
+        a.gp = gp;
+        a.ext = ext;
+        a.port = port;
         return;
       }
-      auto pos = std::upper_bound(v_.begin() + static_cast<std::ptrdiff_t>(head_), v_.end(), a.at,
+      auto pos = std::upper_bound(v_.begin() + static_cast<std::ptrdiff_t>(head_), v_.end(), at,
                                   [](Cycle c, const Arrival& x) { return c < x.at; });
-      v_.insert(pos, a);
+      v_.insert(pos, Arrival{at, gp, ext, port});
     }
 
    private:

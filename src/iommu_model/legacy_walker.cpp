@@ -39,19 +39,19 @@ void LegacyWalker::resume_at_context(const LegacyContext& c) {
   result_.did = c.did;
   if (c.fault) return fault(c.fault);
   if (c.pass_through) {
-    result_.pa = req_.iova;
+    result_.pa = iova_;
     result_.read = result_.write = true;
     stage_ = Stage::Done;
     return;
   }
-  if (req_.iova >> agaw_width(aw_)) return fault(fault::kBeyondMgaw);
+  if (iova_ >> agaw_width(aw_)) return fault(fault::kBeyondMgaw);
   stage_ = Stage::Pte;
   level_ = agaw_levels(aw_);
   top_level_ = level_;
   // Field by field: building an EntryId and copying it cost twice as much.
   next_.kind = EntryKind::SlPte;
-  next_.addr = c.table + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511);
-  next_.rid = req_.rid;
+  next_.addr = c.table + 8 * ((iova_ >> (12 + 9 * (level_ - 1))) & 511);
+  next_.rid = rid_;
   next_.level = level_;
   next_.pasid = 0;
 }
@@ -77,20 +77,20 @@ void LegacyWalker::on_entry(const EntryBits& e) {
       if (!P.get(e)) return fault(fault::kRootNotPresent);
       if (RSVD_LO.get(e) || RSVD_HI.get(e)) return fault(fault::kRootReserved);
       stage_ = Stage::Context;
-      next_ = EntryId{EntryKind::Context, (CTP.get(e) << 12) + 16 * req_.rid.devfn(), req_.rid, 0};
+      next_ = EntryId{EntryKind::Context, (CTP.get(e) << 12) + 16 * rid_.devfn(), rid_, 0};
       return;
     }
     case Stage::Context: return resume_at_context(decode_context(cfg_, e));
     case Stage::Pte: {
       using namespace slpte_fmt;
       const bool r = R.get(e), w = W.get(e);
-      if (req_.write ? !w : !r) return fault(req_.write ? fault::kNoWrite : fault::kNoRead);
+      if (write_ ? !w : !r) return fault(write_ ? fault::kNoWrite : fault::kNoRead);
       const bool large = PS.get(e) && level_ > 1;
       if (PS.get(e) && level_ > 3) return fault(fault::kPteReserved);
       const Addr base = ADDR.get(e) << 12;
       if (level_ == 1 || large) {
         const unsigned shift = 12 + 9 * (level_ - 1);
-        result_.pa = (base & ~((Addr{1} << shift) - 1)) | (req_.iova & ((Addr{1} << shift) - 1));
+        result_.pa = (base & ~((Addr{1} << shift) - 1)) | (iova_ & ((Addr{1} << shift) - 1));
         result_.read = r;
         result_.write = w;
         result_.page_shift = shift;
@@ -98,8 +98,7 @@ void LegacyWalker::on_entry(const EntryBits& e) {
         return;
       }
       --level_;
-      next_ = EntryId{EntryKind::SlPte, base + 8 * ((req_.iova >> (12 + 9 * (level_ - 1))) & 511), req_.rid,
-                      level_};
+      next_ = EntryId{EntryKind::SlPte, base + 8 * ((iova_ >> (12 + 9 * (level_ - 1))) & 511), rid_, level_};
       return;
     }
     case Stage::Done: return;

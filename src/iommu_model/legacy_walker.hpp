@@ -47,12 +47,21 @@ class LegacyWalker {
 
   // Inline: every request starts a walker.
   void start(const DmaRequest& req, Addr rtaddr) {
-    req_ = req;
+    // Field by field: a struct copy read the request back with wide loads
+    // just after it was written field by field (a store-forwarding stall that
+    // profiles put at 40% of Translator::start).
+    iova_ = req.iova;
+    rid_ = req.rid;
+    write_ = req.write;
     result_ = {};
     stage_ = Stage::Root;
     level_ = top_level_ = 0;
     aw_ = 0;
-    next_ = EntryId{EntryKind::Root, rtaddr + 16 * req.rid.bus(), Rid::from(req.rid.bus(), 0, 0), 0};
+    next_.kind = EntryKind::Root;
+    next_.addr = rtaddr + 16 * req.rid.bus();
+    next_.rid = Rid::from(req.rid.bus(), 0, 0);
+    next_.level = 0;
+    next_.pasid = 0;
   }
   // The same as a new LegacyWalker(cfg) started on `req`.
   void restart(const WalkerConfig& cfg, const DmaRequest& req, Addr rtaddr) {
@@ -82,7 +91,10 @@ class LegacyWalker {
   void fault(u8 reason);
 
   WalkerConfig cfg_;
-  DmaRequest req_;
+  // What the walk needs of its request.
+  Addr iova_ = 0;
+  Rid rid_;
+  bool write_ = false;
   Stage stage_ = Stage::Done;
   EntryId next_;
   unsigned level_ = 0;

@@ -65,7 +65,13 @@ Addr low_mask(unsigned shift) { return (Addr{1} << shift) - 1; }
 }  // namespace
 
 void ScalableWalker::start(const DmaRequest& req, std::optional<u32> pasid, Addr rtaddr) {
-  req_ = req;
+  // Field by field, as LegacyWalker::start: the request was just written so,
+  // and a struct copy would read it back with wider loads.
+  req_.id = req.id;
+  req_.rid = req.rid;
+  req_.iova = req.iova;
+  req_.write = req.write;
+  req_.arrived = req.arrived;
   req_pasid_ = pasid;
   result_ = ScalableResult{};
   result_.pasid = pasid.value_or(0);

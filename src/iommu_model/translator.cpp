@@ -26,8 +26,14 @@ Translator::Job Translator::start(const DmaRequest& req, std::optional<u32> pasi
   return j;
 }
 
-void Translator::start(Job& j, const DmaRequest& req, std::optional<u32> pasid) const {
-  j.req = req;
+void Translator::start(Job& j, u64 id, Rid rid, Addr iova, bool write, Cycle arrived,
+                       std::optional<u32> pasid) const {
+  DmaRequest& req = j.req;
+  req.id = id;
+  req.rid = rid;
+  req.iova = iova;
+  req.write = write;
+  req.arrived = arrived;
   j.pasid = pasid;
   j.ctx_checked = j.pasid_checked = j.iotlb_checked = false;
   j.iotlb_hit = false;

@@ -47,7 +47,12 @@ class Translator {
 
   Job start(const DmaRequest& req, std::optional<u32> pasid) const;
   // The same, reusing `job` (no allocation).
-  void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const;
+  void start(Job& job, const DmaRequest& req, std::optional<u32> pasid) const {
+    start(job, req.id, req.rid, req.iova, req.write, req.arrived, pasid);
+  }
+  // The same from the request's fields, which go straight into the job (a
+  // request built first and then copied stalled on reading it back).
+  void start(Job& job, u64 id, Rid rid, Addr iova, bool write, Cycle arrived, std::optional<u32> pasid) const;
   // What to do next for `job` at cycle `now` (cache lookups happen here).
   Step next(Job& job, Cycle now) {
     // One dispatch per step: every job of this translator holds the walker of its mode.

@@ -48,6 +48,7 @@ struct Top : sc_core::sc_module {
         memory("memory", mem),
         iommu("iommu", s.platform.iommu, boot, bus),
         traffic("traffic", s.traffic) {
+    check_time_resolution();
     traffic.pcie_out.bind(iommu.pcie_in);
     iommu.mem_port.bind(memory.iommu_port);
     // Every CPU reaches the IOMMU's registers (a multi-target socket).
