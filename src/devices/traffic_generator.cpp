@@ -9,7 +9,7 @@ namespace vtd {
 
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams)
     : sc_module(name), pcie_out("pcie_out") {
-  pcie_out.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
+  pcie_out.bind(*this);
   for (Cycle d = 0; d < kLookahead; ++d) delay_[d] = cycles(d);
   SC_HAS_PROCESS(TrafficGenerator);
   SC_METHOD(run);

@@ -6,8 +6,6 @@
 // batch rather than once per request.
 #pragma once
 
-#include <tlm_utils/simple_initiator_socket.h>
-
 #include <array>
 #include <memory>
 #include <systemc>
@@ -19,9 +17,11 @@
 
 namespace vtd {
 
-class TrafficGenerator : public sc_core::sc_module {
+// The generator is its socket's backward interface itself (not through a
+// simple_initiator_socket's callback): every response comes back through it.
+class TrafficGenerator : public sc_core::sc_module, private tlm::tlm_bw_transport_if<> {
  public:
-  tlm_utils::simple_initiator_socket<TrafficGenerator> pcie_out;
+  tlm::tlm_initiator_socket<> pcie_out;
 
   TrafficGenerator(sc_core::sc_module_name name, std::vector<TrafficStream> streams);
   ~TrafficGenerator() override;
@@ -49,7 +49,8 @@ class TrafficGenerator : public sc_core::sc_module {
   static constexpr Cycle kLookahead = 256;          // cycles of requests issued ahead
   std::array<sc_core::sc_time, kLookahead> delay_;  // cycles(d), built once: not per request
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
-                                     sc_core::sc_time& t);
+                                     sc_core::sc_time& t) final;
+  void invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) final {}  // DMI is never granted
 
   std::vector<TrafficStream> streams_;
   std::vector<Cursor> cursors_;

@@ -70,7 +70,9 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
     int port = 0;
     tlm::tlm_generic_payload* gp = nullptr;
     DmaExtension* ext = nullptr;  // gp's, looked up once on arrival
-    enum class Phase { Resume, Fetch } phase = Phase::Resume;
+    // Resume: ask the translator what comes next. Complete: the outcome is
+    // decided (a cache answered), only its publication is due.
+    enum class Phase { Resume, Fetch, Complete } phase = Phase::Resume;
     FetchEvent fetch;  // the entry being fetched; fetch.nbursts: its bursts read so far
     // What each burst of the fetch needs, set once per fetch (not per burst).
     const Format* fmt = nullptr;  // its format
@@ -95,6 +97,8 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   void advance(Walk& w, Cycle now);
   bool burst(Walk& w, Cycle now);
   void complete(Walk& w, Cycle now);
+  void log_outcome(const DmaEvent& ev) const;
+  void log_arrivals(std::size_t n) const;
   void run();
   void process(Cycle at);
   Cycle next_due() const;
@@ -133,6 +137,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   BurstMemoryIf* mem_ = nullptr;
   PhysicalMemory* direct_ = nullptr;  // mem_'s memory: walk bursts read it without a virtual call
   bool trace_ = false;                // trace logging on (checked once per activation, not per burst)
+  bool debug_ = false;                // debug logging on (likewise, not per request)
   const EventBus& bus_;
   std::shared_ptr<spdlog::logger> log_;
   std::optional<Registers> regs_;  // rebuilt each episode

@@ -91,7 +91,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
           if (!v.legacy) v.legacy = LegacyWalker::decode_context(legacy_cfg_, v.entry);
           w.resume_at_context(*v.legacy);
         }
-        return {Step::Kind::Wait, ctx_.config().hit_latency};
+        return {Step::Kind::Wait, ctx_.config().hit_latency, w.done()};
       }
       publish(CacheEvent::What::Miss, CacheKind::Context, now, rid, 0, 0, 0);
       return {Step::Kind::Fetch, ctx_.config().miss_latency};
@@ -108,7 +108,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
           add_copy(j, EntryKind::Pasid, hit->source.entry_addr, true, hit->value.entry, hit->source);
           j.table_copy = static_cast<u8>(j.out.copies.size() - 1);
           w.resume_at_pasid_entry(hit->value.entry, hit->source.entry_addr);
-          return {Step::Kind::Wait, pc_.config().hit_latency};
+          return {Step::Kind::Wait, pc_.config().hit_latency, w.done()};
         }
         publish(CacheEvent::What::Miss, CacheKind::Pasid, now, rid, 0, w.effective_pasid(), 0);
         return {Step::Kind::Fetch, pc_.config().miss_latency};
@@ -135,7 +135,7 @@ Translator::Step Translator::next_in(Job& j, W& w, Cycle now) {
         j.iotlb_hit = true;
         const IotlbValue& v = hit->value;
         w.complete_from_iotlb(v.translate(j.req.iova), v.read, v.write, v.page_shift);
-        return {Step::Kind::Wait, iotlb_.config().hit_latency};
+        return {Step::Kind::Wait, iotlb_.config().hit_latency, w.done()};
       }
       publish(CacheEvent::What::Miss, CacheKind::Iotlb, now, rid, did, tag_pasid.value_or(0), j.req.iova);
       return {Step::Kind::Fetch, iotlb_.config().miss_latency};

@@ -43,6 +43,9 @@ class Translator {
     enum class Kind { Fetch, Wait, Done };
     Kind kind = Kind::Done;
     Cycle delay = 0;  // cache lookup latency before the fetch starts / the wait
+    // Wait only: a cache answered and the walk is over; the step after the
+    // wait is Done (the caller need not ask).
+    bool last = false;
   };
 
   Job start(const DmaRequest& req, std::optional<u32> pasid) const;

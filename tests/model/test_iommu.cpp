@@ -168,3 +168,19 @@ TEST_CASE("iommu: the context-cache and IOTLB answer repeated requests", "[model
   CHECK(r.rec.dmas[1].copies[0].from_cache);
   CHECK(r.rec.dmas[1].copies[0].source.request == 0);  // the copy came from request #0's fetch
 }
+
+TEST_CASE("iommu: cache hits of no latency complete in the cycle the request arrives", "[model][iommu][caches]") {
+  test::StrictSystemC strict;
+  IommuConfig cfg;
+  cfg.context_cache.hit_latency = 0;
+  cfg.iotlb.hit_latency = 0;
+  Rig r(true, {at({0, 100, 101}, 0x1000)}, cfg);
+  test::run_until_idle();
+  REQUIRE(r.rec.dmas.size() == 3);
+  CHECK_FALSE(r.rec.dmas[0].iotlb_hit);
+  for (unsigned i = 1; i < 3; ++i) {
+    CHECK(r.rec.dmas[i].iotlb_hit);
+    CHECK(r.rec.dmas[i].done == r.rec.dmas[i].arrived);
+    CHECK(r.rec.dmas[i].pa == 0x80001000);
+  }
+}
