@@ -18,6 +18,7 @@
 #include "driver/driver.hpp"
 #include "platform/simulation.hpp"
 #include "report/report.hpp"
+#include "report/story_recorder.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
 #include "trace/chrome_trace.hpp"

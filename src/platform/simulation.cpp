@@ -6,9 +6,12 @@
 
 #include "base/cycles.hpp"
 #include "base/log.hpp"
+#include "checkers/dma_outcomes.hpp"
 #include "checkers/entry_history.hpp"
+#include "checkers/handshakes.hpp"
 #include "checkers/reference.hpp"
-#include "checkers/rules.hpp"
+#include "checkers/sync_log.hpp"
+#include "rules/rule.hpp"
 #include "cpu_model/compiler.hpp"
 #include "cpu_model/cpu.hpp"
 #include "devices/traffic_generator.hpp"
@@ -175,21 +178,20 @@ struct TableImage {
 // checkers are reset for each (their storage and index kept), not rebuilt.
 struct Checkers {
   EntryHistory history;
-  QiLog qi_log;
+  SyncLog sync;
   ReferenceTranslator reference;
-  TranslationChecker translations;  // reads history and reference: Checkers never moves
+  DmaOutcomes dma;  // reads history: Checkers never moves
+  Handshakes handshakes;
 
   Checkers(const PhysicalMemory& mem, const Scenario& s, const TableImage& t, bool detail)
-      : history(/*keep_events=*/detail),
-        reference(mem, s.platform.iommu, t.layout.rtaddr),
-        translations(history, reference) {
+      : history(/*keep_events=*/detail), reference(mem, s.platform.iommu, t.layout.rtaddr), dma(history) {
     for (const auto& [id, init] : t.watched) history.watch(id, init);
   }
   void reset(const Scenario& s, const TableImage& t, bool detail) {
     history.restart(/*keep_events=*/detail);
-    qi_log.reset();
+    sync.reset();
     reference.reset(s.platform.iommu, t.layout.rtaddr);
-    translations.reset();
+    dma.reset();
   }
 };
 
@@ -272,18 +274,15 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
 
   Checkers& checkers = impl_->checkers_for(s, tables, opt.detail);
   EntryHistory& history = checkers.history;
-  QiLog& qi_log = checkers.qi_log;
-  TranslationChecker& translations = checkers.translations;
   DmaTally tally;
-  qi_log.set_coherent(coherent);
-  // EntryHistory first: the translation checker reads it when a DMA completes.
-  // A sweep (no detail) keeps no fault tally, software reads or cache fills:
-  // their observers are not subscribed, so nobody builds those events.
-  qi_log.keep_fills(opt.detail);
+  // EntryHistory first: DmaOutcomes reads it when a DMA completes. A sweep
+  // (no detail) keeps no fault tally, software reads or cache fills: their
+  // observers are not subscribed, so nobody builds those events.
+  checkers.sync.keep_fills(opt.detail);
   bus.subscribe(&history);
   if (opt.detail) bus.subscribe(&tally);
-  bus.subscribe(&qi_log);
-  bus.subscribe(&translations);
+  bus.subscribe(&checkers.sync);
+  bus.subscribe(&checkers.dma);
   // Software's side: what readers on any CPU saw, and who waited for a lock.
   std::optional<SoftwareReads> reads;
   if (opt.detail) {
@@ -322,7 +321,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.scenario = s.name;
   r.file = s.file;
   bus.clear();  // the checkers below are this episode's; no dangling subscribers
-  r.findings = judge(history, qi_log, translations, opt.detail);
+  checkers.handshakes.build(checkers.sync, mem.history(), coherent);
+  r.findings = judge(Evidence(history, checkers.handshakes, checkers.dma, checkers.reference, opt.detail));
   r.cycles = end;
   if (!opt.detail) {  // a sweep keeps the tally and the cycles only
     for (RunListener* l : opt.listeners) l->on_finish(r);
@@ -342,7 +342,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
     r.caches.push_back({"pasid-cache", tr.pasid_cache().config().enabled, tr.pasid_cache().stats()});
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
-  r.item_names = programs.names[0];
+  r.item_names = programs.names;
   r.reads = reads->snapshots(mem, layout.watched_entries());
   r.locks = reads->lock_holds();
   evaluate_expectations(s, r);

@@ -304,7 +304,8 @@ struct Scenario {
   SweepConfig sweep;
 };
 
-// Kinds a scenario may name under `expect:`.
+// Kinds a scenario may name under `expect:`: one per checker rule, in the
+// order reports list them (defined with the rules, src/rules/rule.cpp).
 const std::vector<std::string>& known_verdict_kinds();
 bool is_violation_kind(const std::string& kind);
 

@@ -311,10 +311,11 @@ expect:
               "2:15", "a list");
 }
 
-TEST_CASE("verdict kinds are one table", "[scenario]") {
+TEST_CASE("the verdict kinds a scenario may expect are the rules' kinds, in report order", "[scenario]") {
   CHECK(known_verdict_kinds() == std::vector<std::string>{"torn_fetch", "unsafe_live_update", "benign_mixed_fetch",
-                                                          "present_before_invalidate", "stale_translation",
-                                                          "corrupting_dma"});
+                                                          "present_before_invalidate", "missing_invalidation",
+                                                          "stale_translation", "corrupting_dma"});
+  CHECK(is_violation_kind("missing_invalidation"));
   CHECK(is_violation_kind("present_before_invalidate"));
   CHECK(is_violation_kind("stale_translation"));
   CHECK(is_violation_kind("corrupting_dma"));
