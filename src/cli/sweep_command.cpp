@@ -104,7 +104,15 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "compiler-orders", po::value<std::string>(),
       "program (default) or all (every legal order, merged or not)")(
       "max-compiler-orders", po::value<u64>(), "at most this many compiler orders (default 1000)")(
-      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated");
+      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated")(
+      "qi-latency", po::value<std::vector<std::string>>(),
+      ("TYPE=C1,C2,...: latencies in cycles of one queued-invalidation descriptor type (" +
+       qi_latency_names() +
+       "); repeatable, one per type. Together they replace sweep.qi_latency; types not given keep "
+       "platform.iommu.qi")
+          .c_str())("mmio-cost", po::value<std::string>(),
+                    "costs in cycles of one uncached IOMMU register access (platform.cpu.costs.mmio), "
+                    "comma-separated");
   po::options_description run("running");
   run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
       "shard", po::value<std::string>(),
@@ -146,6 +154,21 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (!parse_cycles(vm[name].as<std::string>(), v))
       return bad(std::string("--") + name + ": expected cycle counts separated by commas");
     *field = v;
+  }
+  if (vm.count("qi-latency")) {
+    so.qi_latency.emplace();
+    for (const std::string& t : vm["qi-latency"].as<std::vector<std::string>>()) {
+      std::string type, err;
+      std::vector<Cycle> v;
+      if (!parse_qi_latency(t, type, v, err)) return bad("--qi-latency " + err);
+      so.qi_latency->emplace_back(type, v);
+    }
+  }
+  if (vm.count("mmio-cost")) {
+    std::vector<Cycle> v;
+    std::string err;
+    if (!parse_swept_cycles(vm["mmio-cost"].as<std::string>(), v, err)) return bad("--mmio-cost " + err);
+    so.mmio_cost = v;
   }
   if (vm.count("compiler-orders")) {
     const std::string c = vm["compiler-orders"].as<std::string>();

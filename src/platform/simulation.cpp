@@ -106,12 +106,16 @@ void evaluate_expectations(const Scenario& s, RunResult& r) {
 namespace {
 
 // What the programs depend on: the tables, the CPUs' programs and the
-// platform without the settings that only move things in time.
+// platform without the settings that only move things in time (the driver
+// and the compiler model read neither the queue latencies nor the MMIO cost;
+// the IOMMU and the CPUs take them afresh every episode).
 void clear_timing(Platform& p) {
   p.cpu.start = 0;
   p.cpu.store_buffer_delay = 0;
+  p.cpu.costs.mmio = 0;
   p.iommu.burst_order.clear();
   p.iommu.inter_burst = 0;
+  p.iommu.qi = QiLatencies{};
   p.sim = SimConfig{};
 }
 
@@ -269,7 +273,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
 
   // The CPUs' programs: built from the driver sequences and the compiler
   // model, or reused when only the timing changed since the last episode
-  // (a sweep's offsets, burst orders and store-buffer delays).
+  // (a sweep's offsets, burst orders, store-buffer delays, queue latencies
+  // and MMIO costs).
   const Programs& programs = impl_->programs_for(s, layout);
 
   Checkers& checkers = impl_->checkers_for(s, tables, opt.detail);

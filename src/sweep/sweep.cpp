@@ -402,6 +402,11 @@ nlohmann::json sweep_json(const SweepReport& r) {
   space["compiler_orders_limit"] = sp.compiler_limit;
   space["compiler_orders_truncated"] = sp.compilers_truncated;
   space["store_buffer_delay"] = sp.store_buffer_delays;
+  // What the sweep sets; empty: the scenario's own values.
+  space["qi_latency"] = json::array();
+  for (const auto& [type, values] : sp.qi_latency)
+    space["qi_latency"].push_back({{"type", type}, {"cycles", values}});
+  space["mmio_cost"] = sp.mmio_costs;
   space["rows"] = json::array();
   for (u64 row = 0; row < sp.rows(); ++row) space["rows"].push_back(sp.row_label(row));
   space["total"] = sp.size();
@@ -514,14 +519,22 @@ std::string sweep_text(const SweepReport& r) {
 std::string sweep_csv(const SweepReport& r) {
   const auto& kinds = known_verdict_kinds();
   std::ostringstream o;
-  o << "index,offset,burst_order,inter_burst,merge_rmw,compiler_order,store_buffer_delay,cycles";
+  // Queue latencies and the MMIO cost have columns only when the sweep sets
+  // them: one per descriptor type it sets (qi_TYPE), and mmio_cost.
+  o << "index,offset,burst_order,inter_burst,merge_rmw,compiler_order,store_buffer_delay";
+  for (const auto& t : r.space.qi_latency) o << ",qi_" << t.first;
+  if (!r.space.mmio_costs.empty()) o << ",mmio_cost";
+  o << ",cycles";
   for (const std::string& k : kinds) o << "," << k;
   o << ",error\n";
   for (const InterleavingResult& ir : r.results) {
     const Interleaving il = r.space.at(ir.index);
     o << ir.index << "," << il.offset << ",\"" << burst_order_text(il.burst_order) << "\"," << il.inter_burst
       << "," << (il.merge_rmw ? "yes" : "no") << ",\"" << compiler_order_text(il.order) << "\","
-      << il.store_buffer_delay << "," << ir.cycles;
+      << il.store_buffer_delay;
+    for (const auto& t : il.qi_latency) o << "," << t.second;
+    if (il.mmio_cost) o << "," << *il.mmio_cost;
+    o << "," << ir.cycles;
     for (std::size_t k = 0; k < kinds.size(); ++k) o << "," << (ir.error.empty() ? ir.counts[k] : 0);
     std::string err = ir.error;
     std::replace(err.begin(), err.end(), '"', '\'');
@@ -556,6 +569,17 @@ SweepSpace space_from_json(const nlohmann::json& j) {
   sp.compiler_limit = j.at("compiler_orders_limit").get<u64>();
   sp.compilers_truncated = j.at("compiler_orders_truncated").get<bool>();
   sp.store_buffer_delays = j.at("store_buffer_delay").get<std::vector<Cycle>>();
+  // Absent from reports of sweeps that could not set them: the scenario's own.
+  if (j.contains("qi_latency"))
+    for (const auto& t : j.at("qi_latency")) {
+      const std::string type = t.at("type").get<std::string>();
+      if (!find_qi_latency_field(type))
+        throw std::invalid_argument("merge: unknown queue-invalidation descriptor type '" + type + "'");
+      sp.qi_latency.emplace_back(type, t.at("cycles").get<std::vector<Cycle>>());
+      if (sp.qi_latency.back().second.empty())
+        throw std::invalid_argument("merge: no queue latencies for descriptor type '" + type + "'");
+    }
+  if (j.contains("mmio_cost")) sp.mmio_costs = j.at("mmio_cost").get<std::vector<Cycle>>();
   return sp;
 }
 
