@@ -99,6 +99,11 @@ int cmd_sweep(const std::vector<std::string>& args) {
   dims.add_options()(
       "offsets", po::value<std::string>(),
       "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
+      "offset-step", po::value<long long>(),
+      "every S-th offset of the window only, from its first (a sample)")(
+      "sample", po::value<u64>(),
+      "at most N interleavings: every dimension in full, the offsets sampled evenly (the smallest "
+      "--offset-step that keeps the space within N; CTest sweeps the catalog so)")(
       "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
       "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
       "compiler-orders", po::value<std::string>(),
@@ -146,6 +151,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (!parse_range(vm["offsets"].as<std::string>(), r)) return bad("--offsets: expected A..B with A <= B");
     so.offsets = r;
   }
+  if (vm.count("offset-step")) so.offset_step = vm["offset-step"].as<long long>();
+  if (vm.count("sample")) so.sample = vm["sample"].as<u64>();
   if (vm.count("burst-orders")) so.burst_orders = vm["burst-orders"].as<std::string>();
   for (auto [name, field] :
        {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
@@ -230,7 +237,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   };
   const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress, !vm.count("exhaustive"));
   if (shown) std::fprintf(stderr, "\n");
-  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s), out.results,
+  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
                                     out.seconds, jobs, out.simulated);
   return write_outputs(r, vm, "sweep");
 }

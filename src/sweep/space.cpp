@@ -185,6 +185,19 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
     sp.offsets_origin = why.str();
   }
 
+  if (o.offset_step) {
+    if (*o.offset_step < 1 || *o.offset_step > (1LL << 40))
+      throw std::invalid_argument("--offset-step must be between 1 and 2^40");
+    sp.offset_step = *o.offset_step;
+  }
+  if (o.sample) {
+    if (o.offset_step) throw std::invalid_argument("give --offset-step or --sample, not both");
+    if (*o.sample == 0) throw std::invalid_argument("--sample must be at least 1");
+    // Offsets the sample can afford per row (at least one), spread evenly.
+    const u64 per_row = std::max<u64>(1, *o.sample / std::max<u64>(1, sp.rows()));
+    const u64 span = static_cast<u64>(sp.offset_to - sp.offset_from) + 1;
+    sp.offset_step = static_cast<long long>(std::max<u64>(1, (span + per_row - 1) / per_row));
+  }
   // Every index must fit in a u64.
   u64 total = sp.offsets();
   std::vector<u64> sizes{sp.burst_orders.size(), sp.inter_bursts.size(), sp.compilers.size(),
@@ -244,7 +257,9 @@ std::string SweepSpace::row_label(u64 row) const {
 
 std::string SweepSpace::describe() const {
   std::ostringstream o;
-  o << "offsets " << offset_from << ".." << offset_to << " (" << offsets() << ") x burst orders "
+  o << "offsets " << offset_from << ".." << offset_to;
+  if (offset_step > 1) o << " step " << offset_step;
+  o << " (" << offsets() << ") x burst orders "
     << burst_orders.size() << " x inter-burst latencies " << inter_bursts.size() << " x compiler orders "
     << compilers.size() << (compilers_truncated ? " (truncated at --max-compiler-orders)" : "")
     << " x store-buffer delays " << store_buffer_delays.size();
@@ -256,7 +271,7 @@ std::string SweepSpace::describe() const {
 
 std::string SweepSpace::key() const {
   std::ostringstream o;
-  o << offset_from << ".." << offset_to << "|";
+  o << offset_from << ".." << offset_to << "/" << offset_step << "|";
   for (const auto& b : burst_orders) o << burst_order_text(b) << ";";
   o << "|";
   for (Cycle g : inter_bursts) o << g << ",";

@@ -18,6 +18,9 @@ namespace vtd {
 // Dimensions from the command line; each one set replaces the scenario's `sweep:`.
 struct SweepOptions {
   std::optional<std::pair<long long, long long>> offsets;
+  std::optional<long long> offset_step;  // every step-th offset of the window (a sample of it)
+  // At most this many interleavings: the offset step is the smallest that keeps the space so.
+  std::optional<u64> sample;
   std::optional<std::string> burst_orders;  // "all", or orders separated by ';' ("ascending;3,2,1,0")
   std::optional<std::vector<Cycle>> inter_burst;
   std::optional<std::string> compiler_orders;  // "all" | "program"
@@ -36,6 +39,7 @@ struct ProgramTiming {
 
 struct SweepSpace {
   long long offset_from = 0, offset_to = 0;  // inclusive
+  long long offset_step = 1;                 // offsets from, from + step, ... up to `to`
   std::string offsets_origin;                // how the range was chosen (printed and in JSON)
   std::vector<std::vector<unsigned>> burst_orders;
   std::vector<Cycle> inter_bursts;
@@ -53,7 +57,7 @@ struct SweepSpace {
   std::vector<std::pair<std::string, std::vector<Cycle>>> qi_latency;
   std::vector<Cycle> mmio_costs;  // empty: one choice, the scenario's platform.cpu.costs.mmio
 
-  u64 offsets() const { return static_cast<u64>(offset_to - offset_from + 1); }
+  u64 offsets() const { return static_cast<u64>((offset_to - offset_from) / offset_step + 1); }
   u64 qi_latency_choices() const {
     u64 n = 1;
     for (const auto& t : qi_latency) n *= t.second.size();
@@ -72,7 +76,9 @@ struct SweepSpace {
   // burst-order group are size() / burst_orders.size() apart).
   Interleaving at(u64 index) const;
   u64 row_of(u64 index) const { return index / offsets(); }
-  long long offset_of(u64 index) const { return offset_from + static_cast<long long>(index % offsets()); }
+  long long offset_of(u64 index) const {
+    return offset_from + static_cast<long long>(index % offsets()) * offset_step;
+  }
   std::string row_label(u64 row) const;
   // "offsets -140..199 (340) x burst orders 24 x ... = 8160 interleavings";
   // queue latencies and MMIO costs only when the sweep sets them.

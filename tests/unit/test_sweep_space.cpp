@@ -86,6 +86,24 @@ TEST_CASE("a sweep space names every interleaving once and offsets fastest", "[s
   CHECK(seen.size() == sp.size());
 }
 
+TEST_CASE("an offset step samples every step-th offset of the window, from its first", "[sweep]") {
+  SweepSpace sp;
+  sp.offset_from = -10;
+  sp.offset_to = 10;
+  sp.offset_step = 7;
+  sp.burst_orders = {{}};
+  sp.inter_bursts = {0};
+  sp.compilers = {SweepSpace::Compiler{}};
+  sp.store_buffer_delays = {1, 2};
+  REQUIRE(sp.offsets() == 3);  // -10, -3, 4
+  REQUIRE(sp.size() == 6);
+  CHECK(sp.at(0).offset == -10);
+  CHECK(sp.at(2).offset == 4);
+  CHECK(sp.at(3).offset == -10);
+  CHECK(sp.at(3).store_buffer_delay == 2);
+  CHECK_THAT(sp.describe(), Catch::Matchers::Contains("offsets -10..10 step 7 (3)"));
+}
+
 TEST_CASE("queue-latency and MMIO-cost options parse, and reject unknown types, signs and overflows",
           "[sweep]") {
   std::string type, err;
