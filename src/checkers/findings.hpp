@@ -80,7 +80,7 @@ struct Finding {
   // invalidation queued after it completed (before the request arrived).
   std::optional<u64> superseded_by;
   Cycle invalidated = 0;
-  std::string detail;   // one sentence: what went wrong
+  std::string detail;  // one sentence: what went wrong
 };
 
 // Stores between the two states that make a finding a violation: the first

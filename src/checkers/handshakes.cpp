@@ -24,7 +24,8 @@ void Handshakes::build(const SyncLog& log, const std::vector<StoreEvent>& histor
       if (descs[w].status_word() == l.addr && l.version > *descs[w].status_store) observers_[w].push_back(l);
 }
 
-bool Handshakes::published_after(const StoreEvent& k, const SyncLog::Descriptor& d, bool software_view) const {
+bool Handshakes::published_after(const StoreEvent& k, const SyncLog::Descriptor& d,
+                                 bool software_view) const {
   if (!d.doorbell) return false;
   if (coherent_ || software_view) return hb_.ordered(k.writer, *d.doorbell);
   // Hardware reads DRAM: K counts once a clflush ordered after it (and
@@ -101,7 +102,8 @@ bool Handshakes::synced(const std::vector<Need>& needs, const StoreEvent& k, con
 std::optional<Cycle> Handshakes::completed_by(const Need& n, const StoreEvent& k, Cycle by) const {
   std::optional<Cycle> out;
   for (const SyncLog::Descriptor& d : log_->descriptors())
-    if (!d.is_wait() && d.completed && *d.completed <= by && n.covered_by(d.qw) && published_after(k, d, true))
+    if (!d.is_wait() && d.completed && *d.completed <= by && n.covered_by(d.qw) &&
+        published_after(k, d, true))
       out = out ? std::min(*out, *d.completed) : *d.completed;
   return out;
 }
@@ -142,8 +144,9 @@ std::string Handshakes::explain(const Judgement& j, const StoreEvent& k) const {
     case S::ObservedLate: {
       const SyncLog::Descriptor& w = descs[*j.wait];
       return need + ": the wait after " + desc_ref(descs[*j.desc]) + " wrote its status at cycle " +
-             std::to_string(w.completed.value_or(0)) + "; " + cpu_op(j.observer->reader) + " read it at cycle " +
-             std::to_string(j.observer->cycle) + ", which does not happen before the change";
+             std::to_string(w.completed.value_or(0)) + "; " + cpu_op(j.observer->reader) +
+             " read it at cycle " + std::to_string(j.observer->cycle) +
+             ", which does not happen before the change";
     }
   }
   return need;

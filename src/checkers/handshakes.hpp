@@ -45,16 +45,16 @@ class Handshakes {
   struct Judgement {
     enum class Status : u8 {
       Met,
-      NotQueued,       // no covering descriptor was queued after K
-      QueuedEarly,     // one was, but its doorbell is not ordered after K
-      NoWait,          // no wait descriptor queued after it completed with a status write
-      NotObserved,     // the wait completed, nobody read its status
-      ObservedLate,    // read, but not before the change
+      NotQueued,     // no covering descriptor was queued after K
+      QueuedEarly,   // one was, but its doorbell is not ordered after K
+      NoWait,        // no wait descriptor queued after it completed with a status write
+      NotObserved,   // the wait completed, nobody read its status
+      ObservedLate,  // read, but not before the change
     };
     Status status = Status::NotQueued;
     Need need;
-    std::optional<std::size_t> desc;      // the covering descriptor (index in log().descriptors())
-    std::optional<std::size_t> wait;      // the wait after it
+    std::optional<std::size_t> desc;        // the covering descriptor (index in log().descriptors())
+    std::optional<std::size_t> wait;        // the wait after it
     std::optional<SyncLog::Load> observer;  // the read of its status
     bool met() const { return status == Status::Met; }
   };

@@ -46,7 +46,8 @@ void SyncLog::on_queue(const QueueEvent& e) {
   }
   if (e.tail == *tail_) return;
   // The tail moved: an IQT write handed the slots before it to hardware.
-  for (unsigned s = *tail_; s != e.tail; s = (s + 1) % QI_LENGTH) published_[s] = Publication{doorbell_, e.cycle};
+  for (unsigned s = *tail_; s != e.tail; s = (s + 1) % QI_LENGTH)
+    published_[s] = Publication{doorbell_, e.cycle};
   tail_ = e.tail;
   doorbell_.reset();
 }
@@ -82,7 +83,9 @@ void SyncLog::on_writeback(const WritebackEvent& e) {
   writebacks_.push_back(w);
 }
 
-void SyncLog::on_item(const ItemEvent& e) { items_[{e.cpu, e.item}] = Item{e.first_op, e.last_op, e.start, e.end}; }
+void SyncLog::on_item(const ItemEvent& e) {
+  items_[{e.cpu, e.item}] = Item{e.first_op, e.last_op, e.start, e.end};
+}
 
 void SyncLog::on_cache(const CacheEvent& e) {
   if (e.what != CacheEvent::What::Fill || e.cache == CacheKind::Iotlb) return;

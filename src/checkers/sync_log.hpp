@@ -94,7 +94,7 @@ class SyncLog : public Observer {
   std::map<unsigned, Publication> published_;  // slot -> its latest publication
   std::optional<Writer> doorbell_;             // the last IQT write, until the tail it set is seen
   std::optional<unsigned> tail_;
-  std::map<unsigned, std::size_t> open_;  // slot -> index of its fetched, not yet completed descriptor
+  std::map<unsigned, std::size_t> open_;   // slot -> index of its fetched, not yet completed descriptor
   std::optional<StoreEvent> iommu_store_;  // the IOMMU's last store (a wait's status write)
   struct Fill {
     Cycle cycle;

@@ -237,8 +237,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
   };
   const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress, !vm.count("exhaustive"));
   if (shown) std::fprintf(stderr, "\n");
-  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
-                                    out.seconds, jobs, out.simulated);
+  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1),
+                                    out.results, out.seconds, jobs, out.simulated);
   return write_outputs(r, vm, "sweep");
 }
 

@@ -93,7 +93,8 @@ void Cpu::post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0
 u64 Cpu::mmio_access(const EmittedOp& e, u32 index, Cycle now, bool write, Addr reg, u64 value, u8 bytes) {
   // Published before the IOMMU sees the access: what an IQT write makes the
   // queue do is then attributed to this operation.
-  if (bus_.has_subscribers()) bus_.publish(MmioEvent{Writer{id_, e.item, index}, now, reg, value, bytes, write});
+  if (bus_.has_subscribers())
+    bus_.publish(MmioEvent{Writer{id_, e.item, index}, now, reg, value, bytes, write});
   tlm::tlm_generic_payload gp;
   std::array<unsigned char, 8> buf{};
   std::memcpy(buf.data(), &value, 8);

@@ -11,7 +11,6 @@
 #include "checkers/handshakes.hpp"
 #include "checkers/reference.hpp"
 #include "checkers/sync_log.hpp"
-#include "rules/rule.hpp"
 #include "cpu_model/compiler.hpp"
 #include "cpu_model/cpu.hpp"
 #include "devices/traffic_generator.hpp"
@@ -19,6 +18,7 @@
 #include "iommu_model/iommu.hpp"
 #include "memory/memory_module.hpp"
 #include "platform/table_builder.hpp"
+#include "rules/rule.hpp"
 
 namespace vtd {
 

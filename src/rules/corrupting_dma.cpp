@@ -57,8 +57,8 @@ class CorruptingDma final : public Rule {
       fd.did = e.did;
       fd.iotlb_hit = e.iotlb_hit;
       fd.occurrences = seen.count;
-      fd.detail = "request #" + std::to_string(e.request) + " from " + to_string(e.rid) + " reached " + hex(e.pa) +
-                  ", which no stable state of the tables maps for iova " + hex(e.iova) + " (" +
+      fd.detail = "request #" + std::to_string(e.request) + " from " + to_string(e.rid) + " reached " +
+                  hex(e.pa) + ", which no stable state of the tables maps for iova " + hex(e.iova) + " (" +
                   std::to_string(seen.count) + " request(s) with this outcome)";
       out.add(std::move(fd));
     }

@@ -17,7 +17,9 @@ namespace vtd {
 
 namespace {
 
-bool judged_kind(EntryKind k) { return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid; }
+bool judged_kind(EntryKind k) {
+  return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid;
+}
 
 class MissingInvalidation final : public Rule {
  public:
@@ -104,8 +106,8 @@ class MissingInvalidation final : public Rule {
 
   std::string brief(const Finding& f, const ItemName& item_name) const override {
     std::string s = "cpu" + std::to_string(f.span.cpu) + " \"" + item_name(f.span.cpu, f.span.item) +
-                    "\" changed it (store #" + std::to_string(f.store.value_or(0)) + ") and returned at cycle " +
-                    std::to_string(f.returned) + "; not observed complete: ";
+                    "\" changed it (store #" + std::to_string(f.store.value_or(0)) +
+                    ") and returned at cycle " + std::to_string(f.returned) + "; not observed complete: ";
     for (std::size_t k = 0; k < f.missing.size(); ++k) s += (k ? ", " : "") + f.missing[k];
     return s;
   }
@@ -126,9 +128,9 @@ class MissingInvalidation final : public Rule {
     st.missing.push_back(m.str());
     for (const std::string& why : f.why) st.missing.push_back("  " + why);
     if (f.cached)
-      st.missing.push_back("the IOMMU held a copy: filled at cycle " + std::to_string(f.cached->source.cycle) +
-                           " by request #" + std::to_string(f.cached->source.request) + ": " +
-                           describe(fmt, f.cached->value));
+      st.missing.push_back("the IOMMU held a copy: filled at cycle " +
+                           std::to_string(f.cached->source.cycle) + " by request #" +
+                           std::to_string(f.cached->source.request) + ": " + describe(fmt, f.cached->value));
     const Cycle from = f.span.first_cycle;
     st.invalidations = ctx.descriptors_between(from, ~Cycle{0}, f.returned, " (after it returned)");
   }

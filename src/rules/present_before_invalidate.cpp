@@ -14,7 +14,9 @@ namespace vtd {
 
 namespace {
 
-bool judged_kind(EntryKind k) { return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid; }
+bool judged_kind(EntryKind k) {
+  return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid;
+}
 
 class PresentBeforeInvalidate final : public Rule {
  public:
@@ -78,7 +80,8 @@ class PresentBeforeInvalidate final : public Rule {
               fd.cached = hs.log().last_fill(e.id.addr, e.id.kind, s.cycle);
               fd.detail = std::string(reused ? "entry made present again" : "entry changed") + " at cycle " +
                           std::to_string(s.cycle) + " after P was cleared at cycle " +
-                          std::to_string(w->clear->cycle) + ", before software observed these invalidations complete";
+                          std::to_string(w->clear->cycle) +
+                          ", before software observed these invalidations complete";
               out.add(std::move(fd));
             }
           }
@@ -104,7 +107,8 @@ class PresentBeforeInvalidate final : public Rule {
 
   std::string store_role(const Finding& f, const StoreEvent& s, bool) const override {
     if (f.clear_store && s.seq == *f.clear_store) return "clears P";
-    if (f.store && s.seq == *f.store) return "changes the entry before the invalidations were observed complete";
+    if (f.store && s.seq == *f.store)
+      return "changes the entry before the invalidations were observed complete";
     return "";
   }
 
@@ -137,15 +141,16 @@ class PresentBeforeInvalidate final : public Rule {
     for (const StoryStore& s : st.stores)
       if (s.seq == hi) what = s.change;
     std::ostringstream m;
-    m << "store #" << hi << " at cycle " << f.cycle << " (" << what << ") changed the entry after P was cleared at cycle "
-      << f.clear_cycle << " (store #" << f.clear_store.value_or(0)
+    m << "store #" << hi << " at cycle " << f.cycle << " (" << what
+      << ") changed the entry after P was cleared at cycle " << f.clear_cycle << " (store #"
+      << f.clear_store.value_or(0)
       << "), before software had observed the invalidations that cover the old entry complete:";
     st.missing.push_back(m.str());
     for (const std::string& why : f.why) st.missing.push_back("  " + why);
     if (f.cached)
-      st.missing.push_back("the IOMMU held a copy: filled at cycle " + std::to_string(f.cached->source.cycle) +
-                           " by request #" + std::to_string(f.cached->source.request) + ": " +
-                           describe(fmt, f.cached->value));
+      st.missing.push_back("the IOMMU held a copy: filled at cycle " +
+                           std::to_string(f.cached->source.cycle) + " by request #" +
+                           std::to_string(f.cached->source.request) + ": " + describe(fmt, f.cached->value));
     else
       st.missing.push_back(
           "no copy of the entry was cached in this run (caches off or not filled): "

@@ -17,8 +17,9 @@ extern const Rule& corrupting_dma_rule;
 
 const std::vector<const Rule*>& rules() {
   static const std::vector<const Rule*> list{
-      &torn_fetch_rule,          &unsafe_live_update_rule,    &benign_mixed_fetch_rule,
-      &present_before_invalidate_rule, &missing_invalidation_rule, &stale_translation_rule,
+      &torn_fetch_rule,           &unsafe_live_update_rule,
+      &benign_mixed_fetch_rule,   &present_before_invalidate_rule,
+      &missing_invalidation_rule, &stale_translation_rule,
       &corrupting_dma_rule,
   };
   return list;
@@ -55,8 +56,8 @@ std::pair<u64, u64> Rule::story_window(const Finding& f) const {
   return {f.span.first(), f.span.last()};
 }
 
-Evidence::Evidence(const EntryHistory& h, const Handshakes& hs, const DmaOutcomes& d, ReferenceTranslator& ref,
-                   bool det)
+Evidence::Evidence(const EntryHistory& h, const Handshakes& hs, const DmaOutcomes& d,
+                   ReferenceTranslator& ref, bool det)
     : history(h), handshakes(hs), dma(d), reference(ref), detail(det), spans(update_spans(h, &hs)) {}
 
 const std::vector<MixedFetch>& Evidence::mixed_fetches() const {

@@ -21,7 +21,9 @@ std::optional<u32> request_pasid(const DmaEvent& e) {
   return e.has_pasid ? std::optional<u32>(e.pasid) : std::nullopt;
 }
 
-bool same_outcome(const DmaEvent& e, const ReferenceResult& r) { return r.fault == e.fault && (e.fault || r.pa == e.pa); }
+bool same_outcome(const DmaEvent& e, const ReferenceResult& r) {
+  return r.fault == e.fault && (e.fault || r.pa == e.pa);
+}
 
 class StaleTranslation final : public Rule {
  public:
@@ -44,7 +46,8 @@ class StaleTranslation final : public Rule {
         for (const auto& en : ev.history.entries()) {
           for (const StoreEvent& s : en.stores) {
             if (s.seq < va || s.seq >= vd) continue;
-            if (same_outcome(d, ref.translate(d.rid, request_pasid(d), d.iova, d.write, s.seq + 1))) legal = true;
+            if (same_outcome(d, ref.translate(d.rid, request_pasid(d), d.iova, d.write, s.seq + 1)))
+              legal = true;
             if (legal) break;
           }
           if (legal) break;
@@ -77,12 +80,12 @@ class StaleTranslation final : public Rule {
         fd.observed = c.value;
         fd.superseded_by = superseding->first;
         fd.invalidated = superseding->second;
-        fd.detail = std::string("translated through a ") + (c.from_cache ? "cached" : "fetched") + " copy of " +
-                    to_string(entry->id) + " filled by request #" + std::to_string(c.source.request) +
-                    " at cycle " + std::to_string(c.source.cycle) + ", superseded by store #" +
-                    std::to_string(superseding->first) + " whose invalidation completed at cycle " +
-                    std::to_string(superseding->second) + "; the tables from arrival (cycle " +
-                    std::to_string(d.arrived) + ") to completion " +
+        fd.detail = std::string("translated through a ") + (c.from_cache ? "cached" : "fetched") +
+                    " copy of " + to_string(entry->id) + " filled by request #" +
+                    std::to_string(c.source.request) + " at cycle " + std::to_string(c.source.cycle) +
+                    ", superseded by store #" + std::to_string(superseding->first) +
+                    " whose invalidation completed at cycle " + std::to_string(superseding->second) +
+                    "; the tables from arrival (cycle " + std::to_string(d.arrived) + ") to completion " +
                     (at_arrival.fault ? "fault it (reason " + hex(at_arrival.reason) + ")"
                                       : "map it to " + hex(at_arrival.pa));
         out.add(std::move(fd));
@@ -94,7 +97,8 @@ class StaleTranslation final : public Rule {
   std::string brief(const Finding& f, const ItemName&) const override { return f.detail; }
 
   std::string store_role(const Finding& f, const StoreEvent& s, bool) const override {
-    if (f.superseded_by && s.seq == *f.superseded_by) return "superseded the copy used; its invalidation completed before the request arrived";
+    if (f.superseded_by && s.seq == *f.superseded_by)
+      return "superseded the copy used; its invalidation completed before the request arrived";
     return "";
   }
 
@@ -104,7 +108,8 @@ class StaleTranslation final : public Rule {
   }
 
   void tell(const Finding& f, const StoryContext& ctx, Story& st) const override {
-    tell_dma_outcome(f, ctx, st, "tables at arrival", f.expected.empty() ? ~0ull : f.expected.front().version);
+    tell_dma_outcome(f, ctx, st, "tables at arrival",
+                     f.expected.empty() ? ~0ull : f.expected.front().version);
     if (f.superseded_by)
       st.missing.push_back("store #" + std::to_string(*f.superseded_by) +
                            " superseded the copy; an invalidation that covers it, queued after the store, "
@@ -117,7 +122,8 @@ class StaleTranslation final : public Rule {
   // The first store to `entry` that the copy did not see, changed what the
   // copy holds on the bits it uses, and whose covering invalidations (queued
   // after software saw it) all completed by `arrived`; with that cycle.
-  static std::optional<std::pair<u64, Cycle>> superseded_by(const Evidence& ev, const EntryHistory::Entry& entry,
+  static std::optional<std::pair<u64, Cycle>> superseded_by(const Evidence& ev,
+                                                            const EntryHistory::Entry& entry,
                                                             const DmaEvent::CopyUsed& c, Cycle arrived) {
     const Format& f = format_of(entry.id.kind);
     u64 vmin = ~u64{0};

@@ -210,7 +210,6 @@ std::size_t StoryContext::completed_between(Cycle from, Cycle to) const {
   return n;
 }
 
-
 // ------------------------------------------------------------------ DMA outcomes
 
 void tell_dma_outcome(const Finding& f, const StoryContext& ctx, Story& st, const std::string& against,
@@ -226,8 +225,8 @@ void tell_dma_outcome(const Finding& f, const StoryContext& ctx, Story& st, cons
   };
   {
     std::ostringstream m;
-    m << "request #" << f.request.value_or(0) << " from " << to_string(f.rid) << " arrived at cycle " << f.arrived
-      << ",";
+    m << "request #" << f.request.value_or(0) << " from " << to_string(f.rid) << " arrived at cycle "
+      << f.arrived << ",";
     m << " iova " << hex(f.iova) << (f.write ? " write" : " read") << " -> "
       << (f.dma_fault ? "fault " + hex(f.dma_reason) + " " + std::string(fault::name(f.dma_reason))
                       : hex(f.dma_pa));
@@ -299,7 +298,8 @@ void tell_dma_outcome(const Finding& f, const StoryContext& ctx, Story& st, cons
     << ": read at cycle " << p.cycle << " by request #" << p.request;
   if (p.nbursts) {
     m << ", bursts at memory version"
-      << (vmin == vmax ? " " + std::to_string(vmin) : "s " + std::to_string(vmin) + ".." + std::to_string(vmax));
+      << (vmin == vmax ? " " + std::to_string(vmin)
+                       : "s " + std::to_string(vmin) + ".." + std::to_string(vmax));
     if (unseen)
       m << ": it predates store " << store_ref(*e, *unseen)
         << (seen ? " and holds what store " + store_ref(*e, *seen) + " left" : std::string(""));
@@ -320,8 +320,8 @@ void tell_dma_outcome(const Finding& f, const StoryContext& ctx, Story& st, cons
                          (wb ? "; it was at cycle " + std::to_string(*wb) : "; it never was in this run"));
   }
   if (unseen)
-    st.invalidations = ctx.descriptors_between(store_cycle(*e, *unseen), f.cycle, f.arrived,
-                                               " (after the request arrived)");
+    st.invalidations =
+        ctx.descriptors_between(store_cycle(*e, *unseen), f.cycle, f.arrived, " (after the request arrived)");
 }
 
 // ------------------------------------------------------------------ telling
@@ -372,7 +372,8 @@ std::vector<Story> tell_stories(const StoryContext& ctx, const Findings& finding
         ss.words = s.words;
         ss.old_val = s.old_val;
         ss.new_val = s.new_val;
-        const EntryBits before = EntryHistory::value_at(*e, s.seq), after = EntryHistory::value_at(*e, s.seq + 1);
+        const EntryBits before = EntryHistory::value_at(*e, s.seq),
+                        after = EntryHistory::value_at(*e, s.seq + 1);
         ss.change = field_changes(fmt, before, after);
         const bool clears = fmt.present && fmt.is_present(before) && !fmt.is_present(after);
         ss.role = rule->store_role(f, s, clears);

@@ -122,7 +122,8 @@ class StoryContext {
   StoryFetch fetch(const EntryHistory::Entry& e, const FetchEvent& fe, std::string role) const;
   // Descriptors that completed (or were fetched) in [from, to], those
   // completing after `late` marked with `late_label`; at most a few.
-  std::vector<std::string> descriptors_between(Cycle from, Cycle to, Cycle late, const char* late_label) const;
+  std::vector<std::string> descriptors_between(Cycle from, Cycle to, Cycle late,
+                                               const char* late_label) const;
   // How many descriptors completed in (from, to].
   std::size_t completed_between(Cycle from, Cycle to) const;
 };

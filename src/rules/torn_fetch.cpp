@@ -82,8 +82,8 @@ class TornFetch final : public Rule {
     sf.role = "the torn fetch (bursts in the order read)";
     for (const BurstSeen& b : f.bursts) sf.bursts.push_back(story_burst(*e, b.burst, b.index));
     st.fetches.push_back(std::move(sf));
-    st.table = make_table(fmt, {"OLD", "NEW", "observed"}, {f.span.old_val, f.span.new_val, f.observed}, f.used,
-                          "the observed value");
+    st.table = make_table(fmt, {"OLD", "NEW", "observed"}, {f.span.old_val, f.span.new_val, f.observed},
+                          f.used, "the observed value");
     Cycle bmin = ~Cycle{0}, bmax = 0;
     u64 vmin = ~0ull, vmax = 0;
     for (const BurstSeen& b : f.bursts) {
@@ -117,7 +117,8 @@ class TornFetch final : public Rule {
         m << ", and between them store" << (between.size() == 1 ? " #" : "s #") << between.front()->seq
           << (between.size() == 1 ? "" : "..#" + std::to_string(between.back()->seq)) << " (cycle"
           << (between.size() == 1 ? " " : "s ") << between.front()->cycle
-          << (between.size() == 1 ? "" : ".." + std::to_string(between.back()->cycle)) << ") changed the entry";
+          << (between.size() == 1 ? "" : ".." + std::to_string(between.back()->cycle))
+          << ") changed the entry";
       m << "; judged against the update #" << f.span.first()
         << (f.span.stores.size() == 1 ? "" : "..#" + std::to_string(f.span.last()))
         << " (OLD: before it, NEW: after it)";

@@ -82,16 +82,18 @@ class UnsafeLiveUpdate final : public Rule {
         if (v <= k || (next && v > *next)) all = false;
       }
       if (!all) continue;
-      if (n++ < kStoryMaxFetches) st.fetches.push_back(ctx.fetch(*e, fr.ev, "read the state left by #" + std::to_string(k)));
+      if (n++ < kStoryMaxFetches)
+        st.fetches.push_back(ctx.fetch(*e, fr.ev, "read the state left by #" + std::to_string(k)));
     }
     st.fetches_left_out = n > kStoryMaxFetches ? n - kStoryMaxFetches : 0;
     std::ostringstream m;
-    m << "store " << store_ref(*e, k) << " left the entry present (P = 1) and neither OLD nor NEW on the used bits ("
-      << mix_text(st.table) << ")";
+    m << "store " << store_ref(*e, k)
+      << " left the entry present (P = 1) and neither OLD nor NEW on the used bits (" << mix_text(st.table)
+      << ")";
     if (next) {
       const Cycle lasted = store_cycle(*e, *next) - f.cycle;
-      m << " until store " << store_ref(*e, *next) << ": for " << lasted << " cycle" << (lasted == 1 ? "" : "s")
-        << " any fetch of the entry would use that state";
+      m << " until store " << store_ref(*e, *next) << ": for " << lasted << " cycle"
+        << (lasted == 1 ? "" : "s") << " any fetch of the entry would use that state";
     }
     st.missing.push_back(m.str());
     st.missing.push_back(

@@ -259,10 +259,10 @@ std::string SweepSpace::describe() const {
   std::ostringstream o;
   o << "offsets " << offset_from << ".." << offset_to;
   if (offset_step > 1) o << " step " << offset_step;
-  o << " (" << offsets() << ") x burst orders "
-    << burst_orders.size() << " x inter-burst latencies " << inter_bursts.size() << " x compiler orders "
-    << compilers.size() << (compilers_truncated ? " (truncated at --max-compiler-orders)" : "")
-    << " x store-buffer delays " << store_buffer_delays.size();
+  o << " (" << offsets() << ") x burst orders " << burst_orders.size() << " x inter-burst latencies "
+    << inter_bursts.size() << " x compiler orders " << compilers.size()
+    << (compilers_truncated ? " (truncated at --max-compiler-orders)" : "") << " x store-buffer delays "
+    << store_buffer_delays.size();
   if (!qi_latency.empty()) o << " x queue latencies " << qi_latency_choices();
   if (!mmio_costs.empty()) o << " x MMIO costs " << mmio_costs.size();
   o << " = " << size() << " interleavings";

@@ -3,11 +3,11 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
-#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>

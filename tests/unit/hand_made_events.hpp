@@ -40,7 +40,9 @@ class EntryStream {
   const std::vector<StoreEvent>& history() const { return history_; }
 
   // A 64-bit store to word 0 or 1 of the entry by `writer`.
-  StoreEvent store(unsigned word, u64 v, Cycle c, Writer writer) { return store_at(id_.addr + 8 * word, v, c, writer); }
+  StoreEvent store(unsigned word, u64 v, Cycle c, Writer writer) {
+    return store_at(id_.addr + 8 * word, v, c, writer);
+  }
   // A 64-bit store anywhere (a lock, a flag).
   StoreEvent store_at(Addr addr, u64 v, Cycle c, Writer writer) {
     StoreEvent s;
@@ -88,7 +90,8 @@ class EntryStream {
   void descriptor(unsigned slot, const QiDesc& d, Cycle fetched, Cycle completed) {
     const std::array<u64, 4> qw{d.bits.w[0], d.bits.w[1], 0, 0};
     head_ = slot + 1;
-    for (Observer* o : to_) o->on_descriptor(DescriptorEvent{DescriptorEvent::What::Fetched, fetched, slot, qw, {}});
+    for (Observer* o : to_)
+      o->on_descriptor(DescriptorEvent{DescriptorEvent::What::Fetched, fetched, slot, qw, {}});
     if ((qw[0] & 0xf) == qi_fmt::TYPE_WAIT && (qw[0] & qi_fmt::wait::SW.mask_in_word())) {
       const Addr status = ((qw[1] >> 2) << 2) & ~Addr{7};
       store_at(status, u64{qi_fmt::QI_DONE} << ((qw[1] & 4) ? 32 : 0), completed,
@@ -127,7 +130,8 @@ class EntryStream {
   void poll(Writer reader, Cycle c, Addr status) { load(reader, c, status, LoadKind::Poll); }
   // A clflush by `by` wrote the line holding the entry back to DRAM.
   void writeback(Writer by, Cycle c) {
-    for (Observer* o : to_) o->on_writeback(WritebackEvent{c, id_.addr & ~Addr{63}, history_.size(), false, by});
+    for (Observer* o : to_)
+      o->on_writeback(WritebackEvent{c, id_.addr & ~Addr{63}, history_.size(), false, by});
   }
   // A driver operation returned.
   void item(u16 cpu, u32 item, u32 first_op, u32 last_op, Cycle start, Cycle end) {

@@ -34,7 +34,8 @@ const Finding* first(const Findings& f, const std::string& kind) {
 
 }  // namespace
 
-TEST_CASE("zeroing after the clearing CPU observed the invalidations complete is legal", "[checkers][ownership]") {
+TEST_CASE("zeroing after the clearing CPU observed the invalidations complete is legal",
+          "[checkers][ownership]") {
   Run r;
   r.events.store(0, kLo & ~1ull, 10, op(1));  // clear P
   const Cycle done = r.invalidate(op(2), 20);
@@ -139,7 +140,8 @@ TEST_CASE("two CPUs: a change by another CPU is legal only once it is ordered af
   run(r, "nothing");  // later in time, but unordered
   const Findings f = r.judge();
   REQUIRE(f.counts().at("present_before_invalidate") == 1);
-  CHECK_THAT(first(f, "present_before_invalidate")->why[0], Catch::Contains("does not happen before the change"));
+  CHECK_THAT(first(f, "present_before_invalidate")->why[0],
+             Catch::Contains("does not happen before the change"));
 }
 
 TEST_CASE("a present entry changed in place needs its invalidations observed before the operation returns",
@@ -328,8 +330,9 @@ TEST_CASE("a copy used after the invalidation that covers its replacement comple
   CHECK(x->copy->from_cache);
 }
 
-TEST_CASE("a request whose outcome the tables give at some version between arrival and completion is not stale",
-          "[checkers][stale]") {
+TEST_CASE(
+    "a request whose outcome the tables give at some version between arrival and completion is not stale",
+    "[checkers][stale]") {
   TwoDomains t;
   t.repoint(0x40000, 10, 0);
   t.invalidate(1, 12, 40);
@@ -339,10 +342,11 @@ TEST_CASE("a request whose outcome the tables give at some version between arriv
   CHECK(t.judge().counts().at("stale_translation") == 0);
 }
 
-TEST_CASE("without an invalidation queued after the change, no copy is stale (the handshake rules judge that)",
-          "[checkers][stale]") {
+TEST_CASE(
+    "without an invalidation queued after the change, no copy is stale (the handshake rules judge that)",
+    "[checkers][stale]") {
   TwoDomains t;
-  t.invalidate(1, 5, 8);     // queued before the change
+  t.invalidate(1, 5, 8);  // queued before the change
   t.repoint(0x40000, 10, 2);
   t.dma_event(1, 50, 0x80000000, true);
   CHECK(t.judge().counts().at("stale_translation") == 0);

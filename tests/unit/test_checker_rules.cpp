@@ -166,8 +166,9 @@ TEST_CASE("a fetch straddling a P-clear and the rest of the teardown is judged a
   }
 }
 
-TEST_CASE("a completed wait the operation observed closes the span: a multi-step update is judged step by step",
-          "[checkers][span][sync]") {
+TEST_CASE(
+    "a completed wait the operation observed closes the span: a multi-step update is judged step by step",
+    "[checkers][span][sync]") {
   // One driver operation moves a present entry to DID 3, syncs (context-cache
   // and IOTLB invalidations of both DIDs, a wait, its status polled), then
   // repoints the page table: each step is old-or-new on the used bits.
@@ -175,10 +176,9 @@ TEST_CASE("a completed wait the operation observed closes the span: a multi-step
   auto run = [&](History& t, bool sync, bool observe) {
     t.events.store(1, 0x302, 10, Writer{0, 0, 1});  // DID 2 -> 3
     if (sync) {
-      const Cycle done = t.events.submit(Writer{0, 0, 2}, 20, 0,
-                                         {qi_cc_dev(2, kId.rid), qi_cc_dev(3, kId.rid), qi_iotlb_dsi(2),
-                                          qi_iotlb_dsi(3)},
-                                         kStatus);
+      const Cycle done = t.events.submit(
+          Writer{0, 0, 2}, 20, 0,
+          {qi_cc_dev(2, kId.rid), qi_cc_dev(3, kId.rid), qi_iotlb_dsi(2), qi_iotlb_dsi(3)}, kStatus);
       if (observe) t.events.poll(Writer{0, 0, 3}, done + 1, kStatus);
     }
     t.events.fetch(9, t.events.stores(), {kLo, 0x302}, 190);  // the intermediate state
@@ -207,7 +207,8 @@ TEST_CASE("a completed wait the operation observed closes the span: a multi-step
   }
 }
 
-TEST_CASE("a sync that does not cover every state the entry held does not close the span", "[checkers][span][sync]") {
+TEST_CASE("a sync that does not cover every state the entry held does not close the span",
+          "[checkers][span][sync]") {
   constexpr Addr kStatus = 0x9000;
   History t({kLo, kHi});
   t.events.store(1, 0x302, 10, Writer{0, 0, 1});  // DID 2 -> 3

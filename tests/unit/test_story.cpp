@@ -147,11 +147,13 @@ TEST_CASE("story of a broken ownership handshake: the change before the invalida
   CHECK(s->stores[0].role == "clears P");
   CHECK(s->stores[0].who == "cpu0 \"context_teardown 00:02.0\"");
   CHECK(s->stores[1].role == "changes the entry before the invalidations were observed complete");
-  CHECK(has(s->missing, "store #1 at cycle 21 (AW 0x2->0x0, DID 0x2->0x0) changed the entry after P was cleared at "
-                        "cycle 20 (store #0)"));
+  CHECK(has(s->missing,
+            "store #1 at cycle 21 (AW 0x2->0x0, DID 0x2->0x0) changed the entry after P was cleared at "
+            "cycle 20 (store #0)"));
   CHECK(has(s->missing, "context-cache (CC global/domain/device for DID 2): the wait after CC-device(did=2"));
   CHECK(has(s->missing, "and no CPU read it"));
-  CHECK(has(s->missing, "IOTLB (IOTLB DSI/global for DID 2): no covering invalidation was queued after store #0"));
+  CHECK(has(s->missing,
+            "IOTLB (IOTLB DSI/global for DID 2): no covering invalidation was queued after store #0"));
   REQUIRE(s->invalidations.size() == 2);
   CHECK(s->invalidations[0].find("(after the change)") != std::string::npos);
   CHECK(s->table.columns[0] == "hardware may hold");
@@ -192,9 +194,11 @@ TEST_CASE("story of a stale translation: where the copy came from, what did not 
   const std::vector<Story> stories = t.rec.build(fs);
   REQUIRE(stories.size() == 1);
   const Story& s = stories[0];
-  CHECK(s.stores[0].role == "superseded the copy used; its invalidation completed before the request arrived");
-  CHECK(has(s.missing, "store #0 superseded the copy; an invalidation that covers it, queued after the store, "
-                       "completed at cycle 40, before the request arrived at cycle 50"));
+  CHECK(s.stores[0].role ==
+        "superseded the copy used; its invalidation completed before the request arrived");
+  CHECK(has(s.missing,
+            "store #0 superseded the copy; an invalidation that covers it, queued after the store, "
+            "completed at cycle 40, before the request arrived at cycle 50"));
   CHECK(has(s.missing,
             "request #7 from 00:02.0 arrived at cycle 50, iova 0x1000 read -> 0x81000000; tables at "
             "version 2: fault 0x2"));
