@@ -39,6 +39,7 @@ void Cpu::begin_episode(const CpuConfig& cfg) {
   last_visible_.reset();
   pc_ = 0;
   skip_item_.reset();
+  held_.clear();
   current_item_.reset();
   item_start_ = op_start_ = finish_ = 0;
   retrying_ = false;
@@ -201,10 +202,12 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         return now + c.poll;
       }
       memory_.store_posted();
+      held_.push_back(op.addr);
       VTD_LOG(log_, debug, "lock {:#x} taken [{}]", op.addr, op.label);
       return now + c.atomic;
     }
     case OpKind::Unlock: {
+      if (auto it = std::find(held_.begin(), held_.end(), op.addr); it != held_.end()) held_.erase(it);
       Cycle vis = now + cfg_.store_buffer_delay;
       if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
       post(vis, e, index, 1, 0, 0);
@@ -252,8 +255,10 @@ void Cpu::step() {
       VTD_LOG(log_, info, "starts: {}", item_names_[e.item]);
     }
     // An early return still releases the locks the function took, as every
-    // Linux error path does: skipped code runs only its unlocks.
-    if (skip_item_ && *skip_item_ == e.item && e.op.kind != OpKind::Unlock) {
+    // Linux error path does: skipped code runs only the unlocks of locks
+    // held (not those of later lock/unlock pairs it never reached).
+    if (skip_item_ && *skip_item_ == e.item &&
+        (e.op.kind != OpKind::Unlock || std::find(held_.begin(), held_.end(), e.op.addr) == held_.end())) {
       ++pc_;
       continue;
     }

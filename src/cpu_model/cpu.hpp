@@ -76,6 +76,8 @@ class Cpu : public sc_core::sc_module {
   std::optional<Cycle> last_visible_;
   std::size_t pc_ = 0;
   std::optional<u32> skip_item_;
+  // Locks this CPU holds: an early return runs only the unlocks of these.
+  std::vector<Addr> held_;
   std::optional<u32> current_item_;
   Cycle item_start_ = 0;
   Cycle op_start_ = 0;     // when the current operation first started

@@ -270,3 +270,21 @@ TEST_CASE("cpu: return_if_clear goes on when a bit is set", "[model][cpu][load]"
   CHECK(log.loads[1].addr == 0x1008);
   CHECK(r.mem.history().size() == 2);
 }
+
+TEST_CASE("cpu: an early return runs the unlocks of held locks only", "[model][cpu]") {
+  // setup's "return -EBUSY" under iommu->lock, before a qi_submit_sync whose
+  // q_lock it never took: releasing q_lock could free another CPU's lock.
+  test::StrictSystemC strict;
+  Rig r({Operation::lock(0x3000, "iommu->lock"), Operation::return_if_set(0x1000, 1, "present -> -EBUSY"),
+         Operation::unlock(0x3000, "iommu->unlock"), Operation::lock(0x3008, "q_lock"),
+         Operation::assign64(0x1008, 2, "skipped"), Operation::unlock(0x3008, "q_unlock")},
+        config(1));
+  r.mem.poke64(0x1000, 1);
+  r.mem.poke64(0x3008, 1);  // another CPU holds q_lock
+  test::run_until_idle();
+  const auto& h = r.mem.history();
+  REQUIRE(h.size() == 2);  // iommu->lock taken and released; q_lock untouched
+  CHECK(h[0].addr == 0x3000);
+  CHECK(h[1].addr == 0x3000);
+  CHECK(r.mem.peek64(0x3008) == 1);
+}
