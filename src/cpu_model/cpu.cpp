@@ -41,6 +41,8 @@ void Cpu::begin_episode(const CpuConfig& cfg) {
   skip_item_.reset();
   held_.clear();
   current_item_.reset();
+  item_ret_ = 0;
+  item_ret_op_ = Writer::kNone;
   item_start_ = op_start_ = finish_ = 0;
   retrying_ = false;
   started_ = false;
@@ -113,7 +115,14 @@ u64 Cpu::mmio_access(bool write, Addr reg, u64 value, u8 bytes) {
 
 void Cpu::finish_item(u32 item, Cycle end) {
   VTD_LOG(log_, info, "done: {} (cycles {}..{})", item_names_[item], item_start_, end);
-  if (bus_.has_subscribers()) bus_.publish(ItemEvent{id_, item, item_start_, end, item_names_[item]});
+  if (bus_.has_subscribers()) {
+    ItemEvent ev{id_, item, item_start_, end, item_names_[item]};
+    ev.ret = item_ret_;
+    ev.ret_op = item_ret_op_;
+    bus_.publish(ev);
+  }
+  item_ret_ = 0;
+  item_ret_op_ = Writer::kNone;
 }
 
 Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
@@ -228,6 +237,8 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
       if (((v & op.mask) != 0) == (op.kind == OpKind::ReturnIfSet)) {
         skip_item_ = e.item;  // the rest of this driver operation is skipped
+        item_ret_ = op.ret;
+        item_ret_op_ = index;
         VTD_LOG(log_, debug, "{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
       }
       return now + c.branch;
