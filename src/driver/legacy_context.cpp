@@ -29,7 +29,8 @@ DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& de
   std::vector<Operation>& ops = d.ops;
   ops.push_back(drv::lock_iommu(env));
   // "If P = 1 and the entry was not copied, return without changes."
-  ops.push_back(Operation::return_if_set(lo, field_mask(P), "context_present() -> goto out_unlock"));
+  // ret is still 0 there: out_unlock returns it.
+  ops.push_back(Operation::return_if_set(lo, field_mask(P), "context_present() -> goto out_unlock", 0));
 
   if (v == MapVariant::Cmpxchg16b) {
     const EntryBits e = legacy_context_value(dom, dev.translation);

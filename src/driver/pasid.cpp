@@ -5,9 +5,12 @@
 // Runtime branches Linux takes on the live entry (present? FPD?) are decided
 // here from the driver state: the entry is only changed by these sequences,
 // so what they last wrote is what the CPU reads. The loads Linux performs are
-// still emitted.
+// still emitted. The branches that decide a function's return value (setup's
+// -EBUSY, replace's -EINVAL) are return_if_* operations the CPU takes at run
+// time, so the run observes the outcome instead of assuming it.
 #include <stdexcept>
 
+#include "base/errno.hpp"
 #include "driver/emit.hpp"
 #include "driver/entries.hpp"
 
@@ -26,6 +29,12 @@ PasidType type_of_pgtt(u64 pgtt) {
     case PGTT_PT: return PasidType::PassThrough;
     default: return PasidType::SecondLevel;
   }
+}
+
+// The type a domain is attached with when no pgtt says otherwise.
+PasidType type_of_domain(const DomainLayout& d) {
+  if (d.type == "second_level") return PasidType::SecondLevel;
+  return d.parent.empty() ? PasidType::FirstLevel : PasidType::Nested;
 }
 
 const char* type_name(PasidType t) {
@@ -135,7 +144,8 @@ struct PasidEmitter {
   void setup(PasidType t, const DomainLayout* dom) {
     const u16 did = t == PasidType::PassThrough ? FLPT_DEFAULT_DID : dom->did;
     ops.push_back(drv::lock_iommu(env));
-    ops.push_back(Operation::return_if_set(w(0), field_mask(P), "pasid_pte_is_present(pte) -> -EBUSY"));
+    ops.push_back(Operation::return_if_set(w(0), field_mask(P), "pasid_pte_is_present(pte) -> -EBUSY",
+                                           -linux_errno::kEBUSY));
     config(t, dom);
     ops.push_back(drv::unlock_iommu(env));
     flush_cache();
@@ -229,14 +239,30 @@ struct PasidEmitter {
       setup(t, new_dom);
       return;
     }
-    const u16 old_did = old_dom ? old_dom->did : did_of(s);
-    const EntryBits nv = pasid_entry_value(env.layout, env.platform, t, new_dom);
     ops.push_back(drv::lock_iommu(env));
-    load(0, "pasid_pte_is_present(pte)");
-    if (!s.present) {  // -EINVAL
-      ops.push_back(drv::unlock_iommu(env));
+    ops.push_back(Operation::return_if_clear(w(0), field_mask(P), "!pasid_pte_is_present(pte) -> -EINVAL",
+                                             -linux_errno::kEINVAL));
+    if (s.present) {
+      replace_present(t, new_dom, old_dom, v);
       return;
     }
+    // The state says the CPU will return -EINVAL here, leaving entry and ring
+    // as they are. What follows runs only if another CPU made the entry
+    // present meanwhile: emit it for an entry holding the caller's old
+    // domain, on a copy of the state, so this item changes the state as the
+    // return does.
+    DriverState what_if = env.state;
+    what_if.pasid(dev.rid, pasid) = PasidState{true, pgtt_of(type_of_domain(*old_dom)), old_dom->name, false};
+    const DriverEnv if_present{env.layout, env.platform, what_if};
+    PasidEmitter(if_present, dev, pasid, ops).replace_present(t, new_dom, old_dom, v);
+  }
+
+  // intel_pasid_replace_*() past its present test, on the entry state() has.
+  void replace_present(PasidType t, const DomainLayout* new_dom, const DomainLayout* old_dom,
+                       ReplaceVariant v) {
+    PasidState& s = state();
+    const u16 old_did = old_dom ? old_dom->did : did_of(s);
+    const EntryBits nv = pasid_entry_value(env.layout, env.platform, t, new_dom);
     load(1, "WARN_ON(old_did != pasid_get_domain_id(pte))");
     const PasidState after{true, pgtt_of(t), new_dom && t != PasidType::PassThrough ? new_dom->name : "",
                            false};

@@ -61,7 +61,7 @@ DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev,
   ops.push_back(drv::lock_iommu(env));
   if (!copied) {
     ops.push_back(Operation::return_if_set(lo, field_mask(smctx_fmt::P),
-                                           "context_present() && !context_copied() -> return 0"));
+                                           "context_present() && !context_copied() -> return 0", 0));
   } else {
     // context_present() is read, but a copied entry is set up regardless.
     ops.push_back(Operation::simple(OpKind::Load64, "context_present(context)", lo));

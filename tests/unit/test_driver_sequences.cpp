@@ -653,11 +653,13 @@ TEST_CASE("hitless replace uses one cmpxchg16b when only chunk 1 changes", "[dri
   const EntryBits nv = pasid_entry_value(f.layout, f.platform, PasidType::FirstLevel, f.dom("fl1b"));
   CHECK(stores[0].lo == nv.w[2]);
   CHECK(stores[0].hi == nv.w[3]);
-  // The check reads chunk 0 of the live entry; flush_present uses old_did.
+  // The check reads chunk 0 of the live entry (after the DID for the WARN);
+  // flush_present uses old_did.
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  REQUIRE(loads.size() == 4);
-  CHECK(loads[2].addr == kPasid1);
-  CHECK(loads[3].addr == kPasid1 + 8);
+  REQUIRE(loads.size() == 3);
+  CHECK(loads[0].addr == kPasid1 + 8);
+  CHECK(loads[1].addr == kPasid1);
+  CHECK(loads[2].addr == kPasid1 + 8);
   const auto subs = submissions(d.ops, 5);
   CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
   CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
@@ -672,9 +674,9 @@ TEST_CASE("hitless replace falls back to tear-down and setup when the DID change
   CHECK(of_kind(d.ops, OpKind::Store128).empty());
   // val[0] agrees (AW, PGTT, P); val[1] holds the DID.
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
-  CHECK(loads[3].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[1])");
-  CHECK(loads[4].label == "pasid_pte_is_present(pte)");
+  CHECK(loads[1].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
+  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[1])");
+  CHECK(loads[3].label == "pasid_pte_is_present(pte)");
   const std::size_t clear_p =
       index_of(d.ops, [](const Operation& o) { return o.label == "pasid_clear_present"; });
   const std::size_t ebusy = index_of(d.ops, [](const Operation& o) { return is(o, OpKind::ReturnIfSet); });
@@ -693,8 +695,8 @@ TEST_CASE("hitless check stops at the first differing word", "[driver]") {
   const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::Nested, f.dom("nest"), nullptr,
                                          ReplaceVariant::Hitless);
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
-  CHECK(loads[3].label == "pasid_pte_is_present(pte)");
+  CHECK(loads[1].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
+  CHECK(loads[2].label == "pasid_pte_is_present(pte)");
   CHECK(compose(d.ops, kPasid1) == pasid_entry_value(f.layout, f.platform, PasidType::Nested, f.dom("nest")));
 }
 
@@ -764,6 +766,55 @@ TEST_CASE("upstream replace always tears down then sets up", "[driver]") {
                                          ReplaceVariant::Hitless);
   CHECK(s.ops[1].kind == OpKind::ReturnIfSet);
   CHECK(of_kind(s.ops, OpKind::MmioWrite).empty());
+}
+
+TEST_CASE("replace tests P at run time and returns -EINVAL when it is clear", "[driver][returns]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::FirstLevel, f.dom("fl1b"), nullptr,
+                                         ReplaceVariant::Hitless);
+  REQUIRE(d.ops.size() > 2);
+  CHECK(d.ops[0].kind == OpKind::Lock);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+  CHECK(d.ops[1].addr == kPasid1);
+  CHECK(d.ops[1].mask == 1);
+  CHECK(d.ops[1].ret == -22);
+}
+
+TEST_CASE("replace of an entry the state has not present leaves state and ring as the -EINVAL return does",
+          "[driver][returns]") {
+  // PASID 2 is not present, the caller names fl1 as its old domain.
+  for (const ReplaceVariant v : {ReplaceVariant::StructCopy, ReplaceVariant::Hitless}) {
+    Fixture f(scalable_layout());
+    const DriverOp d =
+        intel_pasid_replace(f.env(), f.dev(), 2, PasidType::FirstLevel, f.dom("fl1b"), f.dom("fl1"), v);
+    CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+    CHECK(d.ops[1].ret == -22);
+    CHECK_FALSE(f.state.pasid(kDev, 2).present);
+    CHECK(f.state.qi_free_head == 0);
+    // Past the branch: the replace as it would run on an entry holding fl1,
+    // flushed with fl1's DID (what runs if another CPU set the entry up).
+    CHECK_FALSE(entry_stores(d.ops, kPasid2).empty());
+    const auto subs = submissions(d.ops, 5);
+    REQUIRE_FALSE(subs.empty());
+    CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
+    CHECK(subs[0].iqt == 2u << 5);  // from the ring slots the state had
+  }
+}
+
+TEST_CASE("every driver branch returns what its Linux function returns", "[driver][returns]") {
+  Fixture s(scalable_layout());
+  // intel_pasid_setup_*: -EBUSY on a present entry.
+  CHECK(intel_pasid_setup(s.env(), s.dev(), 2, PasidType::SecondLevel, s.dom("sl2")).ops[1].ret == -16);
+  // device_pasid_table_setup: "context present, not copied": return 0.
+  const DriverOp ctx = device_pasid_table_setup(s.env(), s.dev(), MapVariant::DmaWmb, false);
+  CHECK(of_kind(ctx.ops, OpKind::ReturnIfSet).at(0).ret == 0);
+  // The debugfs dump skips entries and still returns 0.
+  for (const Operation& b :
+       of_kind(dmar_translation_struct_show(s.env(), s.dev(), 1, true).ops, OpKind::ReturnIfClear))
+    CHECK(b.ret == 0);
+  // domain_context_mapping_one: goto out_unlock with ret = 0.
+  Fixture l(legacy_layout());
+  CHECK(domain_context_mapping_one(l.env(), l.dev(), *l.dom("dom1"), MapVariant::DmaWmb).ops[1].ret == 0);
 }
 
 // ------------------------------------------------------------ scalable context
