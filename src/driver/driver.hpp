@@ -71,11 +71,27 @@ QiDesc qi_pasid_devtlb_all(Rid sid, u32 pasid);       // qi_flush_dev_iotlb_pasi
 QiDesc qi_wait(Addr status);
 
 enum class QiWait {
-  Sync,    // qi_submit_sync: poll the wait descriptor's status, then free the slots
-  NoWait,  // deliberately broken: descriptors and doorbell only
+  Sync,  // qi_submit_sync: poll the wait descriptor's status, then free the slots
+  // Deliberately broken: the descriptors and the wait descriptor are queued
+  // and the doorbell rung, but the status is never polled, so the caller
+  // goes on before the invalidations complete. Linux would be left with
+  // desc_status[index..wait_index] never QI_FREE (IN_USE; the wait's slot
+  // DONE once hardware gets there), and reclaim_free_desc(), which advances
+  // free_tail only over FREE slots, stops at them for good: no slot is
+  // reclaimed again, and once free_cnt runs out every qi_submit_sync spins
+  // in its "free_cnt < count + 2" loop. qi_check_fault() never runs for the
+  // submission either (an IQE/ITE it causes goes unnoticed).
+  NoPoll,
+  NoWait = NoPoll,  // the name the first broken variants used: what it always emitted
+  // Deliberately broken: the wait descriptor takes the submission's first
+  // slot, before the invalidation descriptors; the doorbell and the poll on
+  // its status follow as usual. The wait completes before the invalidations
+  // queued behind it, so the poll returns early; the slots are freed as usual.
+  WaitFirst,
 };
 // Emits qi_submit_sync(descs) on the ring at env.layout.driver, advancing
-// env.state.qi_free_head past the descriptors and the appended wait.
+// env.state.qi_free_head past the descriptors and the wait (count + 1 slots
+// in every mode).
 void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std::vector<QiDesc>& descs,
                     QiWait wait = QiWait::Sync);
 

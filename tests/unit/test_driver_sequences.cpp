@@ -301,6 +301,69 @@ TEST_CASE("qi_submit_sync without waiting rings the doorbell but never polls", "
   CHECK(f.state.qi_free_head == 2);
 }
 
+TEST_CASE("qi_submit_sync without polling queues the wait and rings the doorbell but never polls or frees",
+          "[driver][qi]") {
+  Fixture f(scalable_layout());
+  std::vector<Operation> raw;
+  qi_submit_sync(raw, f.env(), {qi_pc_pasid(2, 0)}, QiWait::NoPoll);
+  const std::vector<Operation> ops = no_barriers(raw);
+  const auto subs = submissions(raw, 5);
+  REQUIRE(subs.size() == 1);
+  REQUIRE(subs[0].descs.size() == 2);
+  CHECK(type_of(subs[0].descs[0]) == qi_fmt::TYPE_PC);
+  CHECK(type_of(subs[0].descs[1]) == qi_fmt::TYPE_WAIT);
+  CHECK(subs[0].iqt == 2u << 5);
+  CHECK_FALSE(subs[0].polled);
+  // desc_status: both slots IN_USE, and nothing sets them FREE again.
+  std::vector<std::pair<Addr, u64>> status;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 4) status.emplace_back(o.addr, o.set);
+  CHECK(status ==
+        std::vector<std::pair<Addr, u64>>{{kStatus, qi_fmt::QI_IN_USE}, {kStatus + 4, qi_fmt::QI_IN_USE}});
+  CHECK(ops.back().kind == OpKind::Unlock);
+  CHECK(f.state.qi_free_head == 2);
+  // NoWait is the same emission under its first name.
+  Fixture g(scalable_layout());
+  std::vector<Operation> nw;
+  qi_submit_sync(nw, g.env(), {qi_pc_pasid(2, 0)}, QiWait::NoWait);
+  CHECK(nw == raw);
+}
+
+TEST_CASE("qi_submit_sync with the wait first puts the wait in the submission's first slot and polls it",
+          "[driver][qi]") {
+  Fixture f(scalable_layout());
+  f.state.qi_free_head = 254;  // the descriptors wrap: wait 254, PC 255, PIOTLB 0
+  std::vector<Operation> raw;
+  qi_submit_sync(raw, f.env(), {qi_pc_pasid(2, 7), qi_piotlb_all(2, 7)}, QiWait::WaitFirst);
+  const std::vector<Operation> ops = no_barriers(raw);
+  // Ring stores in program order: the wait's four qwords first, in slot 254.
+  std::vector<Addr> qw0;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 8 && (o.addr - kQueue) % 32 == 0) qw0.push_back(o.addr);
+  CHECK(qw0 == std::vector<Addr>{kQueue + 254 * 32, kQueue + 255 * 32, kQueue});
+  const auto first_ring =
+      index_of(ops, [](const Operation& o) { return o.kind == OpKind::Store64 && o.bytes == 8; });
+  EntryBits w;
+  for (unsigned q = 0; q < 4; ++q) w.w[q] = ops[first_ring + q].set;
+  CHECK(qi_fmt::TYPE.get(w) == qi_fmt::TYPE_WAIT);
+  CHECK(qi_fmt::wait::STATUS_ADDR.get(w) << 2 == kStatus + 254 * 4);  // its own slot's status
+  // desc_status IN_USE: the wait's slot, then each descriptor's.
+  std::vector<Addr> in_use, freed;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 4)
+      (o.set == qi_fmt::QI_IN_USE ? in_use : freed).push_back(o.addr);
+  CHECK(in_use == std::vector<Addr>{kStatus + 254 * 4, kStatus + 255 * 4, kStatus});
+  // Doorbell past all three slots; the poll on the wait's status; all three freed.
+  CHECK(of_kind(ops, OpKind::MmioWrite).at(0).value == 1u << 5);
+  const Operation poll = of_kind(ops, OpKind::PollUntil).at(0);
+  CHECK(poll.addr == kStatus + 254 * 4);
+  CHECK(poll.mask == 0xffffffffull);  // slot 254: the low half of its word
+  CHECK(freed == std::vector<Addr>{kStatus + 254 * 4, kStatus + 255 * 4, kStatus});
+  CHECK(index_of(ops, [](const Operation& o) { return is(o, OpKind::MmioWrite); }) <
+        index_of(ops, [](const Operation& o) { return is(o, OpKind::PollUntil); }));
+  CHECK(f.state.qi_free_head == 1);
+}
+
 TEST_CASE("descriptor builders encode Linux's fields", "[driver]") {
   using namespace qi_fmt;
   const QiDesc cc = qi_cc_dev(9, kDev, 0);
