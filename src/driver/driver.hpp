@@ -140,8 +140,11 @@ DriverOp intel_pasid_flush_present(const DriverEnv& env, const DeviceLayout& dev
 enum class PasidTeardownVariant {
   PreFix,           // ≤ 6.19: zero the whole entry under the lock, then invalidate
   ClearPresent,     // patch 2/3 / current: clear P, invalidate, then zero
-  NoWait,           // broken: ClearPresent with invalidations not waited for
+  NoWait,           // broken: ClearPresent with invalidations not waited for (QiWait::NoWait)
   ZeroBeforeFlush,  // broken: ClearPresent with the zeroing moved before the invalidations
+  NoPoll,           // broken: ClearPresent, every submission QiWait::NoPoll (the same emission as NoWait)
+  WaitFirst,        // broken: ClearPresent, every submission QiWait::WaitFirst
+  NoWaitLast,       // broken: ClearPresent, only the last submission not waited for (QiWait::NoPoll)
 };
 DriverOp intel_pasid_tear_down_entry(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
                                      bool fault_ignore, PasidTeardownVariant v);

@@ -166,13 +166,15 @@ struct PasidEmitter {
     clear_entry(fault_ignore && present_now);
   }
 
-  void invalidate_entry(u16 did, u64 pgtt, QiWait wait) {
-    qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)}, wait);
-    if (pgtt == PGTT_PT || pgtt == PGTT_FL)
-      qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)}, wait);
-    else
-      qi_submit_sync(ops, env, {qi_iotlb_dsi(did)}, wait);
-    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid, wait);
+  // The teardown's invalidations, each its own qi_submit_sync; the last one
+  // (devTLB with ATS, else the IOTLB's) in mode `last`.
+  void invalidate_entry(u16 did, u64 pgtt, QiWait wait, QiWait last) {
+    std::vector<QiDesc> descs{qi_pc_pasid(did, pasid), pgtt == PGTT_PT || pgtt == PGTT_FL
+                                                           ? qi_piotlb_all(did, pasid)
+                                                           : qi_iotlb_dsi(did)};
+    if (const std::optional<QiDesc> dt = drv::devtlb_desc_with_pasid(env, dev, pasid)) descs.push_back(*dt);
+    for (std::size_t i = 0; i < descs.size(); ++i)
+      qi_submit_sync(ops, env, {descs[i]}, i + 1 == descs.size() ? last : wait);
   }
 
   void tear_down(bool fault_ignore, PasidTeardownVariant v) {
@@ -199,7 +201,7 @@ struct PasidEmitter {
       clear_entry_checked(fault_ignore, true);
       ops.push_back(drv::unlock_iommu(env));
       flush_cache();
-      invalidate_entry(did, pgtt, QiWait::Sync);
+      invalidate_entry(did, pgtt, QiWait::Sync, QiWait::Sync);
       s = PasidState{false, 0, "", fault_ignore};
       return;
     }
@@ -213,7 +215,11 @@ struct PasidEmitter {
       clear_entry_checked(fault_ignore, false);
       flush_cache();
     }
-    invalidate_entry(did, pgtt, v == PasidTeardownVariant::NoWait ? QiWait::NoWait : QiWait::Sync);
+    const QiWait wait = v == PasidTeardownVariant::NoWait      ? QiWait::NoWait
+                        : v == PasidTeardownVariant::NoPoll    ? QiWait::NoPoll
+                        : v == PasidTeardownVariant::WaitFirst ? QiWait::WaitFirst
+                                                               : QiWait::Sync;
+    invalidate_entry(did, pgtt, wait, v == PasidTeardownVariant::NoWaitLast ? QiWait::NoPoll : wait);
     if (v != PasidTeardownVariant::ZeroBeforeFlush) {
       clear_entry_checked(fault_ignore, false);
       flush_cache();

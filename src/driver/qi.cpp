@@ -197,13 +197,16 @@ bool ats_enabled(const DriverEnv& env, const DeviceLayout& dev) {
   return dev.ats || (!env.layout.scalable && dev.translation == ctx_fmt::TT_DEV_IOTLB);
 }
 
+std::optional<QiDesc> devtlb_desc_with_pasid(const DriverEnv& env, const DeviceLayout& dev, u32 pasid) {
+  if (!ats_enabled(env, dev)) return std::nullopt;
+  if (pasid == 0) return qi_devtlb_global(dev.rid);  // IOMMU_NO_PASID: requests without PASID
+  return qi_pasid_devtlb_all(dev.rid, pasid);
+}
+
 void devtlb_invalidation_with_pasid(std::vector<Operation>& ops, const DriverEnv& env,
                                     const DeviceLayout& dev, u32 pasid, QiWait wait) {
-  if (!ats_enabled(env, dev)) return;
-  if (pasid == 0)  // IOMMU_NO_PASID: requests without PASID
-    qi_submit_sync(ops, env, {qi_devtlb_global(dev.rid)}, wait);
-  else
-    qi_submit_sync(ops, env, {qi_pasid_devtlb_all(dev.rid, pasid)}, wait);
+  if (const std::optional<QiDesc> d = devtlb_desc_with_pasid(env, dev, pasid))
+    qi_submit_sync(ops, env, {*d}, wait);
 }
 
 }  // namespace drv

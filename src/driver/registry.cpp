@@ -62,10 +62,13 @@ const std::vector<SequenceInfo>& sequences() {
        {},
        {"domain"}},
       {"intel_pasid_tear_down_entry",
-       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current, no_wait "
-       "and zero_before_flush = deliberately broken; fault_ignore default false (vtd-facts §7.5)",
+       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current; "
+       "deliberately broken: no_wait and no_poll (the same: every wait descriptor queued, never polled), "
+       "wait_first (each wait queued before its descriptors), no_wait_last (only the last submission not "
+       "waited for), zero_before_flush (the zeroing before the invalidations); fault_ignore default false "
+       "(vtd-facts §7.5)",
        {"device", "pasid", "variant", "fault_ignore"},
-       {"pre_fix", "clear_present", "no_wait", "zero_before_flush"},
+       {"pre_fix", "clear_present", "no_wait", "zero_before_flush", "no_poll", "wait_first", "no_wait_last"},
        {"fault_ignore"}},
       {"intel_pasid_replace_first_level",
        "replace with new_domain (first_level)" + replace_summary,
@@ -333,6 +336,9 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
     const PasidTeardownVariant v = variant == "pre_fix"         ? PasidTeardownVariant::PreFix
                                    : variant == "clear_present" ? PasidTeardownVariant::ClearPresent
                                    : variant == "no_wait"       ? PasidTeardownVariant::NoWait
+                                   : variant == "no_poll"       ? PasidTeardownVariant::NoPoll
+                                   : variant == "wait_first"    ? PasidTeardownVariant::WaitFirst
+                                   : variant == "no_wait_last"  ? PasidTeardownVariant::NoWaitLast
                                                                 : PasidTeardownVariant::ZeroBeforeFlush;
     d = intel_pasid_tear_down_entry(env, dev, pasid, fault_ignore, v);
     d.name = seq + tag + where + (fault_ignore ? " fault_ignore" : "");

@@ -685,6 +685,82 @@ TEST_CASE("broken teardown variants: no_wait never polls and zero_before_flush z
   CHECK(of_kind(zb.ops, OpKind::PollUntil).size() == 3);
 }
 
+TEST_CASE("broken teardown no_poll queues every wait and polls none", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_tear_down_entry(f.env(), f.dev(), 0, false, PasidTeardownVariant::NoPoll);
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  std::vector<u64> iqt;
+  for (const Submission& s : subs) {
+    CHECK_FALSE(s.polled);
+    REQUIRE(s.descs.size() == 2);
+    CHECK(type_of(s.descs[1]) == qi_fmt::TYPE_WAIT);
+    iqt.push_back(s.iqt >> 5);
+  }
+  CHECK(iqt == std::vector<u64>{2, 4, 6});
+  CHECK(f.state.qi_free_head == 6);
+  CHECK(entry_stores(d.ops, kPasid0).size() == 9);
+  // no_wait has always emitted exactly this.
+  Fixture g(scalable_layout());
+  CHECK(intel_pasid_tear_down_entry(g.env(), g.dev(), 0, false, PasidTeardownVariant::NoWait).ops == d.ops);
+}
+
+TEST_CASE("broken teardown wait_first queues each wait before its invalidation and zeroes after the polls",
+          "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_tear_down_entry(f.env(), f.dev(), 1, false, PasidTeardownVariant::WaitFirst);
+  const auto subs = submissions(d.ops, 5);
+  REQUIRE(subs.size() == 3);
+  const std::vector<u64> want{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB};
+  for (std::size_t i = 0; i < 3; ++i) {
+    REQUIRE(subs[i].descs.size() == 2);
+    CHECK(type_of(subs[i].descs[0]) == qi_fmt::TYPE_WAIT);  // slot 2i: the wait
+    CHECK(type_of(subs[i].descs[1]) == want[i]);            // slot 2i + 1
+    CHECK(subs[i].polled);
+    CHECK(subs[i].iqt == (2u * (i + 1)) << 5);
+  }
+  // Each poll waits on the status of the submission's first slot.
+  std::vector<Addr> polled;
+  for (const Operation& o : of_kind(d.ops, OpKind::PollUntil)) polled.push_back(o.addr);
+  CHECK(polled == std::vector<Addr>{kStatus, kStatus + 8, kStatus + 16});
+  std::size_t last_poll = 0;
+  for (std::size_t i = 0; i < d.ops.size(); ++i)
+    if (d.ops[i].kind == OpKind::PollUntil) last_poll = i;
+  const std::size_t zero = index_of(d.ops, [](const Operation& o) {
+    return o.addr == kPasid1 && o.clear == ~0ull && is(o, OpKind::Store64);
+  });
+  CHECK(last_poll < zero);
+}
+
+TEST_CASE("broken teardown no_wait_last waits for every submission but the last", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d =
+      intel_pasid_tear_down_entry(f.env(), f.dev(), 0, false, PasidTeardownVariant::NoWaitLast);
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  CHECK(subs[0].polled);
+  CHECK(subs[1].polled);
+  CHECK_FALSE(subs[2].polled);  // the devTLB's wait is queued, never polled
+  CHECK(subs[2].descs.size() == 2);
+  CHECK(of_kind(d.ops, OpKind::PollUntil).size() == 2);
+  // Without ATS the IOTLB's submission is the last one.
+  Fixture g(scalable_layout(false));
+  const DriverOp n =
+      intel_pasid_tear_down_entry(g.env(), g.dev(), 1, false, PasidTeardownVariant::NoWaitLast);
+  const auto ns = submissions(n.ops, 5);
+  CHECK(types(ns) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB});
+  CHECK(ns[0].polled);
+  CHECK_FALSE(ns[1].polled);
+  // The zeroing follows the last doorbell directly.
+  const std::size_t zero = index_of(n.ops, [](const Operation& o) {
+    return o.addr == kPasid1 && o.clear == ~0ull && is(o, OpKind::Store64);
+  });
+  std::size_t last_mmio = 0;
+  for (std::size_t i = 0; i < n.ops.size(); ++i)
+    if (n.ops[i].kind == OpKind::MmioWrite) last_mmio = i;
+  CHECK(last_mmio < zero);
+}
+
 TEST_CASE("devTLB invalidations only for ATS devices", "[driver]") {
   Fixture f(scalable_layout(false));
   const DriverOp d =
