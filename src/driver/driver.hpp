@@ -104,6 +104,7 @@ enum class MapVariant {
 enum class TeardownVariant {
   PreFix,        // context_clear_entry (lo = 0, hi = 0, plain) then flushes
   ClearPresent,  // v2 2/3: clear P, dma_wmb, flush + invalidate, then zero
+  NoWait,        // broken: ClearPresent with the invalidations not waited for (QiWait::NoPoll)
 };
 
 DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& dev, const DomainLayout& dom,

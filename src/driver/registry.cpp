@@ -20,9 +20,11 @@ const std::vector<SequenceInfo>& sequences() {
        {"pre_fix", "cmpxchg16b", "dma_wmb"},
        {}},
       {"context_teardown",
-       "legacy context-entry teardown, domain_context_clear_one (vtd-facts §7.3)",
+       "legacy context-entry teardown, domain_context_clear_one: pre_fix = zero then flush, clear_present = "
+       "v2 2/3 / current, no_wait = deliberately broken: clear_present with the invalidations not waited for "
+       "(vtd-facts §7.3)",
        {"device", "variant"},
-       {"pre_fix", "clear_present"},
+       {"pre_fix", "clear_present", "no_wait"},
        {}},
       {"device_pasid_table_setup",
        "scalable-mode context entry pointing at the device's PASID directory; copied: true for an entry "
@@ -269,8 +271,10 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   }
   if (seq == "context_teardown") {
     require_mode(item, layout, false);
-    d = domain_context_clear_one(
-        env, dev, variant == "pre_fix" ? TeardownVariant::PreFix : TeardownVariant::ClearPresent);
+    d = domain_context_clear_one(env, dev,
+                                 variant == "pre_fix"         ? TeardownVariant::PreFix
+                                 : variant == "clear_present" ? TeardownVariant::ClearPresent
+                                                              : TeardownVariant::NoWait);
     d.name = seq + tag + " " + to_string(dev.rid);
     return d;
   }

@@ -465,6 +465,29 @@ TEST_CASE("legacy teardown issues real queued invalidations", "[driver]") {
   }
 }
 
+TEST_CASE("broken legacy teardown no_wait clears P, queues the invalidations unpolled and zeroes at once",
+          "[driver]") {
+  Fixture f(legacy_layout(ctx_fmt::TT_DEV_IOTLB));
+  const DriverOp d = domain_context_clear_one(f.env(), f.dev(), TeardownVariant::NoWait);
+  const auto subs = submissions(d.ops, 4);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  for (const Submission& s : subs) {
+    CHECK_FALSE(s.polled);
+    CHECK(s.descs.size() == 2);  // each with its wait queued
+  }
+  CHECK(of_kind(d.ops, OpKind::PollUntil).empty());
+  const std::size_t clear_p = index_of(d.ops, [](const Operation& o) { return o.once; });
+  const std::size_t first_mmio = index_of(d.ops, [](const Operation& o) { return is(o, OpKind::MmioWrite); });
+  std::size_t last_mmio = 0;
+  for (std::size_t i = 0; i < d.ops.size(); ++i)
+    if (d.ops[i].kind == OpKind::MmioWrite) last_mmio = i;
+  const std::size_t zero =
+      index_of(d.ops, [](const Operation& o) { return o.label == "context_clear_entry: lo = 0"; });
+  CHECK(clear_p < first_mmio);
+  CHECK(last_mmio < zero);
+  CHECK(zero < d.ops.size());
+}
+
 TEST_CASE("legacy teardown flushes the DID of the domain mapped before it", "[driver]") {
   Fixture f(legacy_layout());
   f.layout.domains["dom2"] = domain("dom2", 7, "second_level", 0x28000);
