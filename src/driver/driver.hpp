@@ -33,6 +33,7 @@ struct PasidState {
   u64 pgtt = 0;        // PASID-granular translation type while present
   std::string domain;  // attached domain (nested: the first-level one); empty for pass-through
   bool fpd = false;    // non-present with FPD = 1 (left by a fault-ignoring pre-fix teardown)
+  bool pgsnp = false;  // present with PGSNP set by intel_pasid_setup_page_snoop_control
 };
 
 // Driver software state one CPU program carries from item to item.
@@ -137,6 +138,16 @@ DriverOp intel_pasid_setup(const DriverEnv& env, const DeviceLayout& dev, u32 pa
                            const DomainLayout* dom);
 // intel_pasid_flush_present(did): the entry stays present.
 DriverOp intel_pasid_flush_present(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, u16 did);
+
+enum class PageSnoopVariant {
+  Current,       // PGSNP under iommu->lock, then intel_pasid_flush_present (§7.8)
+  NoPasidCache,  // broken: flush_present without its PC-PASID submission
+  NoWait,        // broken: flush_present's submissions not waited for (QiWait::NoPoll)
+};
+// intel_pasid_setup_page_snoop_control(): force snooping on a present entry
+// (domain_set_force_snooping); a non-present one is a WARN and a return.
+DriverOp intel_pasid_setup_page_snoop_control(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
+                                              PageSnoopVariant v);
 
 enum class PasidTeardownVariant {
   PreFix,           // ≤ 6.19: zero the whole entry under the lock, then invalidate

@@ -227,11 +227,42 @@ struct PasidEmitter {
     s = PasidState{};
   }
 
-  void flush_present(u16 did) {
+  // intel_pasid_flush_present(); `pasid_cache` false and `wait` other than
+  // Sync are deliberately broken copies.
+  void flush_present(u16 did, QiWait wait = QiWait::Sync, bool pasid_cache = true) {
     flush_cache();
-    qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)});
-    qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)});
-    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid);
+    if (pasid_cache) qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)}, wait);
+    qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)}, wait);
+    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid, wait);
+  }
+
+  // intel_pasid_setup_page_snoop_control(): lock, WARN and return unless
+  // present, pasid_set_pgsnp() (READ_ONCE/WRITE_ONCE of val[1]), read the
+  // DID, unlock, intel_pasid_flush_present().
+  void page_snoop_control(PageSnoopVariant v) {
+    ops.push_back(drv::lock_iommu(env));
+    // The function is void: the WARN's return is a normal one.
+    ops.push_back(
+        Operation::return_if_clear(w(0), field_mask(P), "WARN_ON(!pasid_pte_is_present(pte)) -> return", 0));
+    if (state().present) {
+      page_snoop_present(v);
+      return;
+    }
+    // Predicted return, as in replace: what follows on a copy of the state.
+    DriverState what_if = env.state;
+    what_if.pasid(dev.rid, pasid).present = true;
+    const DriverEnv if_present{env.layout, env.platform, what_if};
+    PasidEmitter(if_present, dev, pasid, ops).page_snoop_present(v);
+  }
+
+  void page_snoop_present(PageSnoopVariant v) {
+    PasidState& s = state();
+    set(PGSNP, 1, "pasid_set_pgsnp");
+    load(1, "did = pasid_get_domain_id(pte)");
+    ops.push_back(drv::unlock_iommu(env));
+    flush_present(did_of(s), v == PageSnoopVariant::NoWait ? QiWait::NoPoll : QiWait::Sync,
+                  v != PageSnoopVariant::NoPasidCache);
+    s.pgsnp = true;
   }
 
   void replace(PasidType t, const DomainLayout* new_dom, const DomainLayout* old_dom, ReplaceVariant v) {
@@ -287,8 +318,9 @@ struct PasidEmitter {
     // the reverse. The && short-circuits the second read.
     const bool fl_like = t == PasidType::FirstLevel || t == PasidType::Nested;
     const std::size_t keep = fl_like ? 0 : 2, write = fl_like ? 2 : 0;
-    const EntryBits ov =
+    EntryBits ov =
         pasid_entry_value(env.layout, env.platform, type_of_pgtt(s.pgtt), env.layout.domain(s.domain));
+    if (s.pgsnp) ov.w[PGSNP.word()] |= field_bits(PGSNP, 1);
     load(keep, "pasid_support_hitless_replace: READ_ONCE(pte->" + val(keep) + ")");
     bool same = ov.w[keep] == nv.w[keep];
     if (same) {
@@ -394,6 +426,13 @@ DriverOp intel_pasid_setup(const DriverEnv& env, const DeviceLayout& dev, u32 pa
 DriverOp intel_pasid_flush_present(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, u16 did) {
   DriverOp d;
   PasidEmitter(env, dev, pasid, d.ops).flush_present(did);
+  return d;
+}
+
+DriverOp intel_pasid_setup_page_snoop_control(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
+                                              PageSnoopVariant v) {
+  DriverOp d;
+  PasidEmitter(env, dev, pasid, d.ops).page_snoop_control(v);
   return d;
 }
 

@@ -72,6 +72,13 @@ const std::vector<SequenceInfo>& sequences() {
        {"device", "pasid", "variant", "fault_ignore"},
        {"pre_fix", "clear_present", "no_wait", "zero_before_flush", "no_poll", "wait_first", "no_wait_last"},
        {"fault_ignore"}},
+      {"intel_pasid_setup_page_snoop_control",
+       "PGSNP set on a present PASID entry under iommu->lock, then intel_pasid_flush_present: current; "
+       "deliberately broken: no_pasid_cache (flush_present without PC-PASID), no_wait (its submissions not "
+       "waited for) (vtd-facts §7.8)",
+       {"device", "pasid", "variant"},
+       {"current", "no_pasid_cache", "no_wait"},
+       {}},
       {"intel_pasid_replace_first_level",
        "replace with new_domain (first_level)" + replace_summary,
        {"device", "pasid", "new_domain", "domain", "variant"},
@@ -303,6 +310,15 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   const std::string setup = "intel_pasid_setup_", replace = "intel_pasid_replace_";
   if (seq == "dmar_translation_struct_show") {
     d = dmar_translation_struct_show(env, dev, pasid, variant == "locked");
+    d.name = seq + tag + where;
+    return d;
+  }
+  // Before the setup_ prefix below, which it shares.
+  if (seq == "intel_pasid_setup_page_snoop_control") {
+    d = intel_pasid_setup_page_snoop_control(env, dev, pasid,
+                                             variant == "current"          ? PageSnoopVariant::Current
+                                             : variant == "no_pasid_cache" ? PageSnoopVariant::NoPasidCache
+                                                                           : PageSnoopVariant::NoWait);
     d.name = seq + tag + where;
     return d;
   }

@@ -784,6 +784,65 @@ TEST_CASE("broken teardown no_wait_last waits for every submission but the last"
   CHECK(last_mmio < zero);
 }
 
+TEST_CASE("page snoop control sets PGSNP under the lock then flushes the present entry", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::Current);
+  REQUIRE(d.ops.size() > 5);
+  CHECK(d.ops[0].kind == OpKind::Lock);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);  // WARN_ON(!present): return (void)
+  CHECK(d.ops[1].addr == kPasid1);
+  CHECK(d.ops[1].ret == 0);
+  // pasid_set_pgsnp: one read-modify-write WRITE_ONCE of val[1], bit 24.
+  const auto stores = entry_stores(d.ops, kPasid1);
+  REQUIRE(stores.size() == 1);
+  CHECK(stores[0].addr == kPasid1 + 8);
+  CHECK(stores[0].once);
+  CHECK(stores[0].clear == 1u << 24);
+  CHECK(stores[0].set == 1u << 24);
+  CHECK(d.ops[3].kind == OpKind::Load64);  // did = pasid_get_domain_id(pte)
+  CHECK(d.ops[3].addr == kPasid1 + 8);
+  CHECK(d.ops[4].kind == OpKind::Unlock);
+  CHECK(d.ops[4].addr == kIommuLock);
+  // intel_pasid_flush_present(did 4) after the unlock, each waited for.
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
+  for (const Submission& s : subs) CHECK(s.polled);
+  CHECK(f.state.pasid(kDev, 1).pgsnp);
+}
+
+TEST_CASE("broken page snoop control variants drop the PASID-cache flush or the waits", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp npc =
+      intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::NoPasidCache);
+  CHECK(types(submissions(npc.ops, 5)) == std::vector<u64>{qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  const DriverOp nw = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 0, PageSnoopVariant::NoWait);
+  const auto subs = submissions(nw.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_DEVTLB});
+  for (const Submission& s : subs) CHECK_FALSE(s.polled);
+  CHECK(of_kind(nw.ops, OpKind::PollUntil).empty());
+}
+
+TEST_CASE("page snoop control of a non-present entry leaves state and ring as its return does", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 2, PageSnoopVariant::Current);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+  CHECK(f.state.qi_free_head == 0);
+  CHECK_FALSE(f.state.pasid(kDev, 2).pgsnp);
+  CHECK_FALSE(f.state.pasid(kDev, 2).present);
+}
+
+TEST_CASE("hitless replace compares against the entry with the PGSNP it was given", "[driver]") {
+  // fl1 -> fl1b keeps chunk 0 unless PGSNP (val[1]) was set since: then the
+  // replace falls back to tear down and set up.
+  Fixture f(scalable_layout());
+  intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::Current);
+  const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::FirstLevel, f.dom("fl1b"), nullptr,
+                                         ReplaceVariant::Hitless);
+  CHECK(of_kind(d.ops, OpKind::Store128).empty());
+  CHECK_FALSE(f.state.pasid(kDev, 1).pgsnp);
+}
+
 TEST_CASE("devTLB invalidations only for ATS devices", "[driver]") {
   Fixture f(scalable_layout(false));
   const DriverOp d =
@@ -1056,7 +1115,8 @@ TEST_CASE("registry lists every sequence with its arguments", "[driver]") {
         "device_pasid_table_teardown", "intel_pasid_setup_first_level", "intel_pasid_setup_second_level",
         "intel_pasid_setup_pass_through", "intel_pasid_setup_nested", "intel_pasid_flush_present",
         "intel_pasid_tear_down_entry", "intel_pasid_replace_first_level", "intel_pasid_replace_second_level",
-        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show"})
+        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show",
+        "intel_pasid_setup_page_snoop_control"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
 }
 
