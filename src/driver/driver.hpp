@@ -116,9 +116,17 @@ DriverOp domain_context_clear_one(const DriverEnv& env, const DeviceLayout& dev,
 // The value context_entry_set_pasid_table() gives dev's context entry: DTE
 // with ATS, PASIDE when the device uses a PASID other than RID_PASID, no PRI.
 EntryBits sm_context_value(const DeviceLayout& dev);
+// The global invalidations of the copied (kdump) path: all of them (Linux),
+// or, deliberately broken, one dropped.
+enum class CopiedFlush {
+  Full,          // CC-dev(DID 0), PC-global, IOTLB-global, devTLB (vtd-facts §7.4)
+  NoPasidCache,  // broken: without PC-global
+  NoIotlb,       // broken: without IOTLB-global
+};
 // device_pasid_table_setup(); `copied`: the entry was inherited by a kdump
 // kernel (context_copied()). Variants as for the legacy mapping.
-DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied);
+DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied,
+                                  CopiedFlush flush = CopiedFlush::Full);
 DriverOp device_pasid_table_teardown(const DriverEnv& env, const DeviceLayout& dev);
 
 // ---- scalable-mode PASID entries (vtd-facts §4.2, §7.5 – §7.8) ----

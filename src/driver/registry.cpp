@@ -28,10 +28,13 @@ const std::vector<SequenceInfo>& sequences() {
        {}},
       {"device_pasid_table_setup",
        "scalable-mode context entry pointing at the device's PASID directory; copied: true for an entry "
-       "inherited by a kdump kernel (default false) (vtd-facts §7.4)",
-       {"device", "variant", "copied"},
+       "inherited by a kdump kernel (default false), whose global invalidations copied_flush chooses: full "
+       "(default: CC-dev, PC-global, IOTLB-global, devTLB), no_pasid_cache and no_iotlb = deliberately "
+       "broken, "
+       "that one dropped (vtd-facts §7.4)",
+       {"device", "variant", "copied", "copied_flush"},
        {"pre_fix", "cmpxchg16b", "dma_wmb"},
-       {"copied"}},
+       {"copied", "copied_flush"}},
       {"device_pasid_table_teardown",
        "scalable-mode context-entry teardown at device release (vtd-facts §7.3)",
        {"device"},
@@ -291,8 +294,21 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
     const MapVariant v = map_variant(variant);
     if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*variant_arg, env.platform);
     const bool copied = bool_arg(item, "copied", false);
-    d = device_pasid_table_setup(env, dev, v, copied);
+    CopiedFlush flush = CopiedFlush::Full;
+    if (const Arg* a = find(item, "copied_flush")) {
+      if (!copied)
+        throw ScenarioError(a->loc, "copied_flush applies only with copied: true (the kdump path)");
+      if (a->text == "no_pasid_cache")
+        flush = CopiedFlush::NoPasidCache;
+      else if (a->text == "no_iotlb")
+        flush = CopiedFlush::NoIotlb;
+      else if (a->text != "full")
+        throw ScenarioError(a->loc,
+                            "copied_flush must be full, no_pasid_cache or no_iotlb, not '" + a->text + "'");
+    }
+    d = device_pasid_table_setup(env, dev, v, copied, flush);
     d.name = seq + tag + " " + to_string(dev.rid) + (copied ? " (copied)" : "");
+    if (flush != CopiedFlush::Full) d.name += " [" + find(item, "copied_flush")->text + "]";
     return d;
   }
   if (seq == "device_pasid_table_teardown") {

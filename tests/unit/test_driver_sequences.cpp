@@ -1081,6 +1081,26 @@ TEST_CASE("scalable context set-up variants", "[driver]") {
     CHECK(d.ops.back().kind == OpKind::Unlock);
     CHECK(d.ops.back().addr == kIommuLock);
   }
+  SECTION("copied with a broken copied_flush drops that global invalidation") {
+    const DriverOp npc =
+        device_pasid_table_setup(f.env(), f.dev(), MapVariant::DmaWmb, true, CopiedFlush::NoPasidCache);
+    CHECK(types(submissions(npc.ops, 5)) ==
+          std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+    const DriverOp nio =
+        device_pasid_table_setup(f.env(), f.dev(), MapVariant::DmaWmb, true, CopiedFlush::NoIotlb);
+    CHECK(types(submissions(nio.ops, 5)) ==
+          std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_PC, qi_fmt::TYPE_DEVTLB});
+    // The entry is still zeroed after the (remaining) invalidations.
+    const std::size_t last_mmio = [&] {
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < nio.ops.size(); ++i)
+        if (nio.ops[i].kind == OpKind::MmioWrite) k = i;
+      return k;
+    }();
+    CHECK(last_mmio <
+          index_of(
+              nio.ops, [](const Operation& o) { return o.label == "context_clear_entry: lo = 0"; }));
+  }
   SECTION("pre_fix copied: the inherited entry is zeroed before the invalidations") {
     const DriverOp d = device_pasid_table_setup(f.env(), f.dev(), MapVariant::PreFix, true);
     const std::size_t first_mmio =
@@ -1118,6 +1138,43 @@ TEST_CASE("registry lists every sequence with its arguments", "[driver]") {
         "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show",
         "intel_pasid_setup_page_snoop_control"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
+}
+
+TEST_CASE("registry builds the deliberately broken variants by name and says they are broken", "[driver]") {
+  for (const SequenceInfo& s : sequences())
+    for (const char* broken : {"no_poll", "wait_first", "no_wait_last", "no_pasid_cache", "no_wait"})
+      if (std::find(s.variants.begin(), s.variants.end(), broken) != s.variants.end())
+        CHECK_THAT(s.summary, Contains("deliberately broken"));
+  Fixture f(scalable_layout());
+  const auto items = build_items(
+      {seq("intel_pasid_tear_down_entry", {{"device", "00:02.0"}, {"pasid", "0"}, {"variant", "wait_first"}}),
+       seq("intel_pasid_setup_page_snoop_control",
+           {{"device", "00:02.0"}, {"pasid", "1"}, {"variant", "no_pasid_cache"}}),
+       seq("device_pasid_table_setup", {{"copied", "true"},
+                                        {"copied_flush", "no_iotlb"},
+                                        {"device", "00:02.0"},
+                                        {"variant", "dma_wmb"}})},
+      f.platform, f.layout, f.state);
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].name == "intel_pasid_tear_down_entry[wait_first] 00:02.0 pasid 0");
+  CHECK(items[1].name == "intel_pasid_setup_page_snoop_control[no_pasid_cache] 00:02.0 pasid 1");
+  CHECK(items[2].name == "device_pasid_table_setup[dma_wmb] 00:02.0 (copied) [no_iotlb]");
+  CHECK(types(submissions(items[1].ops, 5)) == std::vector<u64>{qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  // copied_flush: only with copied: true, and only its three values.
+  CHECK_THAT(
+      build_error(f, seq("device_pasid_table_setup",
+                         {{"copied_flush", "no_iotlb"}, {"device", "00:02.0"}, {"variant", "dma_wmb"}})),
+      StartsWith("t.yaml:2:5: ") && Contains("only with copied: true"));
+  CHECK_THAT(
+      build_error(
+          f,
+          seq("device_pasid_table_setup",
+              {{"copied", "true"}, {"copied_flush", "some"}, {"device", "00:02.0"}, {"variant", "dma_wmb"}})),
+      StartsWith("t.yaml:2:6: ") && Contains("full, no_pasid_cache or no_iotlb"));
+  Fixture l(legacy_layout());
+  const auto legacy = build_items({seq("context_teardown", {{"device", "00:02.0"}, {"variant", "no_wait"}})},
+                                  l.platform, l.layout, l.state);
+  CHECK(of_kind(legacy.at(0).ops, OpKind::PollUntil).empty());
 }
 
 TEST_CASE("registry builds a program and carries the driver state across items", "[driver]") {
