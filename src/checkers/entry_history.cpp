@@ -137,37 +137,14 @@ EntryBits EntryHistory::value_at(const Entry& e, u64 version) {
   return v;
 }
 
-std::vector<Span> EntryHistory::spans(const Entry& e) {
-  // One driver operation's run of stores, except that a store clearing P
-  // ends its span: from then on hardware treats the entry as not present
-  // whatever the rest holds (spec 6.5.3.3 hands ownership to software), so
-  // what follows is a new update whose OLD is that non-present state.
-  const Format& f = format_of(e.id.kind);
-  const unsigned words = f.bits / 64;
-  std::vector<Span> out;
-  std::vector<std::size_t> open;  // index in `out` of each (cpu, item)'s open span, or npos
-  std::vector<std::pair<u16, u32>> owners;
-  // The entry's value after each store in turn (stores are in seq order):
-  // OLD of a span is the value before its first store, NEW after its last.
-  EntryBits state = e.initial;
+std::vector<EntryBits> EntryHistory::states(const Entry& e) {
+  const unsigned words = format_of(e.id.kind).bits / 64;
+  std::vector<EntryBits> out;
+  out.reserve(e.stores.size());
+  EntryBits v = e.initial;
   for (const StoreEvent& s : e.stores) {
-    const EntryBits before = state;
-    apply(e, words, s, state);
-    std::size_t k = 0;
-    while (k < owners.size() && owners[k] != std::pair<u16, u32>{s.writer.cpu, s.writer.item}) ++k;
-    if (k == owners.size()) {
-      owners.push_back({s.writer.cpu, s.writer.item});
-      open.push_back(static_cast<std::size_t>(-1));
-    }
-    if (open[k] == static_cast<std::size_t>(-1)) {
-      out.push_back(Span{e.id, s.writer.cpu, s.writer.item, {}, s.cycle, s.cycle, before, {}});
-      open[k] = out.size() - 1;
-    }
-    Span& span = out[open[k]];
-    span.stores.push_back(s.seq);
-    span.last_cycle = s.cycle;
-    span.new_val = state;
-    if (f.present && f.is_present(before) && !f.is_present(state)) open[k] = static_cast<std::size_t>(-1);
+    apply(e, words, s, v);
+    out.push_back(v);
   }
   return out;
 }

@@ -50,7 +50,8 @@ class EntryHistory : public Observer {
 
   // Value of entry `e` as a read that saw exactly the stores with seq < version.
   static EntryBits value_at(const Entry& e, u64 version);
-  static std::vector<Span> spans(const Entry& e);
+  // The value after each store to `e`, in order (value_at of seq + 1).
+  static std::vector<EntryBits> states(const Entry& e);
 
  private:
   static constexpr u32 kNoEntry = ~u32{0};

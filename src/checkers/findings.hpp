@@ -13,15 +13,8 @@
 
 namespace vtd {
 
-inline constexpr const char* kTornFetch = "torn_fetch";
-inline constexpr const char* kUnsafeLiveUpdate = "unsafe_live_update";
-inline constexpr const char* kBenignMixedFetch = "benign_mixed_fetch";
-inline constexpr const char* kPresentBeforeInvalidate = "present_before_invalidate";
-inline constexpr const char* kStaleTranslation = "stale_translation";
-inline constexpr const char* kCorruptingDma = "corrupting_dma";
-
-// One driver operation's run of stores to one entry (vtd issue #2): OLD is the
-// entry just before the first store, NEW just after the last.
+// One driver operation's run of stores to one entry (checkers/spans.hpp): OLD
+// is the entry just before the first store, NEW just after the last.
 struct Span {
   EntryId entry;
   u16 cpu = 0;
@@ -52,11 +45,13 @@ struct Finding {
   std::vector<BurstSeen> bursts;          // fetch rules
   std::optional<u64> store;               // store rules: the store that left this state
 
-  // present_before_invalidate
+  // present_before_invalidate, missing_invalidation
   std::optional<u64> clear_store;  // the store that cleared P
   Cycle clear_cycle = 0;
-  std::vector<std::string> missing;          // invalidations not completed in time
+  std::vector<std::string> missing;          // the needs not met, by name
+  std::vector<std::string> why;              // for each, one sentence: how far the handshake got
   std::optional<DmaEvent::CopyUsed> cached;  // the copy hardware held (last filled), if one was
+  Cycle returned = 0;                        // missing_invalidation: when the operation returned
   // stale_translation / corrupting_dma
   std::optional<DmaEvent::CopyUsed> copy;  // the copy the translation went through
   Addr iova = 0;
@@ -81,6 +76,10 @@ struct Finding {
   u16 did = 0;
   bool iotlb_hit = false;
   u64 occurrences = 1;  // corrupting_dma: requests with this same outcome
+  // stale_translation: the store the copy did not see, and when an
+  // invalidation queued after it completed (before the request arrived).
+  std::optional<u64> superseded_by;
+  Cycle invalidated = 0;
   std::string detail;   // one sentence: what went wrong
 };
 

@@ -7,6 +7,8 @@
 namespace vtd {
 
 void SoftwareReads::on_load(const LoadEvent& e) {
+  // A poll or a lock's cmpxchg waits for a value; it is not a reader's copy of the tables.
+  if (e.kind != LoadKind::Plain) return;
   loads_[{e.reader.cpu, e.reader.item}].push_back(
       LoadSeen{e.cycle, e.addr, e.value, e.version, e.forwarded, std::string(e.label), ""});
 }

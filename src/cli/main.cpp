@@ -19,6 +19,7 @@
 #include "driver/driver.hpp"
 #include "platform/simulation.hpp"
 #include "report/report.hpp"
+#include "report/story_recorder.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/interleaving.hpp"
 #include "trace/chrome_trace.hpp"
@@ -47,7 +48,8 @@ const char* kUsage =
     "  check DIR       run every scenario (*.yaml) under DIR, one line each\n"
     "  sweep FILE      run FILE at every interleaving of its sweep dimensions (CPU start\n"
     "                  offset, burst order, inter-burst latency, compiler order, store-buffer\n"
-    "                  delay): race windows, counts and exact reproducers\n"
+    "                  delay, queued-invalidation latencies, MMIO cost): race windows, counts\n"
+    "                  and exact reproducers\n"
     "  merge SHARD...  combine the JSON reports of sweep shards (--shard I/N) into one report\n"
     "  program FILE    print the CPU program as the compiler model emits it (store regions\n"
     "                  and indices, for writing platform.cpu.compiler.order)\n"
@@ -74,7 +76,12 @@ int cmd_run(const std::vector<std::string>& args) {
       "merge-rmw", po::value<std::string>(), "yes|no: the compiler merges read-modify-writes of one word")(
       "compiler-order", po::value<std::string>(),
       "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
-      "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility");
+      "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility")(
+      "qi-latency", po::value<std::vector<std::string>>(),
+      ("TYPE=CYCLES: the latency of one queued-invalidation descriptor type (" + qi_latency_names() +
+       "), as platform.iommu.qi.TYPE; repeatable, one per type")
+          .c_str())("mmio-cost", po::value<std::string>(),
+                    "cycles of one uncached IOMMU register access (platform.cpu.costs.mmio)");
   opts.add(il_opts);
   po::options_description insp_opts("inspection (docs/inspecting.md)");
   insp_opts.add_options()(
@@ -178,6 +185,28 @@ int cmd_run(const std::vector<std::string>& args) {
         !parse_compiler_order(vm["compiler-order"].as<std::string>(), il.order, err))
       throw std::invalid_argument("--compiler-order: " + err);
     if (vm.count("store-buffer-delay")) il.store_buffer_delay = vm["store-buffer-delay"].as<Cycle>();
+    if (vm.count("qi-latency"))
+      for (const std::string& t : vm["qi-latency"].as<std::vector<std::string>>()) {
+        std::string type;
+        std::vector<Cycle> v;
+        if (!parse_qi_latency(t, type, v, err)) throw std::invalid_argument("--qi-latency " + err);
+        if (v.size() != 1)
+          throw std::invalid_argument("--qi-latency '" + t + "': expected TYPE=CYCLES, one value");
+        check_qi_latency_applies(s, type, "--qi-latency");
+        if (std::any_of(il.qi_latency.begin(), il.qi_latency.end(),
+                        [&](const auto& q) { return q.first == type; }))
+          throw std::invalid_argument("--qi-latency " + type + " is given more than once");
+        il.qi_latency.emplace_back(type, v[0]);
+      }
+    if (vm.count("mmio-cost")) {
+      std::vector<Cycle> v;
+      if (!parse_swept_cycles(vm["mmio-cost"].as<std::string>(), v, err))
+        throw std::invalid_argument("--mmio-cost " + err);
+      if (v.size() != 1)
+        throw std::invalid_argument("--mmio-cost '" + vm["mmio-cost"].as<std::string>() +
+                                    "': expected one value");
+      il.mmio_cost = v[0];
+    }
     s = apply_interleaving(s, il);
     r = run_scenario(s, ro);
   } catch (const ScenarioError& e) {

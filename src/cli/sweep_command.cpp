@@ -99,12 +99,25 @@ int cmd_sweep(const std::vector<std::string>& args) {
   dims.add_options()(
       "offsets", po::value<std::string>(),
       "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
+      "offset-step", po::value<long long>(),
+      "every S-th offset of the window only, from its first (a sample)")(
+      "sample", po::value<u64>(),
+      "at most N interleavings: every dimension in full, the offsets sampled evenly (the smallest "
+      "--offset-step that keeps the space within N; CTest sweeps the catalog so)")(
       "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
       "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
       "compiler-orders", po::value<std::string>(),
       "program (default) or all (every legal order, merged or not)")(
       "max-compiler-orders", po::value<u64>(), "at most this many compiler orders (default 1000)")(
-      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated");
+      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated")(
+      "qi-latency", po::value<std::vector<std::string>>(),
+      ("TYPE=C1,C2,...: latencies in cycles of one queued-invalidation descriptor type (" +
+       qi_latency_names() +
+       "); repeatable, one per type. Together they replace sweep.qi_latency; types not given keep "
+       "platform.iommu.qi")
+          .c_str())("mmio-cost", po::value<std::string>(),
+                    "costs in cycles of one uncached IOMMU register access (platform.cpu.costs.mmio), "
+                    "comma-separated");
   po::options_description run("running");
   run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
       "shard", po::value<std::string>(),
@@ -138,6 +151,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (!parse_range(vm["offsets"].as<std::string>(), r)) return bad("--offsets: expected A..B with A <= B");
     so.offsets = r;
   }
+  if (vm.count("offset-step")) so.offset_step = vm["offset-step"].as<long long>();
+  if (vm.count("sample")) so.sample = vm["sample"].as<u64>();
   if (vm.count("burst-orders")) so.burst_orders = vm["burst-orders"].as<std::string>();
   for (auto [name, field] :
        {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
@@ -146,6 +161,21 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (!parse_cycles(vm[name].as<std::string>(), v))
       return bad(std::string("--") + name + ": expected cycle counts separated by commas");
     *field = v;
+  }
+  if (vm.count("qi-latency")) {
+    so.qi_latency.emplace();
+    for (const std::string& t : vm["qi-latency"].as<std::vector<std::string>>()) {
+      std::string type, err;
+      std::vector<Cycle> v;
+      if (!parse_qi_latency(t, type, v, err)) return bad("--qi-latency " + err);
+      so.qi_latency->emplace_back(type, v);
+    }
+  }
+  if (vm.count("mmio-cost")) {
+    std::vector<Cycle> v;
+    std::string err;
+    if (!parse_swept_cycles(vm["mmio-cost"].as<std::string>(), v, err)) return bad("--mmio-cost " + err);
+    so.mmio_cost = v;
   }
   if (vm.count("compiler-orders")) {
     const std::string c = vm["compiler-orders"].as<std::string>();
@@ -207,7 +237,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   };
   const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress, !vm.count("exhaustive"));
   if (shown) std::fprintf(stderr, "\n");
-  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s), out.results,
+  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
                                     out.seconds, jobs, out.simulated);
   return write_outputs(r, vm, "sweep");
 }

@@ -44,6 +44,7 @@ void Cpu::begin_episode(const CpuConfig& cfg) {
   item_ret_ = 0;
   item_ret_op_ = Writer::kNone;
   item_start_ = op_start_ = finish_ = 0;
+  item_first_op_ = 0;
   retrying_ = false;
   started_ = false;
   // Every episode, the first included, starts the same way: one delta after
@@ -62,15 +63,15 @@ u64 Cpu::view64(Addr addr, Cycle now, bool* forwarded) {
   return memory_.mem().read64(addr, now);
 }
 
-u64 Cpu::load64(const EmittedOp& e, u32 index, Addr addr, Cycle now) {
+u64 Cpu::load64(const EmittedOp& e, u32 index, Addr addr, Cycle now, LoadKind kind) {
   bool forwarded = false;
   const u64 v = view64(addr, now, &forwarded);
   if (bus_.has_subscribers()) {
     // A forwarded load did not touch memory: bring memory to `now` anyway so
     // the version is the one every other CPU would see at this cycle.
     memory_.mem().advance_to(now);
-    bus_.publish(
-        LoadEvent{Writer{id_, e.item, index}, now, addr, v, memory_.mem().version(), forwarded, e.op.label});
+    bus_.publish(LoadEvent{Writer{id_, e.item, index}, now, addr, v, memory_.mem().version(), forwarded,
+                           e.op.label, kind});
   }
   return v;
 }
@@ -92,7 +93,10 @@ void Cpu::post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0
   if (words == 2) store_buffer_.push_back({visible_at, s.addr + 8, v1});
 }
 
-u64 Cpu::mmio_access(bool write, Addr reg, u64 value, u8 bytes) {
+u64 Cpu::mmio_access(const EmittedOp& e, u32 index, Cycle now, bool write, Addr reg, u64 value, u8 bytes) {
+  // Published before the IOMMU sees the access: what an IQT write makes the
+  // queue do is then attributed to this operation.
+  if (bus_.has_subscribers()) bus_.publish(MmioEvent{Writer{id_, e.item, index}, now, reg, value, bytes, write});
   tlm::tlm_generic_payload gp;
   std::array<unsigned char, 8> buf{};
   std::memcpy(buf.data(), &value, 8);
@@ -113,10 +117,10 @@ u64 Cpu::mmio_access(bool write, Addr reg, u64 value, u8 bytes) {
   return out;
 }
 
-void Cpu::finish_item(u32 item, Cycle end) {
+void Cpu::finish_item(u32 item, Cycle end, u32 last_op) {
   VTD_LOG(log_, info, "done: {} (cycles {}..{})", item_names_[item], item_start_, end);
   if (bus_.has_subscribers()) {
-    ItemEvent ev{id_, item, item_start_, end, item_names_[item]};
+    ItemEvent ev{id_, item, item_start_, end, item_names_[item], item_first_op_, last_op};
     ev.ret = item_ret_;
     ev.ret_op = item_ret_op_;
     bus_.publish(ev);
@@ -178,20 +182,20 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
     case OpKind::Clflush: {
       // Ordered after earlier stores to the line (Linux brackets it with mb()).
       if (wait_for_drain()) return drained_at(now);
-      memory_.mem().flush_line(op.addr, now);
+      memory_.mem().flush_line(op.addr, now, Writer{id_, e.item, index});
       memory_.store_posted();
       VTD_LOG(log_, debug, "clflush {:#x} [{}]", op.addr, op.label);
       return now + c.clflush;
     }
     case OpKind::MmioWrite: {
       if (wait_for_drain()) return drained_at(now);
-      mmio_access(true, op.addr, op.value, op.bytes);
+      mmio_access(e, index, now, true, op.addr, op.value, op.bytes);
       VTD_LOG(log_, debug, "mmio write {:#x} = {:#x} [{}]", op.addr, op.value, op.label);
       return now + c.mmio;
     }
     case OpKind::MmioRead: {
       if (wait_for_drain()) return drained_at(now);
-      const u64 v = mmio_access(false, op.addr, 0, op.bytes);
+      const u64 v = mmio_access(e, index, now, false, op.addr, 0, op.bytes);
       VTD_LOG(log_, debug, "mmio read {:#x} -> {:#x} [{}]", op.addr, v, op.label);
       return now + c.mmio;
     }
@@ -201,6 +205,8 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         retry = true;
         return now + c.poll;
       }
+      // The read that found the value is what software learned from: publish it.
+      load64(e, index, op.addr & ~Addr{7}, now, LoadKind::Poll);
       VTD_LOG(log_, debug, "poll {:#x} done [{}]", op.addr, op.label);
       return now + c.poll;
     }
@@ -212,6 +218,12 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       }
       memory_.store_posted();
       held_.push_back(op.addr);
+      if (bus_.has_subscribers()) {
+        // The locked cmpxchg read the word before its own store (seq = version - 1).
+        const u64 seq = memory_.mem().version() - 1;
+        bus_.publish(LoadEvent{Writer{id_, e.item, index}, now, op.addr & ~Addr{7}, 0, seq, false, e.op.label,
+                               LoadKind::Atomic});
+      }
       VTD_LOG(log_, debug, "lock {:#x} taken [{}]", op.addr, op.label);
       return now + c.atomic;
     }
@@ -260,9 +272,10 @@ void Cpu::step() {
     const u32 index = static_cast<u32>(pc_);
     const EmittedOp& e = prog_.ops[index];
     if (current_item_ != e.item) {
-      if (current_item_) finish_item(*current_item_, now);
+      if (current_item_) finish_item(*current_item_, now, index - 1);
       current_item_ = e.item;
       item_start_ = now;
+      item_first_op_ = index;
       VTD_LOG(log_, info, "starts: {}", item_names_[e.item]);
     }
     // An early return still releases the locks the function took, as every
@@ -291,7 +304,7 @@ void Cpu::step() {
     }
   }
   if (current_item_) {
-    finish_item(*current_item_, now);
+    finish_item(*current_item_, now, static_cast<u32>(prog_.ops.size() - 1));
     current_item_.reset();
   }
   if (finish_ < now) finish_ = now;

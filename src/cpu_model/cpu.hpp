@@ -49,12 +49,12 @@ class Cpu : public sc_core::sc_module {
   // or, with `retry` set, the cycle at which to execute this one again (it
   // is waiting: for the store buffer, a lock, a polled value).
   Cycle execute(u32 index, Cycle now, bool& retry);
-  u64 mmio_access(bool write, Addr reg, u64 value, u8 bytes);
-  void finish_item(u32 item, Cycle end);
+  u64 mmio_access(const EmittedOp& e, u32 index, Cycle now, bool write, Addr reg, u64 value, u8 bytes);
+  void finish_item(u32 item, Cycle end, u32 last_op);
   u64 view64(Addr addr, Cycle now, bool* forwarded = nullptr);
   // A 64-bit read software makes (load64, a driver branch): view64 plus a
   // LoadEvent saying what it saw.
-  u64 load64(const EmittedOp& e, u32 index, Addr addr, Cycle now);
+  u64 load64(const EmittedOp& e, u32 index, Addr addr, Cycle now, LoadKind kind = LoadKind::Plain);
   Cycle drained_at(Cycle now) const { return last_visible_ && *last_visible_ > now ? *last_visible_ : now; }
   void post(Cycle visible_at, const EmittedOp& e, u32 index, u8 words, u64 v0, u64 v1, u64 mask0 = ~0ull);
 
@@ -82,6 +82,7 @@ class Cpu : public sc_core::sc_module {
   int item_ret_ = 0;                 // the current item's return value (an early return's)
   u32 item_ret_op_ = Writer::kNone;  // the operation that returned it
   Cycle item_start_ = 0;
+  u32 item_first_op_ = 0;
   Cycle op_start_ = 0;     // when the current operation first started
   bool retrying_ = false;  // the current operation is waiting
   Cycle finish_ = 0;

@@ -117,10 +117,13 @@ struct CpuOpEvent {
   std::string_view name;  // "store64 0x1000 = 0x3  [label]"; valid while the CPU exists
 };
 
-// A 64-bit load a CPU executed (a raw load64, or the read of a driver branch):
-// what software saw. Checkers judge hardware fetches from FetchEvents; this
-// is the software side, e.g. a debugfs reader walking the tables while
-// another CPU updates them.
+// A 64-bit load a CPU executed: what software saw. Plain loads are raw
+// load64s and the reads of driver branches (a debugfs reader walking the
+// tables while another CPU updates them); a poll's last read (the one that
+// found the awaited value) and a lock's locked cmpxchg are published too,
+// since they are how software learns that something happened: on x86 every
+// load is an acquire, and happens-before follows what a load read from.
+enum class LoadKind : u8 { Plain, Poll, Atomic };
 struct LoadEvent {
   Writer reader;  // the CPU, program item and emitted operation that loaded
   Cycle cycle = 0;
@@ -131,6 +134,19 @@ struct LoadEvent {
   u64 version = 0;
   bool forwarded = false;  // taken from this CPU's own store buffer, not yet in memory
   std::string_view label;  // "print_tbl_walk: val[2]"; valid while the CPU exists
+  LoadKind kind = LoadKind::Plain;
+};
+
+// An uncached register access by a CPU (writel/readl to the IOMMU), published
+// before the IOMMU sees it: an IQT write is the doorbell that hands the
+// descriptors before the new tail to hardware.
+struct MmioEvent {
+  Writer writer;  // the CPU, program item and emitted operation
+  Cycle cycle = 0;
+  Addr reg = 0;  // register offset
+  u64 value = 0;
+  u8 bytes = 4;
+  bool write = true;
 };
 
 // A (timed no-op) invalidation the driver issued; queued invalidation will
@@ -150,15 +166,18 @@ struct WritebackEvent {
   Addr line = 0;          // 64-byte aligned
   u64 through_seq = 0;    // every store to the line with seq < through_seq is now in memory
   bool eviction = false;  // false: clflush
+  Writer by;              // clflush: the CPU operation that flushed (eviction: no one)
 };
 
 // A driver operation (program item) finished: its last operation retired.
+// Its emitted operations are first_op..last_op of the CPU's program.
 struct ItemEvent {
   u16 cpu = 0;
   u32 item = 0;
   Cycle start = 0;
   Cycle end = 0;
   std::string_view name;
+  u32 first_op = 0, last_op = 0;
   // What the driver function returned: 0, or the -errno of the early return
   // (return_if_set / return_if_clear) taken at emitted operation `ret_op`.
   int ret = 0;
@@ -220,6 +239,7 @@ enum class Topic : u8 {
   CacheChange,
   Descriptor,
   Queue,
+  Mmio,
   Count
 };
 using Interests = u32;
@@ -247,6 +267,7 @@ class Observer {
   virtual void on_cache(const CacheEvent&) {}
   virtual void on_descriptor(const DescriptorEvent&) {}
   virtual void on_queue(const QueueEvent&) {}
+  virtual void on_mmio(const MmioEvent&) {}
 
   // The topics whose handlers observer class D (or a base between it and
   // Observer) overrides: `interests()` of D without a list to keep in step
@@ -270,6 +291,7 @@ class Observer {
     add(&D::on_cache, &Observer::on_cache, interest(Topic::CacheLookup) | interest(Topic::CacheChange));
     add(&D::on_descriptor, &Observer::on_descriptor, interest(Topic::Descriptor));
     add(&D::on_queue, &Observer::on_queue, interest(Topic::Queue));
+    add(&D::on_mmio, &Observer::on_mmio, interest(Topic::Mmio));
     return i;
   }
 };
@@ -323,6 +345,9 @@ class EventBus {
   }
   void publish(const QueueEvent& e) const {
     for (Observer* o : to(Topic::Queue)) o->on_queue(e);
+  }
+  void publish(const MmioEvent& e) const {
+    for (Observer* o : to(Topic::Mmio)) o->on_mmio(e);
   }
 
  private:

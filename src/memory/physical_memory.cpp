@@ -116,15 +116,15 @@ void PhysicalMemory::mark_dirty(Addr addr, u64 seq, Cycle cycle) {
   update_due();
 }
 
-void PhysicalMemory::writeback(Addr line, Cycle now, bool eviction) {
+void PhysicalMemory::writeback(Addr line, Cycle now, bool eviction, Writer by) {
   if (dram_lines_.erase(line) == 0) return;
   update_due();
-  if (bus_) bus_->publish(WritebackEvent{now, line, history_.size(), eviction});
+  if (bus_) bus_->publish(WritebackEvent{now, line, history_.size(), eviction, by});
 }
 
-void PhysicalMemory::flush_line(Addr addr, Cycle now) {
+void PhysicalMemory::flush_line(Addr addr, Cycle now, Writer by) {
   advance_to(now);
-  writeback(addr & ~Addr{63}, now, false);
+  writeback(addr & ~Addr{63}, now, false, by);
 }
 
 void PhysicalMemory::record(StoreEvent& ev) {

@@ -89,8 +89,8 @@ class PhysicalMemory {
     b.version = version();
     return b;
   }
-  // clflush: write a dirty line back at `now` (no-op when clean).
-  void flush_line(Addr addr, Cycle now);
+  // clflush by `by`: write a dirty line back at `now` (no-op when clean).
+  void flush_line(Addr addr, Cycle now, Writer by = {});
   bool line_dirty(Addr addr) const { return dram_lines_.count(addr & ~Addr{63}) != 0; }
   // A store made now by the IOMMU (wait-descriptor status, 32 bits). DMA
   // writes snoop: both views get it.
@@ -148,7 +148,7 @@ class PhysicalMemory {
   void apply(const PendingStore& s);
   void record(StoreEvent& ev);
   void mark_dirty(Addr addr, u64 seq, Cycle cycle);
-  void writeback(Addr line, Cycle now, bool eviction);
+  void writeback(Addr line, Cycle now, bool eviction, Writer by = {});
   Cycle next_eviction() const;
 
   struct DramLine {

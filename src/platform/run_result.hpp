@@ -67,7 +67,7 @@ struct RunResult {
   };
   std::vector<CacheSummary> caches;  // context-cache, PASID-cache (scalable mode), IOTLB
   std::map<u8, u64> faults_by_reason;
-  std::vector<std::string> item_names;  // program items of CPU 0
+  std::vector<std::vector<std::string>> item_names;  // [cpu][item]: the program items' names
   std::vector<ReadSnapshot> reads;      // program items (any CPU) that read table words they did not write
   std::vector<LockHold> locks;          // every iommu->lock and qi->q_lock acquisition
   // Driver functions that returned nonzero, by CPU and item (kept in sweeps

@@ -6,9 +6,12 @@
 
 #include "base/cycles.hpp"
 #include "base/log.hpp"
+#include "checkers/dma_outcomes.hpp"
 #include "checkers/entry_history.hpp"
+#include "checkers/handshakes.hpp"
 #include "checkers/reference.hpp"
-#include "checkers/rules.hpp"
+#include "checkers/sync_log.hpp"
+#include "rules/rule.hpp"
 #include "cpu_model/compiler.hpp"
 #include "cpu_model/cpu.hpp"
 #include "devices/traffic_generator.hpp"
@@ -142,12 +145,16 @@ void evaluate_returns(const Scenario& s, RunResult& r, const std::vector<std::ve
 namespace {
 
 // What the programs depend on: the tables, the CPUs' programs and the
-// platform without the settings that only move things in time.
+// platform without the settings that only move things in time (the driver
+// and the compiler model read neither the queue latencies nor the MMIO cost;
+// the IOMMU and the CPUs take them afresh every episode).
 void clear_timing(Platform& p) {
   p.cpu.start = 0;
   p.cpu.store_buffer_delay = 0;
+  p.cpu.costs.mmio = 0;
   p.iommu.burst_order.clear();
   p.iommu.inter_burst = 0;
+  p.iommu.qi = QiLatencies{};
   p.sim = SimConfig{};
 }
 
@@ -214,21 +221,20 @@ struct TableImage {
 // checkers are reset for each (their storage and index kept), not rebuilt.
 struct Checkers {
   EntryHistory history;
-  QiLog qi_log;
+  SyncLog sync;
   ReferenceTranslator reference;
-  TranslationChecker translations;  // reads history and reference: Checkers never moves
+  DmaOutcomes dma;  // reads history: Checkers never moves
+  Handshakes handshakes;
 
   Checkers(const PhysicalMemory& mem, const Scenario& s, const TableImage& t, bool detail)
-      : history(/*keep_events=*/detail),
-        reference(mem, s.platform.iommu, t.layout.rtaddr),
-        translations(history, reference) {
+      : history(/*keep_events=*/detail), reference(mem, s.platform.iommu, t.layout.rtaddr), dma(history) {
     for (const auto& [id, init] : t.watched) history.watch(id, init);
   }
   void reset(const Scenario& s, const TableImage& t, bool detail) {
     history.restart(/*keep_events=*/detail);
-    qi_log.reset();
+    sync.reset();
     reference.reset(s.platform.iommu, t.layout.rtaddr);
-    translations.reset();
+    dma.reset();
   }
 };
 
@@ -306,24 +312,22 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
 
   // The CPUs' programs: built from the driver sequences and the compiler
   // model, or reused when only the timing changed since the last episode
-  // (a sweep's offsets, burst orders and store-buffer delays).
+  // (a sweep's offsets, burst orders, store-buffer delays, queue latencies
+  // and MMIO costs).
   const Programs& programs = impl_->programs_for(s, layout);
 
   Checkers& checkers = impl_->checkers_for(s, tables, opt.detail);
   EntryHistory& history = checkers.history;
-  QiLog& qi_log = checkers.qi_log;
-  TranslationChecker& translations = checkers.translations;
   DmaTally tally;
   ReturnTally returned;
-  qi_log.set_coherent(coherent);
-  // EntryHistory first: the translation checker reads it when a DMA completes.
-  // A sweep (no detail) keeps no fault tally, software reads or cache fills:
-  // their observers are not subscribed, so nobody builds those events.
-  qi_log.keep_fills(opt.detail);
+  // EntryHistory first: DmaOutcomes reads it when a DMA completes. A sweep
+  // (no detail) keeps no fault tally, software reads or cache fills: their
+  // observers are not subscribed, so nobody builds those events.
+  checkers.sync.keep_fills(opt.detail);
   bus.subscribe(&history);
   if (opt.detail) bus.subscribe(&tally);
-  bus.subscribe(&qi_log);
-  bus.subscribe(&translations);
+  bus.subscribe(&checkers.sync);
+  bus.subscribe(&checkers.dma);
   bus.subscribe(&returned);
   // Software's side: what readers on any CPU saw, and who waited for a lock.
   std::optional<SoftwareReads> reads;
@@ -363,7 +367,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   r.scenario = s.name;
   r.file = s.file;
   bus.clear();  // the checkers below are this episode's; no dangling subscribers
-  r.findings = judge(history, qi_log, translations, opt.detail);
+  checkers.handshakes.build(checkers.sync, mem.history(), coherent);
+  r.findings = judge(Evidence(history, checkers.handshakes, checkers.dma, checkers.reference, opt.detail));
   r.cycles = end;
   r.returns = std::move(returned.returns);
   std::sort(r.returns.begin(), r.returns.end(), [](const DriverReturn& a, const DriverReturn& b) {
@@ -392,7 +397,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
     r.caches.push_back({"pasid-cache", tr.pasid_cache().config().enabled, tr.pasid_cache().stats()});
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;
-  r.item_names = programs.names[0];
+  r.item_names = programs.names;
   r.reads = reads->snapshots(mem, layout.watched_entries());
   r.locks = reads->lock_holds();
   evaluate_expectations(s, r);

@@ -5,13 +5,15 @@
 
 #include "base/errno.hpp"
 #include "iommu_model/fault_reasons.hpp"
+#include "rules/rule.hpp"
 
 namespace vtd {
 
 namespace {
 
-std::string item_name(const RunResult& r, u32 item) {
-  return item < r.item_names.size() ? r.item_names[item] : "item " + std::to_string(item);
+std::string item_name(const RunResult& r, u16 cpu, u32 item) {
+  if (cpu < r.item_names.size() && item < r.item_names[cpu].size()) return r.item_names[cpu][item];
+  return "item " + std::to_string(item);
 }
 
 nlohmann::json fields_json(const Format& f, const EntryBits& e) {
@@ -36,15 +38,9 @@ nlohmann::json raw_json(const Format& f, const EntryBits& e) {
   return a;
 }
 
-std::string field_names(const std::vector<FieldDiff>& d) {
-  std::string s;
-  for (const FieldDiff& f : d) s += (s.empty() ? "" : ", ") + std::string(f.field);
-  return s.empty() ? "nothing" : s;
-}
-
 std::string writer_text(const RunResult& r, const Writer& w) {
   if (w.cpu == Writer::kIommu) return "the IOMMU";
-  return "cpu" + std::to_string(w.cpu) + (w.cpu == 0 ? " \"" + item_name(r, w.item) + "\"" : "");
+  return "cpu" + std::to_string(w.cpu) + " \"" + item_name(r, w.cpu, w.item) + "\"";
 }
 
 // Software's side: readers' snapshots, then lock waits. Neither is a verdict
@@ -207,17 +203,9 @@ std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
     if (f.request) o << ", DMA request #" << *f.request;
     if (f.store) o << ", store #" << *f.store;
     o << "\n";
-    if (f.kind == kPresentBeforeInvalidate) {
-      o << "      P cleared by store #" << *f.clear_store << " at cycle " << f.clear_cycle << " (cpu"
-        << f.span.cpu << " \"" << item_name(r, f.span.item) << "\"); missing: ";
-      for (std::size_t k = 0; k < f.missing.size(); ++k) o << (k ? ", " : "") << f.missing[k];
-      o << "\n";
-    } else if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
-      if (!f.detail.empty()) o << "      " << f.detail << "\n";
-    } else if (!f.vs_old.empty() || !f.vs_new.empty()) {
-      o << "      on used bits, differs from OLD in " << field_names(f.vs_old) << "; from NEW in "
-        << field_names(f.vs_new) << "\n";
-    }
+    const std::string brief =
+        rule_of(f.kind)->brief(f, [&](u16 cpu, u32 item) { return item_name(r, cpu, item); });
+    if (!brief.empty()) o << "      " << brief << "\n";
   }
   for (const auto& [kind, list] : benign) {
     o << "\n"
@@ -265,7 +253,7 @@ nlohmann::json report_json(const RunResult& r, const std::vector<Story>* stories
     if (f.store) v["store"] = *f.store;
     v["span"] = {{"cpu", f.span.cpu},
                  {"item", f.span.item},
-                 {"operation", item_name(r, f.span.item)},
+                 {"operation", item_name(r, f.span.cpu, f.span.item)},
                  {"stores", f.span.stores},
                  {"first_cycle", f.span.first_cycle},
                  {"last_cycle", f.span.last_cycle}};
@@ -291,7 +279,15 @@ nlohmann::json report_json(const RunResult& r, const std::vector<Story>* stories
     if (f.clear_store) {
       v["clear_store"] = *f.clear_store;
       v["clear_cycle"] = f.clear_cycle;
+    }
+    if (!f.missing.empty()) {
       v["missing"] = f.missing;
+      v["why"] = f.why;
+    }
+    if (f.kind == "missing_invalidation") v["returned"] = f.returned;
+    if (f.superseded_by) {
+      v["superseded_by"] = *f.superseded_by;
+      v["invalidated"] = f.invalidated;
     }
     auto copy_json = [](const DmaEvent::CopyUsed& c) {
       return nlohmann::json{{"entry", hex(c.entry)},
@@ -302,7 +298,7 @@ nlohmann::json report_json(const RunResult& r, const std::vector<Story>* stories
     };
     if (f.cached) v["cached_copy"] = copy_json(*f.cached);
     if (f.copy) v["copy_used"] = copy_json(*f.copy);
-    if (f.kind == kStaleTranslation || f.kind == kCorruptingDma) {
+    if (f.kind == "stale_translation" || f.kind == "corrupting_dma") {
       v["iova"] = hex(f.iova);
       v["write"] = f.write;
       v["outcome"] =

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "platform/simulation.hpp"
-#include "report/story.hpp"
+#include "rules/story.hpp"
 
 namespace vtd {
 

@@ -341,14 +341,14 @@ class Loader {
     if (auto x = m.get("traffic"))
       for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
     if (auto x = m.get("expect")) expect(*x, s.expect, &s);
-    if (auto x = m.get("sweep")) sweep(*x, s.sweep);
+    if (auto x = m.get("sweep")) sweep(*x, s.sweep, s.platform.iommu.mode == "scalable");
   }
 
   // ------------------------------------------------------------ sweep
-  void sweep(const Value& v, SweepConfig& c) {
+  void sweep(const Value& v, SweepConfig& c, bool scalable) {
     const MapView m = map(v);
     m.allow({"offsets", "burst_orders", "inter_burst", "compiler_orders", "max_compiler_orders",
-             "store_buffer_delay", "expect"});
+             "store_buffer_delay", "qi_latency", "mmio_cost", "expect"});
     if (auto x = m.get("offsets")) {
       c.offsets_loc = x->loc;
       const MapView o = map(*x);
@@ -379,12 +379,33 @@ class Loader {
         if (c.burst_orders.empty()) fail(x->loc, x->path + ": give at least one burst order, or all");
       }
     }
-    auto cycles_list = [&](const Value& x, std::vector<Cycle>& out) {
-      for (const Value& item : list(x)) out.push_back(uint(item));
+    auto cycles_list = [&](const Value& x, std::vector<Cycle>& out, u64 hi = kU64Max) {
+      for (const Value& item : list(x)) out.push_back(uint(item, 0, hi));
       if (out.empty()) fail(x.loc, x.path + ": give at least one value");
     };
     if (auto x = m.get("inter_burst")) cycles_list(*x, c.inter_burst);
     if (auto x = m.get("store_buffer_delay")) cycles_list(*x, c.store_buffer_delay);
+    if (auto x = m.get("qi_latency")) {
+      const MapView q = map(*x);
+      for (const Entry& e : q.entries())
+        if (!find_qi_latency_field(e.key))
+          fail(e.key_loc, "unknown descriptor type '" + e.key + "' " + where(q.path()) +
+                              " (known: " + qi_latency_names() + ")");
+      if (q.entries().empty())
+        fail(x->loc, x->path + ": give at least one descriptor type (" + qi_latency_names() + ")");
+      // In qi_latency_fields() order, whatever the file's: the order decides the sweep's index.
+      for (const QiLatencyField& f : qi_latency_fields()) {
+        const Entry* e = q.find(f.name);
+        if (!e) continue;
+        if (f.scalable_only && !scalable)
+          fail(e->key_loc, "'" + e->key + "' " + where(q.path()) +
+                               " applies to scalable mode only (legacy mode never issues PASID-granular "
+                               "descriptors); set platform.iommu.mode: scalable");
+        c.qi_latency.emplace_back(e->key, std::vector<Cycle>{});
+        cycles_list(e->value, c.qi_latency.back().second, kMaxSweptCycles);
+      }
+    }
+    if (auto x = m.get("mmio_cost")) cycles_list(*x, c.mmio_cost, kMaxSweptCycles);
     if (auto x = m.get("compiler_orders")) c.all_compiler_orders = word(*x, {"all", "program"}) == "all";
     if (auto x = m.get("max_compiler_orders")) c.max_compiler_orders = uint(*x, 1);
     if (auto x = m.get("expect")) expect(*x, c.expect);
@@ -548,30 +569,19 @@ class Loader {
   }
 
   void qi_latencies(const Value& v, QiLatencies& q, bool scalable) {
-    static const std::vector<std::pair<std::string_view, Cycle QiLatencies::*>> fields{
-        {"fetch", &QiLatencies::fetch},
-        {"context_cache", &QiLatencies::context_cache},
-        {"iotlb", &QiLatencies::iotlb},
-        {"dev_tlb", &QiLatencies::dev_tlb},
-        {"wait", &QiLatencies::wait},
-        {"piotlb", &QiLatencies::piotlb},
-        {"pasid_cache", &QiLatencies::pasid_cache},
-        {"pasid_dev_tlb", &QiLatencies::pasid_dev_tlb},
-    };
-    // PASID-granular descriptors (types 6-8) exist only with scalable-mode tables.
-    static const std::vector<std::string_view> scalable_only{"piotlb", "pasid_cache", "pasid_dev_tlb"};
     const MapView m = map(v);
     std::vector<std::string_view> keys;
-    for (const auto& f : fields) keys.push_back(f.first);
+    for (const QiLatencyField& f : qi_latency_fields()) keys.push_back(f.name);
     m.allow(keys);
-    for (const auto& [key, field] : fields) {
-      const Entry* e = m.find(key);
+    for (const QiLatencyField& f : qi_latency_fields()) {
+      const Entry* e = m.find(f.name);
       if (!e) continue;
-      if (!scalable && std::find(scalable_only.begin(), scalable_only.end(), key) != scalable_only.end())
+      // PASID-granular descriptors (types 6-8) exist only with scalable-mode tables.
+      if (f.scalable_only && !scalable)
         fail(e->key_loc, "'" + e->key + "' " + where(m.path()) +
                              " applies to scalable mode only (legacy mode never issues PASID-granular "
                              "descriptors); set platform.iommu.mode: scalable");
-      q.*field = uint(e->value);
+      q.*f.field = uint(e->value);
     }
   }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -100,6 +101,24 @@ struct QiLatencies {
   Cycle pasid_cache = 20;     // type 7
   Cycle pasid_dev_tlb = 200;  // type 8
 };
+
+// QiLatencies by name (the keys of platform.iommu.qi), in declaration order:
+// the one list the loader, sweeps and `vtdsim run --qi-latency` name them by.
+struct QiLatencyField {
+  std::string_view name;
+  Cycle QiLatencies::*field;
+  bool scalable_only;  // PASID-granular descriptors (types 6-8): only with scalable-mode tables
+};
+const std::vector<QiLatencyField>& qi_latency_fields();
+// The field called `name`; null when there is none.
+const QiLatencyField* find_qi_latency_field(std::string_view name);
+// "fetch, context_cache, ..." for messages.
+std::string qi_latency_names();
+
+// The largest cycle count a sweep (or a replayed interleaving) may set as a
+// queue latency or MMIO cost: far beyond any useful max_cycles, and small
+// enough that cycles times SystemC ticks, and sums of such, cannot overflow.
+inline constexpr Cycle kMaxSweptCycles = Cycle{1} << 40;
 
 struct IommuConfig {
   bool operator==(const IommuConfig&) const = default;
@@ -293,6 +312,10 @@ struct SweepConfig {
   bool all_compiler_orders = false;
   std::optional<u64> max_compiler_orders;
   std::vector<Cycle> store_buffer_delay;
+  // Queue latencies per descriptor type (names of qi_latency_fields(), in
+  // that order; each list non-empty); types not listed keep platform.iommu.qi.
+  std::vector<std::pair<std::string, std::vector<Cycle>>> qi_latency;
+  std::vector<Cycle> mmio_cost;  // platform.cpu.costs.mmio; empty: the scenario's
   // Number of interleavings showing each kind. Unset kinds follow `expect:`
   // (docs/sweeps.md, "Verdict").
   std::map<std::string, Expectation> expect;
@@ -317,7 +340,8 @@ struct Scenario {
   SweepConfig sweep;
 };
 
-// Kinds a scenario may name under `expect:`.
+// Kinds a scenario may name under `expect:`: one per checker rule, in the
+// order reports list them (defined with the rules, src/rules/rule.cpp).
 const std::vector<std::string>& known_verdict_kinds();
 bool is_violation_kind(const std::string& kind);
 

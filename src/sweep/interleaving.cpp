@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <sstream>
+#include <stdexcept>
 
 namespace vtd {
 
@@ -47,6 +48,13 @@ void apply_interleaving(const Scenario& s, const Interleaving& il, Scenario& out
   out.platform.cpu.merge_rmw = il.merge_rmw;
   if (!(out.platform.cpu.order == il.order)) out.platform.cpu.order = il.order;
   out.platform.cpu.store_buffer_delay = il.store_buffer_delay;
+  out.platform.iommu.qi = s.platform.iommu.qi;
+  for (const auto& [type, cycles] : il.qi_latency) {
+    const QiLatencyField* f = find_qi_latency_field(type);
+    if (!f) throw std::invalid_argument("unknown queue-invalidation descriptor type '" + type + "'");
+    out.platform.iommu.qi.*f->field = cycles;
+  }
+  out.platform.cpu.costs.mmio = il.mmio_cost.value_or(s.platform.cpu.costs.mmio);
 }
 
 namespace {
@@ -158,6 +166,53 @@ bool parse_compiler_order(const std::string& text, CompilerOrder& out, std::stri
   return true;
 }
 
+bool parse_swept_cycles(const std::string& text, std::vector<Cycle>& out, std::string& err) {
+  out.clear();
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string_view tok = std::string_view(text).substr(pos, comma - pos);
+    Cycle v = 0;
+    auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (tok.empty() || ec == std::errc::invalid_argument || p != tok.data() + tok.size()) {
+      err = "'" + text + "': expected cycle counts separated by commas";
+      return false;
+    }
+    if (ec == std::errc::result_out_of_range || v > kMaxSweptCycles) {
+      err = "'" + text + "': " + std::string(tok) + " is more than " + std::to_string(kMaxSweptCycles) +
+            " cycles";
+      return false;
+    }
+    out.push_back(v);
+    pos = comma + 1;
+  }
+  return true;
+}
+
+bool parse_qi_latency(const std::string& text, std::string& type, std::vector<Cycle>& values,
+                      std::string& err) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string::npos) {
+    err = "'" + text + "': expected TYPE=CYCLES[,CYCLES...] (TYPE: " + qi_latency_names() + ")";
+    return false;
+  }
+  type = text.substr(0, eq);
+  if (!find_qi_latency_field(type)) {
+    err = "'" + text + "': unknown descriptor type '" + type + "' (known: " + qi_latency_names() + ")";
+    return false;
+  }
+  return parse_swept_cycles(text.substr(eq + 1), values, err);
+}
+
+void check_qi_latency_applies(const Scenario& s, const std::string& type, const std::string& what) {
+  const QiLatencyField* f = find_qi_latency_field(type);
+  if (!f) throw std::invalid_argument(what + ": unknown descriptor type '" + type + "'");
+  if (f->scalable_only && s.platform.iommu.mode != "scalable")
+    throw std::invalid_argument(what + ": " + type +
+                                " applies to scalable mode only (legacy mode never issues PASID-granular "
+                                "descriptors)");
+}
+
 std::string reproducer_command(const std::string& file, const Interleaving& il) {
   std::string cmd = "vtdsim run " + file + " --offset " + std::to_string(il.offset);
   cmd += " --burst-order " + burst_order_text(il.burst_order);
@@ -165,6 +220,10 @@ std::string reproducer_command(const std::string& file, const Interleaving& il) 
   cmd += std::string(" --merge-rmw ") + (il.merge_rmw ? "yes" : "no");
   cmd += " --compiler-order '" + compiler_order_text(il.order) + "'";
   cmd += " --store-buffer-delay " + std::to_string(il.store_buffer_delay);
+  // Only what the sweep set: the scenario supplies the rest when replayed.
+  for (const auto& [type, cycles] : il.qi_latency)
+    cmd += " --qi-latency " + type + "=" + std::to_string(cycles);
+  if (il.mmio_cost) cmd += " --mmio-cost " + std::to_string(*il.mmio_cost);
   return cmd;
 }
 

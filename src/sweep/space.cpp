@@ -128,6 +128,30 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
     sp.compilers = {{nominal.merge_rmw, nominal.order}};
   }
 
+  // Queue latencies and MMIO cost: the command line's, else sweep:'s, else
+  // the scenario's own (no dimension). The loader has checked sweep:'s, so
+  // what is wrong here came from the command line.
+  const auto qi = o.qi_latency.value_or(c.qi_latency);
+  const std::string too_many = " cycles is more than " + std::to_string(kMaxSweptCycles);
+  for (const auto& [type, values] : qi) {
+    check_qi_latency_applies(s, type, "--qi-latency");
+    if (values.empty()) throw std::invalid_argument("--qi-latency " + type + ": no values");
+    for (Cycle v : values)
+      if (v > kMaxSweptCycles)
+        throw std::invalid_argument("--qi-latency " + type + ": " + std::to_string(v) + too_many);
+  }
+  // In qi_latency_fields() order, whatever the input's: the order decides the index.
+  for (const QiLatencyField& f : qi_latency_fields()) {
+    const auto is_f = [&](const auto& t) { return t.first == f.name; };
+    const auto n = std::count_if(qi.begin(), qi.end(), is_f);
+    if (n > 1)
+      throw std::invalid_argument("--qi-latency " + std::string(f.name) + " is given more than once");
+    if (n == 1) sp.qi_latency.push_back(*std::find_if(qi.begin(), qi.end(), is_f));
+  }
+  sp.mmio_costs = o.mmio_cost.value_or(c.mmio_cost);
+  for (Cycle v : sp.mmio_costs)
+    if (v > kMaxSweptCycles) throw std::invalid_argument("--mmio-cost: " + std::to_string(v) + too_many);
+
   // Offsets: every start of the CPU program at which it overlaps the DMA
   // traffic, widened by one fetch of the widest entry on each side.
   if (o.offsets || c.offsets) {
@@ -160,6 +184,28 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
         << "-burst fetch (" << fetch << " cycles)";
     sp.offsets_origin = why.str();
   }
+
+  if (o.offset_step) {
+    if (*o.offset_step < 1 || *o.offset_step > (1LL << 40))
+      throw std::invalid_argument("--offset-step must be between 1 and 2^40");
+    sp.offset_step = *o.offset_step;
+  }
+  if (o.sample) {
+    if (o.offset_step) throw std::invalid_argument("give --offset-step or --sample, not both");
+    if (*o.sample == 0) throw std::invalid_argument("--sample must be at least 1");
+    // Offsets the sample can afford per row (at least one), spread evenly.
+    const u64 per_row = std::max<u64>(1, *o.sample / std::max<u64>(1, sp.rows()));
+    const u64 span = static_cast<u64>(sp.offset_to - sp.offset_from) + 1;
+    sp.offset_step = static_cast<long long>(std::max<u64>(1, (span + per_row - 1) / per_row));
+  }
+  // Every index must fit in a u64.
+  u64 total = sp.offsets();
+  std::vector<u64> sizes{sp.burst_orders.size(), sp.inter_bursts.size(), sp.compilers.size(),
+                         sp.store_buffer_delays.size(), sp.mmio_cost_choices()};
+  for (const auto& t : sp.qi_latency) sizes.push_back(t.second.size());
+  for (u64 n : sizes)
+    if (__builtin_mul_overflow(total, n, &total))
+      throw std::invalid_argument("the sweep has more interleavings than a 64-bit index can count");
   return sp;
 }
 
@@ -167,6 +213,19 @@ Interleaving SweepSpace::at(u64 index) const {
   Interleaving il;
   il.offset = offset_of(index);
   u64 row = row_of(index);
+  if (!mmio_costs.empty()) {
+    il.mmio_cost = mmio_costs[row % mmio_costs.size()];
+    row /= mmio_costs.size();
+  }
+  const u64 nqi = qi_latency_choices();
+  u64 qi = row % nqi;
+  row /= nqi;
+  il.qi_latency.resize(qi_latency.size());
+  for (std::size_t t = qi_latency.size(); t-- > 0;) {  // the last type fastest
+    const std::vector<Cycle>& values = qi_latency[t].second;
+    il.qi_latency[t] = {qi_latency[t].first, values[qi % values.size()]};
+    qi /= values.size();
+  }
   const u64 nsbd = store_buffer_delays.size(), ncomp = compilers.size(), nib = inter_bursts.size();
   il.store_buffer_delay = store_buffer_delays[row % nsbd];
   row /= nsbd;
@@ -186,21 +245,33 @@ std::string SweepSpace::row_label(u64 row) const {
   if (compilers.size() > 1)
     out += std::string(", ") + (il.merge_rmw ? "merged " : "") + "stores " + compiler_order_text(il.order);
   if (store_buffer_delays.size() > 1) out += ", sb " + std::to_string(il.store_buffer_delay);
+  if (qi_latency_choices() > 1) {
+    out += ", qi";
+    for (std::size_t t = 0; t < qi_latency.size(); ++t)
+      if (qi_latency[t].second.size() > 1)
+        out += " " + il.qi_latency[t].first + "=" + std::to_string(il.qi_latency[t].second);
+  }
+  if (mmio_costs.size() > 1) out += ", mmio " + std::to_string(*il.mmio_cost);
   return out;
 }
 
 std::string SweepSpace::describe() const {
   std::ostringstream o;
-  o << "offsets " << offset_from << ".." << offset_to << " (" << offsets() << ") x burst orders "
+  o << "offsets " << offset_from << ".." << offset_to;
+  if (offset_step > 1) o << " step " << offset_step;
+  o << " (" << offsets() << ") x burst orders "
     << burst_orders.size() << " x inter-burst latencies " << inter_bursts.size() << " x compiler orders "
     << compilers.size() << (compilers_truncated ? " (truncated at --max-compiler-orders)" : "")
-    << " x store-buffer delays " << store_buffer_delays.size() << " = " << size() << " interleavings";
+    << " x store-buffer delays " << store_buffer_delays.size();
+  if (!qi_latency.empty()) o << " x queue latencies " << qi_latency_choices();
+  if (!mmio_costs.empty()) o << " x MMIO costs " << mmio_costs.size();
+  o << " = " << size() << " interleavings";
   return o.str();
 }
 
 std::string SweepSpace::key() const {
   std::ostringstream o;
-  o << offset_from << ".." << offset_to << "|";
+  o << offset_from << ".." << offset_to << "/" << offset_step << "|";
   for (const auto& b : burst_orders) o << burst_order_text(b) << ";";
   o << "|";
   for (Cycle g : inter_bursts) o << g << ",";
@@ -208,6 +279,16 @@ std::string SweepSpace::key() const {
   for (const Compiler& c : compilers) o << (c.merge_rmw ? "m" : "") << compiler_order_text(c.order) << ";";
   o << "|";
   for (Cycle d : store_buffer_delays) o << d << ",";
+  if (!qi_latency.empty() || !mmio_costs.empty()) {  // spaces without them keep their keys
+    o << "|";
+    for (const auto& [type, values] : qi_latency) {
+      o << type << "=";
+      for (Cycle v : values) o << v << ",";
+      o << ";";
+    }
+    o << "|";
+    for (Cycle m : mmio_costs) o << m << ",";
+  }
   return o.str();
 }
 

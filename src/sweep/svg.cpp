@@ -104,7 +104,7 @@ std::string sweep_svg(const SweepReport& r) {
     o << "<line x1=\"" << x << "\" y1=\"" << top + ph << "\" x2=\"" << x << "\" y2=\"" << top + ph + 4
       << "\" stroke=\"#444\"/>\n";
     o << "<text x=\"" << x << "\" y=\"" << top + ph + 15 << "\" text-anchor=\"middle\">"
-      << sp.offset_from + static_cast<long long>(c) << "</text>\n";
+      << sp.offset_from + static_cast<long long>(c) * sp.offset_step << "</text>\n";
   }
   o << "<text x=\"" << left + pw / 2 << "\" y=\"" << top + ph + 30
     << "\" text-anchor=\"middle\">CPU program start offset (cycles, relative to the scenario)</text>\n";

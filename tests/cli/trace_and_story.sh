@@ -90,7 +90,8 @@ check "--explain 1 says who made them" "by cpu0 \"intel_pasid_tear_down_entry\[p
 check "--explain 1 marks the clearing store" "<- clears P" "$tmp/e1.txt"
 check "--explain 1 shows bursts and the store each saw" "chunk [0-3] at cycle [0-9]*, memory version [0-9]*: saw" "$tmp/e1.txt"
 check "--explain 1 has the field table" "^    P  .*  yes   differs" "$tmp/e1.txt"
-check "--explain 1 says what was missing" "no invalidation completed between clearing P at cycle 125" "$tmp/e1.txt"
+check "--explain 1 says what was missing" "changed the entry after P was cleared at cycle 125" "$tmp/e1.txt"
+check "--explain 1 says how far the handshake got" "which does not happen before the change" "$tmp/e1.txt"
 check "--explain 1 lists the late invalidations" "completed at cycle [0-9]* (after the change)" "$tmp/e1.txt"
 # A torn fetch's story: which store each burst saw.
 n=$(python3 -c 'import json,sys; print([v["number"] for v in json.load(open(sys.argv[1]))["violations"] if v["kind"]=="torn_fetch"][0])' "$tmp/r.json")

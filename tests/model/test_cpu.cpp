@@ -190,9 +190,14 @@ TEST_CASE("cpu: with non-coherent walks clflush is what reaches memory", "[model
 
 namespace {
 struct LoadLog : Observer {
-  std::vector<LoadEvent> loads;
-  std::vector<std::string> labels;  // LoadEvent::label points into the CPU
+  std::vector<LoadEvent> loads;     // plain loads: raw load64s and driver branches
+  std::vector<LoadEvent> syncs;     // polls' last reads and locks' cmpxchgs
+  std::vector<std::string> labels;  // of `loads` (LoadEvent::label points into the CPU)
   void on_load(const LoadEvent& e) override {
+    if (e.kind != LoadKind::Plain) {
+      syncs.push_back(e);
+      return;
+    }
     loads.push_back(e);
     labels.emplace_back(e.label);
   }
@@ -257,6 +262,27 @@ TEST_CASE("cpu: return_if_clear skips the rest of the operation but its unlock w
   CHECK(log.loads[0].value == 0x4c);
   REQUIRE(r.mem.history().size() == 2);  // lock, unlock
   CHECK(r.mem.peek64(0x3000) == 0);
+}
+
+TEST_CASE("cpu: a lock's cmpxchg and a poll's last read are published as the reads they are",
+          "[model][cpu][load]") {
+  test::StrictSystemC strict;
+  Rig r({Operation::lock(0x3000, "lock"), Operation::poll_until(0x2000, 0xff, 2, "poll"),
+         Operation::unlock(0x3000, "unlock")},
+        config(1));
+  LoadLog log;
+  r.bus.subscribe(&log);
+  r.mem.poke64(0x2000, 2);
+  test::run_until_idle();
+  REQUIRE(log.syncs.size() == 2);
+  CHECK(log.syncs[0].kind == LoadKind::Atomic);
+  CHECK(log.syncs[0].addr == 0x3000);
+  CHECK(log.syncs[0].version == 0);  // it read the word before its own store (#0)
+  CHECK(log.syncs[1].kind == LoadKind::Poll);
+  CHECK(log.syncs[1].addr == 0x2000);
+  CHECK(log.syncs[1].value == 2);
+  CHECK(log.syncs[1].version == 1);  // after the lock's store
+  CHECK(log.loads.empty());
 }
 
 TEST_CASE("cpu: return_if_clear goes on when a bit is set", "[model][cpu][load]") {

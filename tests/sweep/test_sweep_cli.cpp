@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -215,4 +216,135 @@ TEST_CASE("bad dimensions and shards are bad input", "[sweep]") {
   CHECK(sh(kBin + " sweep " + kSrc + "/scenarios/does-not-exist.yaml") == 2);
   CHECK(sh(kBin + " run " + kScenario + " --compiler-order 0:0,0") == 2);
   CHECK(sh(kBin + " run " + kScenario + " --merge-rmw maybe") == 2);
+}
+
+namespace {
+
+// The teardown without its wait for the invalidations: whether the zeroing
+// stores overtake the PASID-cache invalidation depends on its latency and on
+// the CPU's MMIO cost.
+const std::string kNoWait = kSrc + "/scenarios/pasid/teardown-no-wait.yaml";
+const std::string kQiDims =
+    " --offsets 0..1 --qi-latency pasid_cache=20,200 --qi-latency piotlb=30,200 --mmio-cost 50,500 -q";
+
+// Runs `cmd`; its stdout and stderr together in `out`.
+int sh_out(const std::string& cmd, std::string& out) {
+  const std::string file = tmp("out.txt");
+  const int st = std::system((cmd + " >" + file + " 2>&1").c_str());
+  out = read_text(file);
+  std::remove(file.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("a reproducer with --qi-latency and --mmio-cost replays its interleaving bit for bit", "[sweep]") {
+  const std::string out = tmp("qi-repro.json");
+  REQUIRE(sh(kBin + " sweep " + kNoWait + kQiDims + " --jobs 1 --json " + out) == 0);
+  const auto j = read_json(out);
+  REQUIRE(j["interleavings"] == 2 * 4 * 2);
+  const auto kinds = j["kinds"].get<std::vector<std::string>>();
+  // The dimension matters: the runs' lengths differ with the queue latencies
+  // and the MMIO cost (the verdicts do not: they follow happens-before).
+  std::set<unsigned> lengths;
+  for (const auto& row : j["results"]) lengths.insert(row[1].get<unsigned>());
+  CHECK(lengths.size() > 2);
+  CHECK(j["counts"]["present_before_invalidate"].get<unsigned>() == j["interleavings"].get<unsigned>());
+  unsigned replayed = 0;
+  bool slow_queue = false;
+  for (const auto& [kind, reps] : j["reproducers"].items()) {
+    for (const char* which : {"first", "minimal"}) {
+      const auto rep = reps[which];
+      const auto row = j["results"][rep["index"].get<unsigned>()];
+      std::string cmd = rep["command"].get<std::string>();
+      INFO(cmd);
+      CHECK(cmd.find(" --qi-latency piotlb=") != std::string::npos);
+      CHECK(cmd.find(" --qi-latency pasid_cache=") != std::string::npos);
+      CHECK(cmd.find(" --mmio-cost ") != std::string::npos);
+      slow_queue = slow_queue || cmd.find("pasid_cache=200 ") != std::string::npos;
+      cmd = kBin + cmd.substr(6);
+      const std::string run_json = tmp("qi-replay.json");
+      CHECK(sh("cd " + kSrc + " && " + cmd + " --json " + run_json) <= 1);
+      const auto r = read_json(run_json);
+      // Every count and the run length as the sweep saw them.
+      for (std::size_t k = 0; k < kinds.size(); ++k)
+        CHECK(r["counts"][kinds[k]].get<unsigned>() == row[2 + k].get<unsigned>());
+      CHECK(r["stats"]["cycles"].get<unsigned>() == row[1].get<unsigned>());
+      std::remove(run_json.c_str());
+      ++replayed;
+    }
+  }
+  CHECK(replayed >= 4);
+  CHECK(slow_queue);
+  std::remove(out.c_str());
+}
+
+TEST_CASE("one job and two jobs give the same results with queue latencies and MMIO costs swept", "[sweep]") {
+  const std::string dims = kSmall + " --qi-latency pasid_cache=20,2000 --mmio-cost 50,500";
+  const std::string a = tmp("qj1.json"), b = tmp("qj2.json"), ca = tmp("qj1.csv"), cb = tmp("qj2.csv");
+  REQUIRE(sh(kBin + " sweep " + kScenario + dims + " --jobs 1 --json " + a + " --csv " + ca) == 0);
+  REQUIRE(sh(kBin + " sweep " + kScenario + dims + " --jobs 2 --json " + b + " --csv " + cb) == 0);
+  const auto ja = read_json(a), jb = read_json(b);
+  CHECK(ja["space"]["total"] == 31 * 24 * 2 * 2);
+  CHECK(outcome(ja) == outcome(jb));
+  CHECK(read_text(ca) == read_text(cb));
+  const std::string csv = read_text(ca);
+  CHECK(csv.find(",store_buffer_delay,qi_pasid_cache,mmio_cost,cycles,") != std::string::npos);
+  for (const auto& f : {a, b, ca, cb}) std::remove(f.c_str());
+}
+
+// As "burst-order reduction gives the exhaustive sweep's results", with the
+// queue latencies of the teardown's two invalidations swept too.
+TEST_CASE("burst-order reduction gives the exhaustive sweep's results with queue latencies swept",
+          "[sweep]") {
+  const std::string dims =
+      " --offsets 40..80 --burst-orders all --qi-latency pasid_cache=20,2000 --qi-latency piotlb=30,3000 -q";
+  const std::string ex = tmp("qexhaustive.json"), r1 = tmp("qreduced1.json"), r2 = tmp("qreduced2.json");
+  REQUIRE(sh(kBin + " sweep " + kScenario + dims + " --exhaustive --jobs 1 --json " + ex) == 0);
+  REQUIRE(sh(kBin + " sweep " + kScenario + dims + " --jobs 1 --json " + r1) == 0);
+  REQUIRE(sh(kBin + " sweep " + kScenario + dims + " --jobs 2 --json " + r2) == 0);
+  const auto e = read_json(ex), a = read_json(r1), b = read_json(r2);
+  CHECK(e["interleavings"] == 41 * 24 * 4);
+  CHECK(e["episodes_simulated"] == e["interleavings"]);
+  CHECK(a["episodes_simulated"].get<unsigned>() < a["interleavings"].get<unsigned>());
+  CHECK(b["episodes_simulated"].get<unsigned>() < b["interleavings"].get<unsigned>());
+  CHECK(e["counts"]["torn_fetch"].get<unsigned>() > 0);
+  CHECK(outcome(a) == outcome(e));
+  CHECK(outcome(b) == outcome(e));
+  for (const auto& f : {ex, r1, r2}) std::remove(f.c_str());
+}
+
+TEST_CASE("bad queue latencies and MMIO costs are bad input, with a message that says why", "[sweep]") {
+  const std::string legacy = kSrc + "/scenarios/context/teardown-clear-present.yaml";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {" sweep " + kNoWait + " --qi-latency pasid=20", "unknown descriptor type 'pasid' (known: fetch,"},
+      {" sweep " + kNoWait + " --qi-latency pasid_cache", "expected TYPE=CYCLES"},
+      {" sweep " + kNoWait + " --qi-latency pasid_cache=-5", "expected cycle counts"},
+      {" sweep " + kNoWait + " --qi-latency pasid_cache=1099511627777", "is more than 1099511627776 cycles"},
+      {" sweep " + kNoWait + " --qi-latency iotlb=1 --qi-latency iotlb=2", "iotlb is given more than once"},
+      {" sweep " + kNoWait + " --mmio-cost 50,x", "--mmio-cost '50,x': expected cycle counts"},
+      {" sweep " + legacy + " --qi-latency pasid_cache=5", "scalable mode only"},
+      {" run " + kNoWait + " --qi-latency pasid_cache=1,2", "expected TYPE=CYCLES, one value"},
+      {" run " + kNoWait + " --qi-latency tlb=1", "unknown descriptor type 'tlb'"},
+      {" run " + kNoWait + " --qi-latency wait=1 --qi-latency wait=1", "wait is given more than once"},
+      {" run " + kNoWait + " --mmio-cost 1,2", "expected one value"},
+      {" run " + kNoWait + " --mmio-cost -1", "expected cycle counts"},
+      {" run " + legacy + " --qi-latency piotlb=1", "scalable mode only"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::string out;
+    INFO(args);
+    CHECK(sh_out(kBin + args, out) == 2);
+    CHECK_THAT(out, Catch::Matchers::Contains(message));
+  }
+}
+
+TEST_CASE("run and sweep --help document the queue-latency and MMIO-cost options", "[sweep]") {
+  for (const char* cmd : {" run --help", " sweep --help"}) {
+    std::string out;
+    REQUIRE(sh_out(kBin + cmd, out) == 0);
+    CHECK_THAT(out, Catch::Matchers::Contains("--qi-latency") && Catch::Matchers::Contains("--mmio-cost") &&
+                        Catch::Matchers::Contains("pasid_dev_tlb") &&
+                        Catch::Matchers::Contains("platform.cpu.costs.mmio"));
+  }
 }

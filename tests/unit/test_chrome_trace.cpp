@@ -63,13 +63,13 @@ ChromeTrace make_trace() {
   t.on_descriptor(DescriptorEvent{DescriptorEvent::What::Completed, 40, 0, qw, {}});
   Findings fs;
   Finding v;
-  v.kind = kTornFetch;
+  v.kind = "torn_fetch";
   v.cycle = 14;
   v.entry = kEntry;
   v.request = 1;
   fs.items.push_back(v);
   Finding b = v;
-  b.kind = kBenignMixedFetch;
+  b.kind = "benign_mixed_fetch";
   b.cycle = 15;
   fs.items.push_back(b);
   t.finish(fs, 50);
@@ -116,13 +116,13 @@ TEST_CASE("the trace names its tracks and places every transaction on one", "[tr
     return {};
   };
   // Violations: an instant at the violation's cycle on the violations track.
-  const json v = find(kTornFetch);
+  const json v = find("torn_fetch");
   CHECK(v["ph"] == "i");
   CHECK(v["ts"] == 14);
   CHECK(threads[{v["pid"], v["tid"]}] == "violations");
   CHECK(v["args"]["entry"] == to_string(kEntry));
   CHECK(v["args"]["violation"] == 1);
-  const json b = find(kBenignMixedFetch);
+  const json b = find("benign_mixed_fetch");
   CHECK(threads[{b["pid"], b["tid"]}] == "benign findings");
   // The driver operation holds its emitted operations.
   const json item = find("domain_context_mapping_one 00:02.0");

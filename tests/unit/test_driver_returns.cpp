@@ -26,7 +26,7 @@ Scenario two_cpus() {
 RunResult with_returns(std::vector<DriverReturn> returns) {
   RunResult r;
   r.scenario = "r";
-  r.item_names = kNames[0];
+  r.item_names = kNames;
   r.returns = std::move(returns);
   return r;
 }

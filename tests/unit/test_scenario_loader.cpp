@@ -311,10 +311,11 @@ expect:
               "2:15", "a list");
 }
 
-TEST_CASE("verdict kinds are one table", "[scenario]") {
+TEST_CASE("the verdict kinds a scenario may expect are the rules' kinds, in report order", "[scenario]") {
   CHECK(known_verdict_kinds() == std::vector<std::string>{"torn_fetch", "unsafe_live_update", "benign_mixed_fetch",
-                                                          "present_before_invalidate", "stale_translation",
-                                                          "corrupting_dma"});
+                                                          "present_before_invalidate", "missing_invalidation",
+                                                          "stale_translation", "corrupting_dma"});
+  CHECK(is_violation_kind("missing_invalidation"));
   CHECK(is_violation_kind("present_before_invalidate"));
   CHECK(is_violation_kind("stale_translation"));
   CHECK(is_violation_kind("corrupting_dma"));
@@ -1616,6 +1617,37 @@ sweep:
   check_error("sweep:\n  compiler_orders: some\n", "2:20", "all");
   check_error("sweep:\n  windows: 3\n", "2:3", "unknown key 'windows'");
   check_error("sweep:\n  expect: {torn: 1}\n", "2:12", "unknown verdict kind");
+}
+
+TEST_CASE("sweep section: queue latencies in type order, MMIO costs, and their errors at file:line",
+          "[scenario][sweep]") {
+  const Scenario s = load(R"(
+platform:
+  iommu: {mode: scalable}
+sweep:
+  qi_latency: {pasid_cache: [20, 2000], iotlb: [30, 0x1000]}
+  mmio_cost: [50, 500]
+)");
+  using L = std::vector<std::pair<std::string, std::vector<Cycle>>>;
+  CHECK(s.sweep.qi_latency == L{{"iotlb", {30, 0x1000}}, {"pasid_cache", {20, 2000}}});
+  CHECK(s.sweep.mmio_cost == std::vector<Cycle>{50, 500});
+  CHECK(load("sweep: {qi_latency: {wait: [1099511627776]}}\n").sweep.qi_latency ==
+        L{{"wait", {kMaxSweptCycles}}});
+  CHECK(load("sweep: {}\n").sweep.qi_latency.empty());
+
+  check_error("sweep:\n  qi_latency: {pasid: [1]}\n", "2:16",
+              "unknown descriptor type 'pasid' in sweep.qi_latency (known: fetch, context_cache, iotlb, "
+              "dev_tlb, wait, piotlb, pasid_cache, pasid_dev_tlb)");
+  check_error("sweep:\n  qi_latency: {iotlb: []}\n", "2:23", "at least one value");
+  check_error("sweep:\n  qi_latency: {}\n", "2:15", "at least one descriptor type");
+  check_error("sweep:\n  qi_latency: [20, 2000]\n", "2:15", "expected a map");
+  check_error("sweep:\n  qi_latency: {iotlb: 30}\n", "2:23", "expected a list");
+  check_error("sweep:\n  qi_latency: {iotlb: [-1]}\n", "2:24", "sweep.qi_latency.iotlb[0]");
+  check_error("sweep:\n  qi_latency: {iotlb: [1099511627777]}\n", "2:24", "an integer in 0..1099511627776");
+  // Legacy mode never issues PASID-granular descriptors, as for platform.iommu.qi.
+  check_error("sweep:\n  qi_latency: {piotlb: [1]}\n", "2:16", "scalable mode only");
+  check_error("sweep:\n  mmio_cost: []\n", "2:14", "at least one value");
+  check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19", "an integer in 0..1099511627776");
 }
 
 TEST_CASE("expect returns lists items with their return value, as -ERRNO, ERRNO or an integer",

@@ -1,0 +1,46 @@
+// What DMA requests got, kept for the rules that judge outcomes against the
+// tables: every distinct translated outcome (corrupting_dma), and the
+// requests that went through a copy of a watched entry which had been
+// stored to since the copy was read (the only ones stale_translation can
+// flag). SystemC-free.
+#pragma once
+
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "checkers/entry_history.hpp"
+
+namespace vtd {
+
+class DmaOutcomes : public Observer {
+ public:
+  explicit DmaOutcomes(const EntryHistory& h) : h_(h) {}
+  // As newly made, for a new episode over the same history.
+  void reset();
+  Interests interests() const override { return overridden<DmaOutcomes>(); }
+  void on_dma(const DmaEvent& e) override;
+
+  // Requests that used a copy of a watched entry some store to which the
+  // copy did not see, in completion order.
+  const std::vector<DmaEvent>& superseded() const { return superseded_; }
+  // Distinct translated outcomes: (rid, pasid or -1, iova, write, pa) -> first request and count.
+  using Key = std::tuple<u16, long long, Addr, bool, Addr>;
+  struct Seen {
+    DmaEvent first;
+    u64 count = 0;
+  };
+  const std::map<Key, Seen>& outcomes() const { return outcomes_; }
+
+ private:
+  void switch_outcome(const DmaEvent& e, long long pasid);
+  void check_copies(const DmaEvent& e);
+
+  const EntryHistory& h_;
+  std::vector<DmaEvent> superseded_;
+  std::map<Key, Seen> outcomes_;
+  Key last_key_{};
+  Seen* last_seen_ = nullptr;  // outcomes_[last_key_] (map nodes stay put)
+};
+
+}  // namespace vtd
