@@ -13,6 +13,7 @@
 #include <optional>
 #include <systemc>
 
+#include "base/errno.hpp"
 #include "cli/commands.hpp"
 #include "cpu_model/compiler.hpp"
 #include "driver/driver.hpp"
@@ -348,8 +349,15 @@ int cmd_check(const std::vector<std::string>& args) {
     if (cr.code == kOk || cr.code == kMismatch) {
       const auto j = nlohmann::json::parse(cr.out);
       std::map<std::string, u64> counts = j["counts"].get<std::map<std::string, u64>>();
-      std::printf("%-8s %-40s %s\n", cr.code == kOk ? "ok" : "MISMATCH", name.c_str(),
-                  counts_line(counts).c_str());
+      // Driver functions that returned an error, when any did: "returns: cpu0 item 0 -EBUSY".
+      std::string returned;
+      if (j.contains("returns"))
+        for (const auto& x : j["returns"])
+          returned += (returned.empty() ? " returns: " : ", ") + std::string("cpu") +
+                      std::to_string(x["cpu"].get<int>()) + " item " + std::to_string(x["item"].get<u64>()) +
+                      " " + linux_errno::text(x["value"].get<int>());
+      std::printf("%-8s %-40s %s%s\n", cr.code == kOk ? "ok" : "MISMATCH", name.c_str(),
+                  counts_line(counts).c_str(), returned.c_str());
       (cr.code == kOk ? ok : mismatch)++;
     } else {
       std::printf("%-8s %-40s %s\n", cr.code == kBadInput ? "BAD" : "ERROR", name.c_str(), cr.out.c_str());

@@ -39,7 +39,10 @@ void Cpu::begin_episode(const CpuConfig& cfg) {
   last_visible_.reset();
   pc_ = 0;
   skip_item_.reset();
+  held_.clear();
   current_item_.reset();
+  item_ret_ = 0;
+  item_ret_op_ = Writer::kNone;
   item_start_ = op_start_ = finish_ = 0;
   item_first_op_ = 0;
   retrying_ = false;
@@ -117,8 +120,14 @@ u64 Cpu::mmio_access(const EmittedOp& e, u32 index, Cycle now, bool write, Addr 
 
 void Cpu::finish_item(u32 item, Cycle end, u32 last_op) {
   VTD_LOG(log_, info, "done: {} (cycles {}..{})", item_names_[item], item_start_, end);
-  if (bus_.has_subscribers())
-    bus_.publish(ItemEvent{id_, item, item_start_, end, item_names_[item], item_first_op_, last_op});
+  if (bus_.has_subscribers()) {
+    ItemEvent ev{id_, item, item_start_, end, item_names_[item], item_first_op_, last_op};
+    ev.ret = item_ret_;
+    ev.ret_op = item_ret_op_;
+    bus_.publish(ev);
+  }
+  item_ret_ = 0;
+  item_ret_op_ = Writer::kNone;
 }
 
 Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
@@ -209,6 +218,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         return now + c.poll;
       }
       memory_.store_posted();
+      held_.push_back(op.addr);
       if (bus_.has_subscribers()) {
         // The locked cmpxchg read the word before its own store (seq = version - 1).
         const u64 seq = memory_.mem().version() - 1;
@@ -219,6 +229,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       return now + c.atomic;
     }
     case OpKind::Unlock: {
+      if (auto it = std::find(held_.begin(), held_.end(), op.addr); it != held_.end()) held_.erase(it);
       Cycle vis = now + cfg_.store_buffer_delay;
       if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
       post(vis, e, index, 1, 0, 0);
@@ -239,6 +250,8 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
       if (((v & op.mask) != 0) == (op.kind == OpKind::ReturnIfSet)) {
         skip_item_ = e.item;  // the rest of this driver operation is skipped
+        item_ret_ = op.ret;
+        item_ret_op_ = index;
         VTD_LOG(log_, debug, "{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
       }
       return now + c.branch;
@@ -267,8 +280,10 @@ void Cpu::step() {
       VTD_LOG(log_, info, "starts: {}", item_names_[e.item]);
     }
     // An early return still releases the locks the function took, as every
-    // Linux error path does: skipped code runs only its unlocks.
-    if (skip_item_ && *skip_item_ == e.item && e.op.kind != OpKind::Unlock) {
+    // Linux error path does: skipped code runs only the unlocks of locks
+    // held (not those of later lock/unlock pairs it never reached).
+    if (skip_item_ && *skip_item_ == e.item &&
+        (e.op.kind != OpKind::Unlock || std::find(held_.begin(), held_.end(), e.op.addr) == held_.end())) {
       ++pc_;
       continue;
     }

@@ -76,7 +76,11 @@ class Cpu : public sc_core::sc_module {
   std::optional<Cycle> last_visible_;
   std::size_t pc_ = 0;
   std::optional<u32> skip_item_;
+  // Locks this CPU holds: an early return runs only the unlocks of these.
+  std::vector<Addr> held_;
   std::optional<u32> current_item_;
+  int item_ret_ = 0;                 // the current item's return value (an early return's)
+  u32 item_ret_op_ = Writer::kNone;  // the operation that returned it
   Cycle item_start_ = 0;
   u32 item_first_op_ = 0;
   Cycle op_start_ = 0;     // when the current operation first started

@@ -42,6 +42,10 @@ struct Operation {
   bool once =
       false;         // Store64: WRITE_ONCE (volatile): never merged, kept in order with other volatile stores
   Cycle cycles = 0;  // Delay
+  // ReturnIfSet, ReturnIfClear: what the driver function returns when the
+  // branch is taken: 0 (a normal return, e.g. a reader skipping an entry) or
+  // a negative Linux errno (-EBUSY).
+  int ret = 0;
   std::string label;  // source-level name: "context_set_domain_id", "WRITE_ONCE(lo)"...
   bool operator==(const Operation&) const = default;
 
@@ -122,17 +126,19 @@ struct Operation {
   }
   static Operation lock(Addr a, std::string label) { return simple(OpKind::Lock, std::move(label), a); }
   static Operation unlock(Addr a, std::string label) { return simple(OpKind::Unlock, std::move(label), a); }
-  static Operation return_if_set(Addr a, u64 mask, std::string label) {
+  // `if (present(entry)) return ret;` (`ret`: 0 or -errno).
+  static Operation return_if_set(Addr a, u64 mask, std::string label, int ret = 0) {
     Operation o;
     o.kind = OpKind::ReturnIfSet;
     o.addr = a;
     o.mask = mask;
+    o.ret = ret;
     o.label = std::move(label);
     return o;
   }
-  // `if (!present(entry)) return/goto unlock;` as a reader's walk does it.
-  static Operation return_if_clear(Addr a, u64 mask, std::string label) {
-    Operation o = return_if_set(a, mask, std::move(label));
+  // `if (!present(entry)) return ret;`, or a reader's walk skipping an entry.
+  static Operation return_if_clear(Addr a, u64 mask, std::string label, int ret = 0) {
+    Operation o = return_if_set(a, mask, std::move(label), ret);
     o.kind = OpKind::ReturnIfClear;
     return o;
   }

@@ -43,11 +43,13 @@ DriverOp dmar_translation_struct_show(const DriverEnv& env, const DeviceLayout& 
   // follows the pointer; NULL ends ctx_tbl_walk for the bus.
   const u8 devfn = dev.rid.devfn();
   const Addr root_word = dev.root_entry + (devfn >= 0x80 ? 8 : 0);
-  ops.push_back(Operation::return_if_clear(root_word, 1, "iommu_context_addr: if (*entry & 1) else NULL"));
+  // Each skip below ends the emitted walk with the dump's return value, 0:
+  // dmar_translation_struct_show() returns 0 whatever it printed.
+  ops.push_back(Operation::return_if_clear(root_word, 1, "iommu_context_addr: if (*entry & 1) else NULL", 0));
   ops.push_back(Operation::load64(root_word, "iommu_context_addr: phys_to_virt(*entry & VTD_PAGE_MASK)"));
   const Addr ctx = dev.context_entry;
   ops.push_back(Operation::return_if_clear(ctx, smctx_fmt::P.mask_in_word(),
-                                           "ctx_tbl_walk: if (!context_present(context)) continue"));
+                                           "ctx_tbl_walk: if (!context_present(context)) continue", 0));
   ops.push_back(
       Operation::mmio_read(reg::RTADDR, 8, "ctx_tbl_walk: readq(iommu->reg + DMAR_RTADDR_REG) & SMT"));
   ops.push_back(Operation::load64(ctx, "ctx_tbl_walk: pasid_dir_ptr = context->lo & VTD_PAGE_MASK"));
@@ -56,14 +58,14 @@ DriverOp dmar_translation_struct_show(const DriverEnv& env, const DeviceLayout& 
   // pasid_dir_walk(): get_pasid_table_from_pde() reads the directory entry
   // twice (READ_ONCE for P, READ_ONCE for the table pointer).
   const Addr pde = dev.pasid_dir + 8 * Addr(pasid >> 6);
-  ops.push_back(Operation::return_if_clear(pde, pdir_fmt::P.mask_in_word(),
-                                           "get_pasid_table_from_pde: if (!pasid_pde_is_present(pde)) NULL"));
+  ops.push_back(Operation::return_if_clear(
+      pde, pdir_fmt::P.mask_in_word(), "get_pasid_table_from_pde: if (!pasid_pde_is_present(pde)) NULL", 0));
   ops.push_back(Operation::load64(pde, "get_pasid_table_from_pde: READ_ONCE(pde->val) & PDE_PFN_MASK"));
 
   // pasid_tbl_walk(): only a present entry is printed.
   const Addr pte = dev.pasid(pasid)->entry;
   ops.push_back(Operation::return_if_clear(pte, pasid_fmt::P.mask_in_word(),
-                                           "pasid_tbl_walk: if (pasid_pte_is_present(tbl_entry))"));
+                                           "pasid_tbl_walk: if (pasid_pte_is_present(tbl_entry))", 0));
   // print_tbl_walk(): two seq_printf() calls, arguments loaded in the order
   // they are written (C leaves it unspecified; x86 loads stay in order).
   ops.push_back(Operation::load64(dev.root_entry + 8, "print_tbl_walk: rt_entry->hi"));

@@ -33,6 +33,7 @@ struct PasidState {
   u64 pgtt = 0;        // PASID-granular translation type while present
   std::string domain;  // attached domain (nested: the first-level one); empty for pass-through
   bool fpd = false;    // non-present with FPD = 1 (left by a fault-ignoring pre-fix teardown)
+  bool pgsnp = false;  // present with PGSNP set by intel_pasid_setup_page_snoop_control
 };
 
 // Driver software state one CPU program carries from item to item.
@@ -71,11 +72,27 @@ QiDesc qi_pasid_devtlb_all(Rid sid, u32 pasid);       // qi_flush_dev_iotlb_pasi
 QiDesc qi_wait(Addr status);
 
 enum class QiWait {
-  Sync,    // qi_submit_sync: poll the wait descriptor's status, then free the slots
-  NoWait,  // deliberately broken: descriptors and doorbell only
+  Sync,  // qi_submit_sync: poll the wait descriptor's status, then free the slots
+  // Deliberately broken: the descriptors and the wait descriptor are queued
+  // and the doorbell rung, but the status is never polled, so the caller
+  // goes on before the invalidations complete. Linux would be left with
+  // desc_status[index..wait_index] never QI_FREE (IN_USE; the wait's slot
+  // DONE once hardware gets there), and reclaim_free_desc(), which advances
+  // free_tail only over FREE slots, stops at them for good: no slot is
+  // reclaimed again, and once free_cnt runs out every qi_submit_sync spins
+  // in its "free_cnt < count + 2" loop. qi_check_fault() never runs for the
+  // submission either (an IQE/ITE it causes goes unnoticed).
+  NoPoll,
+  NoWait = NoPoll,  // the name the first broken variants used: what it always emitted
+  // Deliberately broken: the wait descriptor takes the submission's first
+  // slot, before the invalidation descriptors; the doorbell and the poll on
+  // its status follow as usual. The wait completes before the invalidations
+  // queued behind it, so the poll returns early; the slots are freed as usual.
+  WaitFirst,
 };
 // Emits qi_submit_sync(descs) on the ring at env.layout.driver, advancing
-// env.state.qi_free_head past the descriptors and the appended wait.
+// env.state.qi_free_head past the descriptors and the wait (count + 1 slots
+// in every mode).
 void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std::vector<QiDesc>& descs,
                     QiWait wait = QiWait::Sync);
 
@@ -88,6 +105,7 @@ enum class MapVariant {
 enum class TeardownVariant {
   PreFix,        // context_clear_entry (lo = 0, hi = 0, plain) then flushes
   ClearPresent,  // v2 2/3: clear P, dma_wmb, flush + invalidate, then zero
+  NoWait,        // broken: ClearPresent with the invalidations not waited for (QiWait::NoPoll)
 };
 
 DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& dev, const DomainLayout& dom,
@@ -98,9 +116,17 @@ DriverOp domain_context_clear_one(const DriverEnv& env, const DeviceLayout& dev,
 // The value context_entry_set_pasid_table() gives dev's context entry: DTE
 // with ATS, PASIDE when the device uses a PASID other than RID_PASID, no PRI.
 EntryBits sm_context_value(const DeviceLayout& dev);
+// The global invalidations of the copied (kdump) path: all of them (Linux),
+// or, deliberately broken, one dropped.
+enum class CopiedFlush {
+  Full,          // CC-dev(DID 0), PC-global, IOTLB-global, devTLB (vtd-facts §7.4)
+  NoPasidCache,  // broken: without PC-global
+  NoIotlb,       // broken: without IOTLB-global
+};
 // device_pasid_table_setup(); `copied`: the entry was inherited by a kdump
 // kernel (context_copied()). Variants as for the legacy mapping.
-DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied);
+DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied,
+                                  CopiedFlush flush = CopiedFlush::Full);
 DriverOp device_pasid_table_teardown(const DriverEnv& env, const DeviceLayout& dev);
 
 // ---- scalable-mode PASID entries (vtd-facts §4.2, §7.5 – §7.8) ----
@@ -121,11 +147,24 @@ DriverOp intel_pasid_setup(const DriverEnv& env, const DeviceLayout& dev, u32 pa
 // intel_pasid_flush_present(did): the entry stays present.
 DriverOp intel_pasid_flush_present(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, u16 did);
 
+enum class PageSnoopVariant {
+  Current,       // PGSNP under iommu->lock, then intel_pasid_flush_present (§7.8)
+  NoPasidCache,  // broken: flush_present without its PC-PASID submission
+  NoWait,        // broken: flush_present's submissions not waited for (QiWait::NoPoll)
+};
+// intel_pasid_setup_page_snoop_control(): force snooping on a present entry
+// (domain_set_force_snooping); a non-present one is a WARN and a return.
+DriverOp intel_pasid_setup_page_snoop_control(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
+                                              PageSnoopVariant v);
+
 enum class PasidTeardownVariant {
   PreFix,           // ≤ 6.19: zero the whole entry under the lock, then invalidate
   ClearPresent,     // patch 2/3 / current: clear P, invalidate, then zero
-  NoWait,           // broken: ClearPresent with invalidations not waited for
+  NoWait,           // broken: ClearPresent with invalidations not waited for (QiWait::NoWait)
   ZeroBeforeFlush,  // broken: ClearPresent with the zeroing moved before the invalidations
+  NoPoll,           // broken: ClearPresent, every submission QiWait::NoPoll (the same emission as NoWait)
+  WaitFirst,        // broken: ClearPresent, every submission QiWait::WaitFirst
+  NoWaitLast,       // broken: ClearPresent, only the last submission not waited for (QiWait::NoPoll)
 };
 DriverOp intel_pasid_tear_down_entry(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
                                      bool fault_ignore, PasidTeardownVariant v);

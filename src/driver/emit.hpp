@@ -1,6 +1,7 @@
 // Helpers the driver sequences share (not part of the driver's interface).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ bool ats_enabled(const DriverEnv& env, const DeviceLayout& dev);
 // devtlb_invalidation_with_pasid(): RID_PASID -> type 3, else type 8.
 void devtlb_invalidation_with_pasid(std::vector<Operation>& ops, const DriverEnv& env,
                                     const DeviceLayout& dev, u32 pasid, QiWait wait = QiWait::Sync);
+// Its descriptor, or nothing when ATS is not enabled.
+std::optional<QiDesc> devtlb_desc_with_pasid(const DriverEnv& env, const DeviceLayout& dev, u32 pasid);
 
 // context_set_fault_enable() then context_set_present() on the live entry's
 // low word (the same bit positions in legacy and scalable context entries):

@@ -14,10 +14,11 @@ using drv::field_mask;
 // intel_context_flush_no_pasid() (and, before it, intel_context_flush_present
 // with flush_domains) in legacy mode: CC-dev, IOTLB-DSI, then the devTLB when
 // ATS is enabled; each its own qi_submit_sync.
-void context_flush(std::vector<Operation>& ops, const DriverEnv& env, const DeviceLayout& dev, u16 did) {
-  qi_submit_sync(ops, env, {qi_cc_dev(did, dev.rid)});
-  qi_submit_sync(ops, env, {qi_iotlb_dsi(did)});
-  if (drv::ats_enabled(env, dev)) qi_submit_sync(ops, env, {qi_devtlb_global(dev.rid)});
+void context_flush(std::vector<Operation>& ops, const DriverEnv& env, const DeviceLayout& dev, u16 did,
+                   QiWait wait = QiWait::Sync) {
+  qi_submit_sync(ops, env, {qi_cc_dev(did, dev.rid)}, wait);
+  qi_submit_sync(ops, env, {qi_iotlb_dsi(did)}, wait);
+  if (drv::ats_enabled(env, dev)) qi_submit_sync(ops, env, {qi_devtlb_global(dev.rid)}, wait);
 }
 
 }  // namespace
@@ -29,7 +30,8 @@ DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& de
   std::vector<Operation>& ops = d.ops;
   ops.push_back(drv::lock_iommu(env));
   // "If P = 1 and the entry was not copied, return without changes."
-  ops.push_back(Operation::return_if_set(lo, field_mask(P), "context_present() -> goto out_unlock"));
+  // ret is still 0 there: out_unlock returns it.
+  ops.push_back(Operation::return_if_set(lo, field_mask(P), "context_present() -> goto out_unlock", 0));
 
   if (v == MapVariant::Cmpxchg16b) {
     const EntryBits e = legacy_context_value(dom, dev.translation);
@@ -71,12 +73,13 @@ DriverOp domain_context_clear_one(const DriverEnv& env, const DeviceLayout& dev,
   std::vector<Operation>& ops = d.ops;
   ops.push_back(drv::lock_iommu(env));
   ops.push_back(Operation::simple(OpKind::Load64, "did = context_domain_id()", hi));
-  if (v == TeardownVariant::ClearPresent) {
+  if (v != TeardownVariant::PreFix) {
     ops.push_back(Operation::rmw64(lo, field_mask(P), 0, "context_clear_present: WRITE_ONCE(lo & ~1)", true));
     ops.push_back(Operation::simple(OpKind::CompilerBarrier, "context_clear_present: dma_wmb()"));
     drv::flush_cache(ops, env, lo, 16, "context");
     ops.push_back(drv::unlock_iommu(env));
-    context_flush(ops, env, dev, did);
+    // NoWait (deliberately broken): the entry is zeroed below while these are in flight.
+    context_flush(ops, env, dev, did, v == TeardownVariant::NoWait ? QiWait::NoPoll : QiWait::Sync);
   }
   ops.push_back(Operation::assign64(lo, 0, "context_clear_entry: lo = 0"));
   ops.push_back(Operation::assign64(hi, 0, "context_clear_entry: hi = 0"));

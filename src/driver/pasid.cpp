@@ -5,9 +5,12 @@
 // Runtime branches Linux takes on the live entry (present? FPD?) are decided
 // here from the driver state: the entry is only changed by these sequences,
 // so what they last wrote is what the CPU reads. The loads Linux performs are
-// still emitted.
+// still emitted. The branches that decide a function's return value (setup's
+// -EBUSY, replace's -EINVAL) are return_if_* operations the CPU takes at run
+// time, so the run observes the outcome instead of assuming it.
 #include <stdexcept>
 
+#include "base/errno.hpp"
 #include "driver/emit.hpp"
 #include "driver/entries.hpp"
 
@@ -26,6 +29,12 @@ PasidType type_of_pgtt(u64 pgtt) {
     case PGTT_PT: return PasidType::PassThrough;
     default: return PasidType::SecondLevel;
   }
+}
+
+// The type a domain is attached with when no pgtt says otherwise.
+PasidType type_of_domain(const DomainLayout& d) {
+  if (d.type == "second_level") return PasidType::SecondLevel;
+  return d.parent.empty() ? PasidType::FirstLevel : PasidType::Nested;
 }
 
 const char* type_name(PasidType t) {
@@ -135,7 +144,8 @@ struct PasidEmitter {
   void setup(PasidType t, const DomainLayout* dom) {
     const u16 did = t == PasidType::PassThrough ? FLPT_DEFAULT_DID : dom->did;
     ops.push_back(drv::lock_iommu(env));
-    ops.push_back(Operation::return_if_set(w(0), field_mask(P), "pasid_pte_is_present(pte) -> -EBUSY"));
+    ops.push_back(Operation::return_if_set(w(0), field_mask(P), "pasid_pte_is_present(pte) -> -EBUSY",
+                                           -linux_errno::kEBUSY));
     config(t, dom);
     ops.push_back(drv::unlock_iommu(env));
     flush_cache();
@@ -156,13 +166,15 @@ struct PasidEmitter {
     clear_entry(fault_ignore && present_now);
   }
 
-  void invalidate_entry(u16 did, u64 pgtt, QiWait wait) {
-    qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)}, wait);
-    if (pgtt == PGTT_PT || pgtt == PGTT_FL)
-      qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)}, wait);
-    else
-      qi_submit_sync(ops, env, {qi_iotlb_dsi(did)}, wait);
-    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid, wait);
+  // The teardown's invalidations, each its own qi_submit_sync; the last one
+  // (devTLB with ATS, else the IOTLB's) in mode `last`.
+  void invalidate_entry(u16 did, u64 pgtt, QiWait wait, QiWait last) {
+    std::vector<QiDesc> descs{qi_pc_pasid(did, pasid), pgtt == PGTT_PT || pgtt == PGTT_FL
+                                                           ? qi_piotlb_all(did, pasid)
+                                                           : qi_iotlb_dsi(did)};
+    if (const std::optional<QiDesc> dt = drv::devtlb_desc_with_pasid(env, dev, pasid)) descs.push_back(*dt);
+    for (std::size_t i = 0; i < descs.size(); ++i)
+      qi_submit_sync(ops, env, {descs[i]}, i + 1 == descs.size() ? last : wait);
   }
 
   void tear_down(bool fault_ignore, PasidTeardownVariant v) {
@@ -189,7 +201,7 @@ struct PasidEmitter {
       clear_entry_checked(fault_ignore, true);
       ops.push_back(drv::unlock_iommu(env));
       flush_cache();
-      invalidate_entry(did, pgtt, QiWait::Sync);
+      invalidate_entry(did, pgtt, QiWait::Sync, QiWait::Sync);
       s = PasidState{false, 0, "", fault_ignore};
       return;
     }
@@ -203,7 +215,11 @@ struct PasidEmitter {
       clear_entry_checked(fault_ignore, false);
       flush_cache();
     }
-    invalidate_entry(did, pgtt, v == PasidTeardownVariant::NoWait ? QiWait::NoWait : QiWait::Sync);
+    const QiWait wait = v == PasidTeardownVariant::NoWait      ? QiWait::NoWait
+                        : v == PasidTeardownVariant::NoPoll    ? QiWait::NoPoll
+                        : v == PasidTeardownVariant::WaitFirst ? QiWait::WaitFirst
+                                                               : QiWait::Sync;
+    invalidate_entry(did, pgtt, wait, v == PasidTeardownVariant::NoWaitLast ? QiWait::NoPoll : wait);
     if (v != PasidTeardownVariant::ZeroBeforeFlush) {
       clear_entry_checked(fault_ignore, false);
       flush_cache();
@@ -211,11 +227,42 @@ struct PasidEmitter {
     s = PasidState{};
   }
 
-  void flush_present(u16 did) {
+  // intel_pasid_flush_present(); `pasid_cache` false and `wait` other than
+  // Sync are deliberately broken copies.
+  void flush_present(u16 did, QiWait wait = QiWait::Sync, bool pasid_cache = true) {
     flush_cache();
-    qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)});
-    qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)});
-    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid);
+    if (pasid_cache) qi_submit_sync(ops, env, {qi_pc_pasid(did, pasid)}, wait);
+    qi_submit_sync(ops, env, {qi_piotlb_all(did, pasid)}, wait);
+    drv::devtlb_invalidation_with_pasid(ops, env, dev, pasid, wait);
+  }
+
+  // intel_pasid_setup_page_snoop_control(): lock, WARN and return unless
+  // present, pasid_set_pgsnp() (READ_ONCE/WRITE_ONCE of val[1]), read the
+  // DID, unlock, intel_pasid_flush_present().
+  void page_snoop_control(PageSnoopVariant v) {
+    ops.push_back(drv::lock_iommu(env));
+    // The function is void: the WARN's return is a normal one.
+    ops.push_back(
+        Operation::return_if_clear(w(0), field_mask(P), "WARN_ON(!pasid_pte_is_present(pte)) -> return", 0));
+    if (state().present) {
+      page_snoop_present(v);
+      return;
+    }
+    // Predicted return, as in replace: what follows on a copy of the state.
+    DriverState what_if = env.state;
+    what_if.pasid(dev.rid, pasid).present = true;
+    const DriverEnv if_present{env.layout, env.platform, what_if};
+    PasidEmitter(if_present, dev, pasid, ops).page_snoop_present(v);
+  }
+
+  void page_snoop_present(PageSnoopVariant v) {
+    PasidState& s = state();
+    set(PGSNP, 1, "pasid_set_pgsnp");
+    load(1, "did = pasid_get_domain_id(pte)");
+    ops.push_back(drv::unlock_iommu(env));
+    flush_present(did_of(s), v == PageSnoopVariant::NoWait ? QiWait::NoPoll : QiWait::Sync,
+                  v != PageSnoopVariant::NoPasidCache);
+    s.pgsnp = true;
   }
 
   void replace(PasidType t, const DomainLayout* new_dom, const DomainLayout* old_dom, ReplaceVariant v) {
@@ -229,14 +276,30 @@ struct PasidEmitter {
       setup(t, new_dom);
       return;
     }
-    const u16 old_did = old_dom ? old_dom->did : did_of(s);
-    const EntryBits nv = pasid_entry_value(env.layout, env.platform, t, new_dom);
     ops.push_back(drv::lock_iommu(env));
-    load(0, "pasid_pte_is_present(pte)");
-    if (!s.present) {  // -EINVAL
-      ops.push_back(drv::unlock_iommu(env));
+    ops.push_back(Operation::return_if_clear(w(0), field_mask(P), "!pasid_pte_is_present(pte) -> -EINVAL",
+                                             -linux_errno::kEINVAL));
+    if (s.present) {
+      replace_present(t, new_dom, old_dom, v);
       return;
     }
+    // The state says the CPU will return -EINVAL here, leaving entry and ring
+    // as they are. What follows runs only if another CPU made the entry
+    // present meanwhile: emit it for an entry holding the caller's old
+    // domain, on a copy of the state, so this item changes the state as the
+    // return does.
+    DriverState what_if = env.state;
+    what_if.pasid(dev.rid, pasid) = PasidState{true, pgtt_of(type_of_domain(*old_dom)), old_dom->name, false};
+    const DriverEnv if_present{env.layout, env.platform, what_if};
+    PasidEmitter(if_present, dev, pasid, ops).replace_present(t, new_dom, old_dom, v);
+  }
+
+  // intel_pasid_replace_*() past its present test, on the entry state() has.
+  void replace_present(PasidType t, const DomainLayout* new_dom, const DomainLayout* old_dom,
+                       ReplaceVariant v) {
+    PasidState& s = state();
+    const u16 old_did = old_dom ? old_dom->did : did_of(s);
+    const EntryBits nv = pasid_entry_value(env.layout, env.platform, t, new_dom);
     load(1, "WARN_ON(old_did != pasid_get_domain_id(pte))");
     const PasidState after{true, pgtt_of(t), new_dom && t != PasidType::PassThrough ? new_dom->name : "",
                            false};
@@ -255,8 +318,9 @@ struct PasidEmitter {
     // the reverse. The && short-circuits the second read.
     const bool fl_like = t == PasidType::FirstLevel || t == PasidType::Nested;
     const std::size_t keep = fl_like ? 0 : 2, write = fl_like ? 2 : 0;
-    const EntryBits ov =
+    EntryBits ov =
         pasid_entry_value(env.layout, env.platform, type_of_pgtt(s.pgtt), env.layout.domain(s.domain));
+    if (s.pgsnp) ov.w[PGSNP.word()] |= field_bits(PGSNP, 1);
     load(keep, "pasid_support_hitless_replace: READ_ONCE(pte->" + val(keep) + ")");
     bool same = ov.w[keep] == nv.w[keep];
     if (same) {
@@ -362,6 +426,13 @@ DriverOp intel_pasid_setup(const DriverEnv& env, const DeviceLayout& dev, u32 pa
 DriverOp intel_pasid_flush_present(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, u16 did) {
   DriverOp d;
   PasidEmitter(env, dev, pasid, d.ops).flush_present(did);
+  return d;
+}
+
+DriverOp intel_pasid_setup_page_snoop_control(const DriverEnv& env, const DeviceLayout& dev, u32 pasid,
+                                              PageSnoopVariant v) {
+  DriverOp d;
+  PasidEmitter(env, dev, pasid, d.ops).page_snoop_control(v);
   return d;
 }
 

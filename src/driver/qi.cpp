@@ -127,24 +127,31 @@ void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std
   ops.push_back(Operation::lock(m.qi_lock, "qi_submit_sync: raw_spin_lock(&qi->q_lock)"));
   const unsigned count = static_cast<unsigned>(descs.size());
   const unsigned index = env.state.qi_free_head;
-  const unsigned wait_index = (index + count) % QI_LENGTH;
+  // WaitFirst: the wait in the submission's first slot, the descriptors after it.
+  const bool wait_first = wait == QiWait::WaitFirst;
+  const unsigned first_desc = wait_first ? index + 1 : index;
+  const unsigned wait_index = (wait_first ? index : index + count) % QI_LENGTH;
+  const auto queue_wait = [&] {
+    ops.push_back(Operation::store32(
+        status(wait_index), QI_IN_USE,
+        "qi_submit_sync: desc_status[" + std::to_string(wait_index) + "] = QI_IN_USE (wait)"));
+    copy(wait_index, qi_wait(status(wait_index)));
+  };
+  if (wait_first) queue_wait();
   for (unsigned i = 0; i < count; ++i) {
-    const unsigned slot = (index + i) % QI_LENGTH;
+    const unsigned slot = (first_desc + i) % QI_LENGTH;
     copy(slot, descs[i]);
     ops.push_back(Operation::store32(
         status(slot), QI_IN_USE, "qi_submit_sync: desc_status[" + std::to_string(slot) + "] = QI_IN_USE"));
   }
-  ops.push_back(Operation::store32(
-      status(wait_index), QI_IN_USE,
-      "qi_submit_sync: desc_status[" + std::to_string(wait_index) + "] = QI_IN_USE (wait)"));
-  copy(wait_index, qi_wait(status(wait_index)));
+  if (!wait_first) queue_wait();
   const unsigned free_head = (index + count + 1) % QI_LENGTH;
   env.state.qi_free_head = free_head;
   // No barrier before the doorbell: writel is ordered after earlier stores.
   ops.push_back(Operation::mmio_write(
       reg::IQT, Addr{free_head} << shift, 4,
       "qi_submit_sync: writel(" + std::to_string(free_head) + " << " + std::to_string(shift) + ", IQT)"));
-  if (wait == QiWait::Sync) {
+  if (wait != QiWait::NoPoll) {
     // The 4-byte status slot may be the upper half of its 64-bit word.
     const Addr s = status(wait_index);
     const unsigned sh = (s & 4) ? 32 : 0;
@@ -190,13 +197,16 @@ bool ats_enabled(const DriverEnv& env, const DeviceLayout& dev) {
   return dev.ats || (!env.layout.scalable && dev.translation == ctx_fmt::TT_DEV_IOTLB);
 }
 
+std::optional<QiDesc> devtlb_desc_with_pasid(const DriverEnv& env, const DeviceLayout& dev, u32 pasid) {
+  if (!ats_enabled(env, dev)) return std::nullopt;
+  if (pasid == 0) return qi_devtlb_global(dev.rid);  // IOMMU_NO_PASID: requests without PASID
+  return qi_pasid_devtlb_all(dev.rid, pasid);
+}
+
 void devtlb_invalidation_with_pasid(std::vector<Operation>& ops, const DriverEnv& env,
                                     const DeviceLayout& dev, u32 pasid, QiWait wait) {
-  if (!ats_enabled(env, dev)) return;
-  if (pasid == 0)  // IOMMU_NO_PASID: requests without PASID
-    qi_submit_sync(ops, env, {qi_devtlb_global(dev.rid)}, wait);
-  else
-    qi_submit_sync(ops, env, {qi_pasid_devtlb_all(dev.rid, pasid)}, wait);
+  if (const std::optional<QiDesc> d = devtlb_desc_with_pasid(env, dev, pasid))
+    qi_submit_sync(ops, env, {*d}, wait);
 }
 
 }  // namespace drv

@@ -20,16 +20,21 @@ const std::vector<SequenceInfo>& sequences() {
        {"pre_fix", "cmpxchg16b", "dma_wmb"},
        {}},
       {"context_teardown",
-       "legacy context-entry teardown, domain_context_clear_one (vtd-facts §7.3)",
+       "legacy context-entry teardown, domain_context_clear_one: pre_fix = zero then flush, clear_present = "
+       "v2 2/3 / current, no_wait = deliberately broken: clear_present with the invalidations not waited for "
+       "(vtd-facts §7.3)",
        {"device", "variant"},
-       {"pre_fix", "clear_present"},
+       {"pre_fix", "clear_present", "no_wait"},
        {}},
       {"device_pasid_table_setup",
        "scalable-mode context entry pointing at the device's PASID directory; copied: true for an entry "
-       "inherited by a kdump kernel (default false) (vtd-facts §7.4)",
-       {"device", "variant", "copied"},
+       "inherited by a kdump kernel (default false), whose global invalidations copied_flush chooses: full "
+       "(default: CC-dev, PC-global, IOTLB-global, devTLB), no_pasid_cache and no_iotlb = deliberately "
+       "broken, "
+       "that one dropped (vtd-facts §7.4)",
+       {"device", "variant", "copied", "copied_flush"},
        {"pre_fix", "cmpxchg16b", "dma_wmb"},
-       {"copied"}},
+       {"copied", "copied_flush"}},
       {"device_pasid_table_teardown",
        "scalable-mode context-entry teardown at device release (vtd-facts §7.3)",
        {"device"},
@@ -62,11 +67,21 @@ const std::vector<SequenceInfo>& sequences() {
        {},
        {"domain"}},
       {"intel_pasid_tear_down_entry",
-       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current, no_wait "
-       "and zero_before_flush = deliberately broken; fault_ignore default false (vtd-facts §7.5)",
+       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current; "
+       "deliberately broken: no_wait and no_poll (the same: every wait descriptor queued, never polled), "
+       "wait_first (each wait queued before its descriptors), no_wait_last (only the last submission not "
+       "waited for), zero_before_flush (the zeroing before the invalidations); fault_ignore default false "
+       "(vtd-facts §7.5)",
        {"device", "pasid", "variant", "fault_ignore"},
-       {"pre_fix", "clear_present", "no_wait", "zero_before_flush"},
+       {"pre_fix", "clear_present", "no_wait", "zero_before_flush", "no_poll", "wait_first", "no_wait_last"},
        {"fault_ignore"}},
+      {"intel_pasid_setup_page_snoop_control",
+       "PGSNP set on a present PASID entry under iommu->lock, then intel_pasid_flush_present: current; "
+       "deliberately broken: no_pasid_cache (flush_present without PC-PASID), no_wait (its submissions not "
+       "waited for) (vtd-facts §7.8)",
+       {"device", "pasid", "variant"},
+       {"current", "no_pasid_cache", "no_wait"},
+       {}},
       {"intel_pasid_replace_first_level",
        "replace with new_domain (first_level)" + replace_summary,
        {"device", "pasid", "new_domain", "domain", "variant"},
@@ -266,8 +281,10 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   }
   if (seq == "context_teardown") {
     require_mode(item, layout, false);
-    d = domain_context_clear_one(
-        env, dev, variant == "pre_fix" ? TeardownVariant::PreFix : TeardownVariant::ClearPresent);
+    d = domain_context_clear_one(env, dev,
+                                 variant == "pre_fix"         ? TeardownVariant::PreFix
+                                 : variant == "clear_present" ? TeardownVariant::ClearPresent
+                                                              : TeardownVariant::NoWait);
     d.name = seq + tag + " " + to_string(dev.rid);
     return d;
   }
@@ -277,8 +294,21 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
     const MapVariant v = map_variant(variant);
     if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*variant_arg, env.platform);
     const bool copied = bool_arg(item, "copied", false);
-    d = device_pasid_table_setup(env, dev, v, copied);
+    CopiedFlush flush = CopiedFlush::Full;
+    if (const Arg* a = find(item, "copied_flush")) {
+      if (!copied)
+        throw ScenarioError(a->loc, "copied_flush applies only with copied: true (the kdump path)");
+      if (a->text == "no_pasid_cache")
+        flush = CopiedFlush::NoPasidCache;
+      else if (a->text == "no_iotlb")
+        flush = CopiedFlush::NoIotlb;
+      else if (a->text != "full")
+        throw ScenarioError(a->loc,
+                            "copied_flush must be full, no_pasid_cache or no_iotlb, not '" + a->text + "'");
+    }
+    d = device_pasid_table_setup(env, dev, v, copied, flush);
     d.name = seq + tag + " " + to_string(dev.rid) + (copied ? " (copied)" : "");
+    if (flush != CopiedFlush::Full) d.name += " [" + find(item, "copied_flush")->text + "]";
     return d;
   }
   if (seq == "device_pasid_table_teardown") {
@@ -296,6 +326,15 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
   const std::string setup = "intel_pasid_setup_", replace = "intel_pasid_replace_";
   if (seq == "dmar_translation_struct_show") {
     d = dmar_translation_struct_show(env, dev, pasid, variant == "locked");
+    d.name = seq + tag + where;
+    return d;
+  }
+  // Before the setup_ prefix below, which it shares.
+  if (seq == "intel_pasid_setup_page_snoop_control") {
+    d = intel_pasid_setup_page_snoop_control(env, dev, pasid,
+                                             variant == "current"          ? PageSnoopVariant::Current
+                                             : variant == "no_pasid_cache" ? PageSnoopVariant::NoPasidCache
+                                                                           : PageSnoopVariant::NoWait);
     d.name = seq + tag + where;
     return d;
   }
@@ -333,6 +372,9 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
     const PasidTeardownVariant v = variant == "pre_fix"         ? PasidTeardownVariant::PreFix
                                    : variant == "clear_present" ? PasidTeardownVariant::ClearPresent
                                    : variant == "no_wait"       ? PasidTeardownVariant::NoWait
+                                   : variant == "no_poll"       ? PasidTeardownVariant::NoPoll
+                                   : variant == "wait_first"    ? PasidTeardownVariant::WaitFirst
+                                   : variant == "no_wait_last"  ? PasidTeardownVariant::NoWaitLast
                                                                 : PasidTeardownVariant::ZeroBeforeFlush;
     d = intel_pasid_tear_down_entry(env, dev, pasid, fault_ignore, v);
     d.name = seq + tag + where + (fault_ignore ? " fault_ignore" : "");

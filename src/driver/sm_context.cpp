@@ -54,14 +54,15 @@ EntryBits sm_context_value(const DeviceLayout& dev) {
   return sm_context_entry(dev.pasid_dir, dev.pdts, dev.ats, pasid_supported(dev), false);
 }
 
-DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied) {
+DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev, MapVariant v, bool copied,
+                                  CopiedFlush flush) {
   const Addr lo = dev.context_entry;
   DriverOp d;
   std::vector<Operation>& ops = d.ops;
   ops.push_back(drv::lock_iommu(env));
   if (!copied) {
     ops.push_back(Operation::return_if_set(lo, field_mask(smctx_fmt::P),
-                                           "context_present() && !context_copied() -> return 0"));
+                                           "context_present() && !context_copied() -> return 0", 0));
   } else {
     // context_present() is read, but a copied entry is set up regardless.
     ops.push_back(Operation::simple(OpKind::Load64, "context_present(context)", lo));
@@ -77,9 +78,10 @@ DriverOp device_pasid_table_setup(const DriverEnv& env, const DeviceLayout& dev,
     drv::flush_cache(ops, env, lo, 16, "context");
     // kdump: which DIDs and PASIDs the old tables used is unknown, so the
     // invalidations are global (still under iommu->lock).
+    // CopiedFlush other than Full drops one of them (deliberately broken).
     qi_submit_sync(ops, env, {qi_cc_dev(0, dev.rid)});
-    qi_submit_sync(ops, env, {qi_pc_global()});
-    qi_submit_sync(ops, env, {qi_iotlb_global()});
+    if (flush != CopiedFlush::NoPasidCache) qi_submit_sync(ops, env, {qi_pc_global()});
+    if (flush != CopiedFlush::NoIotlb) qi_submit_sync(ops, env, {qi_iotlb_global()});
     drv::devtlb_invalidation_with_pasid(ops, env, dev, 0);
     if (v == MapVariant::DmaWmb) {
       clear_entry(ops, lo, v);

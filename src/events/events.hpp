@@ -178,6 +178,10 @@ struct ItemEvent {
   Cycle end = 0;
   std::string_view name;
   u32 first_op = 0, last_op = 0;
+  // What the driver function returned: 0, or the -errno of the early return
+  // (return_if_set / return_if_clear) taken at emitted operation `ret_op`.
+  int ret = 0;
+  u32 ret_op = Writer::kNone;  // kNone: no early return was taken
 };
 
 enum class CacheKind : u8 { Context, Pasid, Iotlb };

@@ -33,6 +33,17 @@ class DmaTally : public Observer {
   std::map<u8, u64> faults;
 };
 
+// Items whose driver function returned nonzero. Subscribed in sweeps too:
+// one event per item, and a sweep judges every interleaving's returns.
+class ReturnTally : public Observer {
+ public:
+  Interests interests() const override { return overridden<ReturnTally>(); }
+  void on_item(const ItemEvent& e) override {
+    if (e.ret != 0) returns.push_back({e.cpu, e.item, {}, e.ret, e.end, e.ret_op, {}});
+  }
+  std::vector<DriverReturn> returns;
+};
+
 struct Programs {
   std::vector<EmittedProgram> emitted;          // per CPU
   std::vector<std::vector<std::string>> names;  // per CPU: program item names
@@ -99,8 +110,36 @@ void evaluate_expectations(const Scenario& s, RunResult& r) {
     }
     r.verdicts.push_back(std::move(v));
   }
-  r.expectations_met =
-      std::all_of(r.verdicts.begin(), r.verdicts.end(), [](const KindVerdict& v) { return v.ok; });
+  r.expectations_met = r.returns_met && std::all_of(r.verdicts.begin(), r.verdicts.end(),
+                                                    [](const KindVerdict& v) { return v.ok; });
+}
+
+void evaluate_returns(const Scenario& s, RunResult& r, const std::vector<std::vector<std::string>>& names) {
+  r.return_verdicts.clear();
+  const auto observed = [&](u16 cpu, u32 item) -> const DriverReturn* {
+    for (const DriverReturn& d : r.returns)
+      if (d.cpu == cpu && d.item == item) return &d;
+    return nullptr;
+  };
+  for (const ReturnExpectation& e : s.expect_returns) {
+    const DriverReturn* d = observed(e.cpu, e.item);
+    ReturnVerdict v{e.cpu, e.item, {}, e.value, d ? d->value : 0, true, false};
+    if (e.cpu < names.size() && e.item < names[e.cpu].size()) v.operation = names[e.cpu][e.item];
+    v.ok = v.expected == v.observed;
+    r.return_verdicts.push_back(std::move(v));
+  }
+  for (const DriverReturn& d : r.returns) {
+    const bool listed =
+        std::any_of(s.expect_returns.begin(), s.expect_returns.end(),
+                    [&](const ReturnExpectation& e) { return e.cpu == d.cpu && e.item == d.item; });
+    if (!listed) r.return_verdicts.push_back({d.cpu, d.item, d.operation, 0, d.value, false, false});
+  }
+  std::sort(r.return_verdicts.begin(), r.return_verdicts.end(),
+            [](const ReturnVerdict& a, const ReturnVerdict& b) {
+              return std::pair(a.cpu, a.item) < std::pair(b.cpu, b.item);
+            });
+  r.returns_met = std::all_of(r.return_verdicts.begin(), r.return_verdicts.end(),
+                              [](const ReturnVerdict& v) { return v.ok; });
 }
 
 namespace {
@@ -280,6 +319,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   Checkers& checkers = impl_->checkers_for(s, tables, opt.detail);
   EntryHistory& history = checkers.history;
   DmaTally tally;
+  ReturnTally returned;
   // EntryHistory first: DmaOutcomes reads it when a DMA completes. A sweep
   // (no detail) keeps no fault tally, software reads or cache fills: their
   // observers are not subscribed, so nobody builds those events.
@@ -288,6 +328,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   if (opt.detail) bus.subscribe(&tally);
   bus.subscribe(&checkers.sync);
   bus.subscribe(&checkers.dma);
+  bus.subscribe(&returned);
   // Software's side: what readers on any CPU saw, and who waited for a lock.
   std::optional<SoftwareReads> reads;
   if (opt.detail) {
@@ -329,7 +370,16 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   checkers.handshakes.build(checkers.sync, mem.history(), coherent);
   r.findings = judge(Evidence(history, checkers.handshakes, checkers.dma, checkers.reference, opt.detail));
   r.cycles = end;
-  if (!opt.detail) {  // a sweep keeps the tally and the cycles only
+  r.returns = std::move(returned.returns);
+  std::sort(r.returns.begin(), r.returns.end(), [](const DriverReturn& a, const DriverReturn& b) {
+    return std::pair(a.cpu, a.item) < std::pair(b.cpu, b.item);
+  });
+  for (DriverReturn& d : r.returns) {
+    d.operation = programs.names[d.cpu][d.item];
+    d.op_label = programs.emitted[d.cpu].ops[d.op].op.label;
+  }
+  evaluate_returns(s, r, programs.names);
+  if (!opt.detail) {  // a sweep keeps the tally, the cycles and the returns only
     for (RunListener* l : opt.listeners) l->on_finish(r);
     return r;
   }

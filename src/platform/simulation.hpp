@@ -47,7 +47,11 @@ class Simulator {
 // One scenario on a fresh Simulator (at most once per process).
 RunResult run_scenario(const Scenario& s, const RunOptions& opt);
 
-// Expectation bookkeeping, shared with sweeps later.
+// Expectation bookkeeping: r.verdicts from the verdict kinds' counts, and
+// r.expectations_met from them and r.returns_met (evaluate_returns first).
 void evaluate_expectations(const Scenario& s, RunResult& r);
+// r.return_verdicts and r.returns_met from r.returns and expect: returns:;
+// `names`: each CPU's program item names. A run does this itself, sweeps too.
+void evaluate_returns(const Scenario& s, RunResult& r, const std::vector<std::vector<std::string>>& names);
 
 }  // namespace vtd

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "base/errno.hpp"
 #include "iommu_model/fault_reasons.hpp"
 #include "rules/rule.hpp"
 
@@ -111,6 +112,40 @@ nlohmann::json software_json(const RunResult& r) {
   return json{{"reads", reads}, {"locks", locks}};
 }
 
+// "-EBUSY (-16)", "-42", "0".
+std::string return_text(int v) {
+  const std::string t = linux_errno::text(v);
+  return t == std::to_string(v) ? t : t + " (" + std::to_string(v) + ")";
+}
+
+std::string item_text(u16 cpu, u32 item, const std::string& operation) {
+  return "cpu" + std::to_string(cpu) + " item " + std::to_string(item) +
+         (operation.empty() ? "" : " \"" + operation + "\"");
+}
+
+// Driver functions that returned an error (nothing when none did).
+void returns_text(std::ostringstream& o, const RunResult& r) {
+  if (r.returns.empty()) return;
+  o << "\ndriver operations that returned an error:\n";
+  for (const DriverReturn& d : r.returns)
+    o << "  " << item_text(d.cpu, d.item, d.operation) << ": returned " << return_text(d.value)
+      << " at cycle " << d.cycle << ", from op " << d.op << " [" << d.op_label << "]\n";
+}
+
+nlohmann::json returns_json(const RunResult& r) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const DriverReturn& d : r.returns)
+    a.push_back({{"cpu", d.cpu},
+                 {"item", d.item},
+                 {"operation", d.operation},
+                 {"value", d.value},
+                 {"errno", std::string(linux_errno::name(d.value))},
+                 {"cycle", d.cycle},
+                 {"op", d.op},
+                 {"op_label", d.op_label}});
+  return a;
+}
+
 }  // namespace
 
 std::string counts_line(const std::map<std::string, u64>& counts) {
@@ -184,6 +219,7 @@ std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
   }
 
   software_text(o, r);
+  returns_text(o, r);
 
   o << "\ncounts: " << counts_line(r.counts) << "\n";
   for (const KindVerdict& v : r.verdicts) {
@@ -192,11 +228,18 @@ std::string text_report(const RunResult& r, const std::vector<Story>* stories) {
       << (v.expected ? v.expected->str() : std::string("== 0 (not in expect:)")) << ", observed "
       << v.observed << "\n";
   }
+  for (const ReturnVerdict& v : r.return_verdicts)
+    o << "  " << (v.ok ? "ok      " : "MISMATCH") << " return of " << item_text(v.cpu, v.item, v.operation)
+      << ": expected " << linux_errno::text(v.expected) << (v.listed ? "" : " (not in expect: returns:)")
+      << ", observed " << linux_errno::text(v.observed) << "\n";
   o << "verdict: " << (r.expectations_met ? "as expected" : "NOT as expected") << "\n";
   return o.str();
 }
 
-nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories) {
+namespace {
+
+// Everything but the driver returns, which json_report adds when there are any.
+nlohmann::json report_json(const RunResult& r, const std::vector<Story>* stories) {
   using nlohmann::json;
   json violations = json::array(), benign = json::array();
   for (const Finding& f : r.findings.items) {
@@ -280,6 +323,18 @@ nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories
     expect[v.kind] = {
         {"expected", v.expected ? v.expected->str() : "== 0"}, {"observed", v.observed}, {"ok", v.ok}};
   }
+  if (!r.return_verdicts.empty()) {
+    json rv = json::array();
+    for (const ReturnVerdict& v : r.return_verdicts)
+      rv.push_back({{"cpu", v.cpu},
+                    {"item", v.item},
+                    {"operation", v.operation},
+                    {"expected", linux_errno::text(v.expected)},
+                    {"listed", v.listed},
+                    {"observed", linux_errno::text(v.observed)},
+                    {"ok", v.ok}});
+    expect["returns"] = rv;
+  }
   json faults = json::object();
   for (const auto& [reason, n] : r.faults_by_reason) faults[hex(reason)] = n;
   return json{{"scenario", r.scenario},
@@ -314,6 +369,15 @@ nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories
                    return c;
                  }()},
                 {"bursts", r.iommu.bursts}}}};
+}
+
+}  // namespace
+
+nlohmann::json json_report(const RunResult& r, const std::vector<Story>* stories) {
+  nlohmann::json j = report_json(r, stories);
+  // Only when a driver function returned an error: outputs stay as they were otherwise.
+  if (!r.returns.empty()) j["returns"] = returns_json(r);
+  return j;
 }
 
 }  // namespace vtd

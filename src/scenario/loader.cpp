@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/errno.hpp"
+
 namespace vtd {
 
 namespace {
@@ -338,7 +340,7 @@ class Loader {
       for (const Value& item : list(*x)) s.more_cpus.push_back(extra_cpu(item));
     if (auto x = m.get("traffic"))
       for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
-    if (auto x = m.get("expect")) expect(*x, s.expect);
+    if (auto x = m.get("expect")) expect(*x, s.expect, &s);
     if (auto x = m.get("sweep")) sweep(*x, s.sweep, s.platform.iommu.mode == "scalable");
   }
 
@@ -965,13 +967,64 @@ class Loader {
   }
 
   // ------------------------------------------------------------ expect
-  void expect(const Value& v, std::map<std::string, Expectation>& out) {
+  // `s`: the scenario whose top-level expect: this is (its programs are
+  // loaded); null under sweep:, where returns: is not a key.
+  void expect(const Value& v, std::map<std::string, Expectation>& out, Scenario* s = nullptr) {
     const MapView m = map(v);
     const auto& kinds = known_verdict_kinds();
     for (const Entry& e : m.entries()) {
+      if (e.key == "returns") {
+        if (!s)
+          fail(e.key_loc, "'returns' " + where(m.path()) +
+                              " is not a count: every interleaving of a sweep is held to the "
+                              "scenario's expect: returns:");
+        returns(e.value, *s);
+        continue;
+      }
       if (std::find(kinds.begin(), kinds.end(), e.key) == kinds.end())
-        fail(e.key_loc, "unknown verdict kind '" + e.key + "' under expect (known: " + join(kinds) + ")");
+        fail(e.key_loc, "unknown verdict kind '" + e.key + "' under expect (known: " + join(kinds) +
+                            (s ? "; and returns" : "") + ")");
       out[e.key] = expectation(e.value);
+    }
+  }
+
+  // expect: returns: [{item: N, cpu: C, value: -EBUSY}, ...]
+  void returns(const Value& v, Scenario& s) {
+    for (const Value& x : list(v)) {
+      const MapView m = map(x);
+      m.allow({"item", "cpu", "value"});
+      ReturnExpectation r;
+      r.loc = m.loc();
+      const unsigned cpus = 1 + static_cast<unsigned>(s.more_cpus.size());
+      if (auto c = m.get("cpu")) {
+        const u64 n = uint(*c);
+        if (n >= cpus)
+          fail(c->loc, c->path + ": cpu " + std::to_string(n) + " does not exist (the scenario has CPU 0" +
+                           (cpus > 1 ? ".." + std::to_string(cpus - 1) : std::string()) + ")");
+        r.cpu = static_cast<u16>(n);
+      }
+      const std::size_t items = r.cpu == 0 ? s.program.size() : s.more_cpus[r.cpu - 1].program.size();
+      const Value item = m.require("item");
+      const u64 n = uint(item);
+      if (n >= items)
+        fail(item.loc, item.path + ": CPU " + std::to_string(r.cpu) + "'s program has " +
+                           std::to_string(items) + " item" + (items == 1 ? "" : "s") +
+                           (items ? " (0.." + std::to_string(items - 1) + ")" : std::string()) +
+                           "; there is no item " + std::to_string(n));
+      r.item = static_cast<u32>(n);
+      const Value value = m.require("value");
+      const std::string what = "a return value: 0, -ERRNO or ERRNO (one of " + linux_errno::known_names() +
+                               "), or a negative integer";
+      if (!value.node.IsScalar()) expected(value, what);
+      const std::optional<int> ret = linux_errno::parse(trim(value.node.Scalar()));
+      if (!ret || *ret > 0) expected(value, what);
+      r.value = *ret;
+      for (const ReturnExpectation& e : s.expect_returns)
+        if (e.cpu == r.cpu && e.item == r.item)
+          fail(item.loc, "CPU " + std::to_string(r.cpu) + " item " + std::to_string(r.item) +
+                             " is listed twice under expect.returns (first at " + std::to_string(e.loc.line) +
+                             ":" + std::to_string(e.loc.column) + ")");
+      s.expect_returns.push_back(r);
     }
   }
 

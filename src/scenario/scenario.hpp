@@ -288,6 +288,17 @@ struct Expectation {
   std::string str() const;  // "== 1", ">= 1"
 };
 
+// One entry of `expect: returns:`: program item `item` (0-based, as listed)
+// of CPU `cpu` must return `value` (0 or a negative Linux errno). Items not
+// listed must return 0.
+struct ReturnExpectation {
+  bool operator==(const ReturnExpectation&) const = default;
+  u16 cpu = 0;
+  u32 item = 0;
+  int value = 0;
+  SourceLoc loc;
+};
+
 // What `vtdsim sweep` explores (docs/sweeps.md). Every dimension left unset
 // here takes the command line's value, else the scenario's own setting
 // (offsets: the window vtdsim computes).
@@ -324,6 +335,8 @@ struct Scenario {
   // Violation (or benign) kind -> expectation. Kinds absent here are expected
   // to be 0 for violations and are not checked for benign kinds.
   std::map<std::string, Expectation> expect;
+  // `expect: returns:`, in the order written; every other item must return 0.
+  std::vector<ReturnExpectation> expect_returns;
   SweepConfig sweep;
 };
 

@@ -25,6 +25,7 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
   out.cycles = r.cycles;
   out.counts.assign(kinds.size(), 0);
   out.distance.assign(kinds.size(), InterleavingResult::kNone);
+  out.returns_differ = !r.returns_met;
   const Findings::Tally& t = r.findings.tally;
   for (std::size_t k = 0; k < t.counts.size() && k < kinds.size(); ++k) {
     out.counts[k] += t.counts[k];
@@ -41,8 +42,8 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
 
 namespace {
 
-// One line per interleaving on a worker's pipe: "index cycles c... d..." or
-// "index ! message".
+// One line per interleaving on a worker's pipe: "index cycles c... d... R"
+// (R: 1 when the returns differ) or "index ! message".
 std::string encode(const InterleavingResult& r) {
   std::string line = std::to_string(r.index);
   if (!r.error.empty()) {
@@ -53,6 +54,7 @@ std::string encode(const InterleavingResult& r) {
   line += " " + std::to_string(r.cycles);
   for (u64 c : r.counts) line += " " + std::to_string(c);
   for (u64 d : r.distance) line += " " + std::to_string(d);
+  line += r.returns_differ ? " 1" : " 0";
   return line + "\n";
 }
 
@@ -73,6 +75,9 @@ InterleavingResult decode(const std::string& line) {
   r.distance.resize(n);
   for (u64& c : r.counts) in >> c;
   for (u64& d : r.distance) in >> d;
+  int differ = 0;
+  in >> differ;
+  r.returns_differ = differ != 0;
   if (!in) throw std::runtime_error("sweep: malformed worker output: " + line);
   return r;
 }
@@ -310,6 +315,10 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bo
       out[kind] = {zero, "violation not in expect: (0 in every run)"};
     }
   }
+  if (!s.expect_returns.empty()) {
+    Expectation zero;
+    out[kReturnsVerdict] = {zero, "driver returns differ from expect: returns:"};
+  }
   return out;
 }
 
@@ -337,6 +346,7 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
       ++r.errors;
       continue;
     }
+    if (ir.returns_differ && !r.returns_differ++) r.returns_first = Reproducer{ir.index, sp.at(ir.index), 0};
     for (std::size_t k = 0; k < kinds.size(); ++k) {
       if (ir.counts[k] == 0) continue;
       const std::string& kind = kinds[k];
@@ -366,6 +376,18 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
       v.rule = it->second.rule;
       v.ok = it->second.expected.holds(v.observed);
     }
+    r.verdicts.push_back(std::move(v));
+  }
+  // Every interleaving must return what expect: returns: says (0 unless
+  // listed); the verdict is shown when the scenario lists returns or some differ.
+  const auto rx = expect.find(kReturnsVerdict);
+  if (rx != expect.end() || r.returns_differ > 0) {
+    SweepVerdict v;
+    v.kind = kReturnsVerdict;
+    v.observed = r.returns_differ;
+    v.expected = Expectation{};
+    v.rule = rx != expect.end() ? rx->second.rule : "driver returns differ from expect: (0 unless listed)";
+    v.ok = r.returns_differ == 0;
     r.verdicts.push_back(std::move(v));
   }
   r.expectations_met = r.errors == 0 && std::all_of(r.verdicts.begin(), r.verdicts.end(),
@@ -467,6 +489,14 @@ nlohmann::json sweep_json(const SweepReport& r) {
     results.push_back(row);
   }
   j["results"] = results;
+  // Only when some interleaving's returns differ: outputs stay as they were otherwise.
+  if (r.returns_differ > 0) {
+    json differ = json::array();
+    for (const InterleavingResult& ir : r.results)
+      if (ir.returns_differ) differ.push_back(ir.index);
+    j["returns_differ"] = differ;
+    j["returns_first"] = reproducer_json(r, *r.returns_first, false);
+  }
   return j;
 }
 
@@ -509,6 +539,9 @@ std::string sweep_text(const SweepReport& r) {
     o << "  minimal: " << reproducer_command(r.file, m.il) << "  (" << m.stores_between
       << " stores between the violating states)\n";
   }
+  if (r.returns_differ > 0)
+    o << "\ndriver returns differ from expect: in " << r.returns_differ << " interleavings\n"
+      << "  first:   " << reproducer_command(r.file, r.returns_first->il) << "\n";
   o << "\n";
   for (const SweepVerdict& v : r.verdicts) {
     if (!v.expected) continue;
@@ -640,6 +673,13 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
                                   " is missing");
   std::sort(results.begin(), results.end(),
             [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
+  for (const nlohmann::json& j : shards)
+    for (const auto& i : j.value("returns_differ", nlohmann::json::array())) {
+      const u64 index = i.get<u64>();
+      auto it = std::lower_bound(results.begin(), results.end(), index,
+                                 [](const InterleavingResult& a, u64 x) { return a.index < x; });
+      if (it != results.end() && it->index == index) it->returns_differ = true;
+    }
   if (results.size() != sp.size())
     throw std::invalid_argument("merge: the shards hold " + std::to_string(results.size()) + " of " +
                                 std::to_string(sp.size()) + " interleavings");

@@ -23,6 +23,8 @@ struct InterleavingResult {
   std::vector<u64> distance;  // per kind: fewest stores between the violating states (kNone: no finding)
   Cycle cycles = 0;
   std::string error;  // the simulation failed (e.g. still running at max_cycles)
+  // Some program item returned other than expect: returns: says (0 unless listed).
+  bool returns_differ = false;
   static constexpr u64 kNone = ~u64{0};
 };
 
@@ -85,15 +87,21 @@ struct SweepReport {
   std::map<std::string, std::vector<KindWindow>> windows;
   std::map<std::string, Reproducer> first, minimal;
   u64 errors = 0;
+  // Interleavings whose driver returns differ from expect: returns:, and the first of them.
+  u64 returns_differ = 0;
+  std::optional<Reproducer> returns_first;
   std::vector<SweepVerdict> verdicts;
   bool expectations_met = false;
 };
 
 // Per kind, what the number of interleavings showing it must satisfy, and why.
+// Key kReturnsVerdict: interleavings whose driver returns differ from expect:
+// returns: (listed when the scenario has returns:; checked, == 0, always).
 struct SweepExpectation {
   Expectation expected;
   std::string rule;
 };
+inline constexpr const char* kReturnsVerdict = "returns";
 // `sampled`: the space holds a sample of the offsets (--offset-step, --sample),
 // which cannot show that a kind appears "in some run".
 std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bool sampled = false);

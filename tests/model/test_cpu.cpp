@@ -296,3 +296,51 @@ TEST_CASE("cpu: return_if_clear goes on when a bit is set", "[model][cpu][load]"
   CHECK(log.loads[1].addr == 0x1008);
   CHECK(r.mem.history().size() == 2);
 }
+
+TEST_CASE("cpu: an early return runs the unlocks of held locks only", "[model][cpu]") {
+  // setup's "return -EBUSY" under iommu->lock, before a qi_submit_sync whose
+  // q_lock it never took: releasing q_lock could free another CPU's lock.
+  test::StrictSystemC strict;
+  Rig r(
+      {Operation::lock(0x3000, "iommu->lock"), Operation::return_if_set(0x1000, 1, "present -> -EBUSY", -16),
+       Operation::unlock(0x3000, "iommu->unlock"), Operation::lock(0x3008, "q_lock"),
+       Operation::assign64(0x1008, 2, "skipped"), Operation::unlock(0x3008, "q_unlock")},
+      config(1));
+  r.mem.poke64(0x1000, 1);
+  r.mem.poke64(0x3008, 1);  // another CPU holds q_lock
+  test::run_until_idle();
+  const auto& h = r.mem.history();
+  REQUIRE(h.size() == 2);  // iommu->lock taken and released; q_lock untouched
+  CHECK(h[0].addr == 0x3000);
+  CHECK(h[1].addr == 0x3000);
+  CHECK(r.mem.peek64(0x3008) == 1);
+}
+
+namespace {
+struct ItemLog : Observer {
+  std::vector<ItemEvent> items;
+  void on_item(const ItemEvent& e) override { items.push_back(e); }
+};
+}  // namespace
+
+TEST_CASE("cpu: an item publishes the value its early return gave and the operation that took it",
+          "[model][cpu]") {
+  test::StrictSystemC strict;
+  DriverOp setup, other;
+  setup.ops = {Operation::lock(0x3000, "lock"), Operation::return_if_set(0x1000, 1, "present -> -EBUSY", -16),
+               Operation::assign64(0x1008, 2, "skipped"), Operation::unlock(0x3000, "unlock")};
+  other.ops = {Operation::return_if_clear(0x1000, 1, "not present -> -EINVAL", -22),
+               Operation::assign64(0x1010, 3, "runs")};
+  Rig r({}, config(1));
+  r.cpu->begin_episode(config(1), emit_program({setup, other}, false, {}), {"setup", "other"});
+  ItemLog log;
+  r.bus.subscribe(&log);
+  r.mem.poke64(0x1000, 1);
+  test::run_until_idle();
+  REQUIRE(log.items.size() == 2);
+  CHECK(log.items[0].ret == -16);
+  CHECK(log.items[0].ret_op == 1);  // emitted operation 1 of the CPU's program
+  CHECK(log.items[1].ret == 0);     // P set: the second item ran to its end
+  CHECK(log.items[1].ret_op == Writer::kNone);
+  CHECK(r.mem.peek64(0x1010) == 3);
+}

@@ -301,6 +301,69 @@ TEST_CASE("qi_submit_sync without waiting rings the doorbell but never polls", "
   CHECK(f.state.qi_free_head == 2);
 }
 
+TEST_CASE("qi_submit_sync without polling queues the wait and rings the doorbell but never polls or frees",
+          "[driver][qi]") {
+  Fixture f(scalable_layout());
+  std::vector<Operation> raw;
+  qi_submit_sync(raw, f.env(), {qi_pc_pasid(2, 0)}, QiWait::NoPoll);
+  const std::vector<Operation> ops = no_barriers(raw);
+  const auto subs = submissions(raw, 5);
+  REQUIRE(subs.size() == 1);
+  REQUIRE(subs[0].descs.size() == 2);
+  CHECK(type_of(subs[0].descs[0]) == qi_fmt::TYPE_PC);
+  CHECK(type_of(subs[0].descs[1]) == qi_fmt::TYPE_WAIT);
+  CHECK(subs[0].iqt == 2u << 5);
+  CHECK_FALSE(subs[0].polled);
+  // desc_status: both slots IN_USE, and nothing sets them FREE again.
+  std::vector<std::pair<Addr, u64>> status;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 4) status.emplace_back(o.addr, o.set);
+  CHECK(status ==
+        std::vector<std::pair<Addr, u64>>{{kStatus, qi_fmt::QI_IN_USE}, {kStatus + 4, qi_fmt::QI_IN_USE}});
+  CHECK(ops.back().kind == OpKind::Unlock);
+  CHECK(f.state.qi_free_head == 2);
+  // NoWait is the same emission under its first name.
+  Fixture g(scalable_layout());
+  std::vector<Operation> nw;
+  qi_submit_sync(nw, g.env(), {qi_pc_pasid(2, 0)}, QiWait::NoWait);
+  CHECK(nw == raw);
+}
+
+TEST_CASE("qi_submit_sync with the wait first puts the wait in the submission's first slot and polls it",
+          "[driver][qi]") {
+  Fixture f(scalable_layout());
+  f.state.qi_free_head = 254;  // the descriptors wrap: wait 254, PC 255, PIOTLB 0
+  std::vector<Operation> raw;
+  qi_submit_sync(raw, f.env(), {qi_pc_pasid(2, 7), qi_piotlb_all(2, 7)}, QiWait::WaitFirst);
+  const std::vector<Operation> ops = no_barriers(raw);
+  // Ring stores in program order: the wait's four qwords first, in slot 254.
+  std::vector<Addr> qw0;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 8 && (o.addr - kQueue) % 32 == 0) qw0.push_back(o.addr);
+  CHECK(qw0 == std::vector<Addr>{kQueue + 254 * 32, kQueue + 255 * 32, kQueue});
+  const auto first_ring =
+      index_of(ops, [](const Operation& o) { return o.kind == OpKind::Store64 && o.bytes == 8; });
+  EntryBits w;
+  for (unsigned q = 0; q < 4; ++q) w.w[q] = ops[first_ring + q].set;
+  CHECK(qi_fmt::TYPE.get(w) == qi_fmt::TYPE_WAIT);
+  CHECK(qi_fmt::wait::STATUS_ADDR.get(w) << 2 == kStatus + 254 * 4);  // its own slot's status
+  // desc_status IN_USE: the wait's slot, then each descriptor's.
+  std::vector<Addr> in_use, freed;
+  for (const Operation& o : ops)
+    if (o.kind == OpKind::Store64 && o.bytes == 4)
+      (o.set == qi_fmt::QI_IN_USE ? in_use : freed).push_back(o.addr);
+  CHECK(in_use == std::vector<Addr>{kStatus + 254 * 4, kStatus + 255 * 4, kStatus});
+  // Doorbell past all three slots; the poll on the wait's status; all three freed.
+  CHECK(of_kind(ops, OpKind::MmioWrite).at(0).value == 1u << 5);
+  const Operation poll = of_kind(ops, OpKind::PollUntil).at(0);
+  CHECK(poll.addr == kStatus + 254 * 4);
+  CHECK(poll.mask == 0xffffffffull);  // slot 254: the low half of its word
+  CHECK(freed == std::vector<Addr>{kStatus + 254 * 4, kStatus + 255 * 4, kStatus});
+  CHECK(index_of(ops, [](const Operation& o) { return is(o, OpKind::MmioWrite); }) <
+        index_of(ops, [](const Operation& o) { return is(o, OpKind::PollUntil); }));
+  CHECK(f.state.qi_free_head == 1);
+}
+
 TEST_CASE("descriptor builders encode Linux's fields", "[driver]") {
   using namespace qi_fmt;
   const QiDesc cc = qi_cc_dev(9, kDev, 0);
@@ -400,6 +463,29 @@ TEST_CASE("legacy teardown issues real queued invalidations", "[driver]") {
     CHECK(submissions(d.ops, 4).size() == 3);
     CHECK(of_kind(d.ops, OpKind::Invalidate).empty());
   }
+}
+
+TEST_CASE("broken legacy teardown no_wait clears P, queues the invalidations unpolled and zeroes at once",
+          "[driver]") {
+  Fixture f(legacy_layout(ctx_fmt::TT_DEV_IOTLB));
+  const DriverOp d = domain_context_clear_one(f.env(), f.dev(), TeardownVariant::NoWait);
+  const auto subs = submissions(d.ops, 4);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  for (const Submission& s : subs) {
+    CHECK_FALSE(s.polled);
+    CHECK(s.descs.size() == 2);  // each with its wait queued
+  }
+  CHECK(of_kind(d.ops, OpKind::PollUntil).empty());
+  const std::size_t clear_p = index_of(d.ops, [](const Operation& o) { return o.once; });
+  const std::size_t first_mmio = index_of(d.ops, [](const Operation& o) { return is(o, OpKind::MmioWrite); });
+  std::size_t last_mmio = 0;
+  for (std::size_t i = 0; i < d.ops.size(); ++i)
+    if (d.ops[i].kind == OpKind::MmioWrite) last_mmio = i;
+  const std::size_t zero =
+      index_of(d.ops, [](const Operation& o) { return o.label == "context_clear_entry: lo = 0"; });
+  CHECK(clear_p < first_mmio);
+  CHECK(last_mmio < zero);
+  CHECK(zero < d.ops.size());
 }
 
 TEST_CASE("legacy teardown flushes the DID of the domain mapped before it", "[driver]") {
@@ -622,6 +708,141 @@ TEST_CASE("broken teardown variants: no_wait never polls and zero_before_flush z
   CHECK(of_kind(zb.ops, OpKind::PollUntil).size() == 3);
 }
 
+TEST_CASE("broken teardown no_poll queues every wait and polls none", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_tear_down_entry(f.env(), f.dev(), 0, false, PasidTeardownVariant::NoPoll);
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  std::vector<u64> iqt;
+  for (const Submission& s : subs) {
+    CHECK_FALSE(s.polled);
+    REQUIRE(s.descs.size() == 2);
+    CHECK(type_of(s.descs[1]) == qi_fmt::TYPE_WAIT);
+    iqt.push_back(s.iqt >> 5);
+  }
+  CHECK(iqt == std::vector<u64>{2, 4, 6});
+  CHECK(f.state.qi_free_head == 6);
+  CHECK(entry_stores(d.ops, kPasid0).size() == 9);
+  // no_wait has always emitted exactly this.
+  Fixture g(scalable_layout());
+  CHECK(intel_pasid_tear_down_entry(g.env(), g.dev(), 0, false, PasidTeardownVariant::NoWait).ops == d.ops);
+}
+
+TEST_CASE("broken teardown wait_first queues each wait before its invalidation and zeroes after the polls",
+          "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_tear_down_entry(f.env(), f.dev(), 1, false, PasidTeardownVariant::WaitFirst);
+  const auto subs = submissions(d.ops, 5);
+  REQUIRE(subs.size() == 3);
+  const std::vector<u64> want{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB};
+  for (std::size_t i = 0; i < 3; ++i) {
+    REQUIRE(subs[i].descs.size() == 2);
+    CHECK(type_of(subs[i].descs[0]) == qi_fmt::TYPE_WAIT);  // slot 2i: the wait
+    CHECK(type_of(subs[i].descs[1]) == want[i]);            // slot 2i + 1
+    CHECK(subs[i].polled);
+    CHECK(subs[i].iqt == (2u * (i + 1)) << 5);
+  }
+  // Each poll waits on the status of the submission's first slot.
+  std::vector<Addr> polled;
+  for (const Operation& o : of_kind(d.ops, OpKind::PollUntil)) polled.push_back(o.addr);
+  CHECK(polled == std::vector<Addr>{kStatus, kStatus + 8, kStatus + 16});
+  std::size_t last_poll = 0;
+  for (std::size_t i = 0; i < d.ops.size(); ++i)
+    if (d.ops[i].kind == OpKind::PollUntil) last_poll = i;
+  const std::size_t zero = index_of(d.ops, [](const Operation& o) {
+    return o.addr == kPasid1 && o.clear == ~0ull && is(o, OpKind::Store64);
+  });
+  CHECK(last_poll < zero);
+}
+
+TEST_CASE("broken teardown no_wait_last waits for every submission but the last", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d =
+      intel_pasid_tear_down_entry(f.env(), f.dev(), 0, false, PasidTeardownVariant::NoWaitLast);
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+  CHECK(subs[0].polled);
+  CHECK(subs[1].polled);
+  CHECK_FALSE(subs[2].polled);  // the devTLB's wait is queued, never polled
+  CHECK(subs[2].descs.size() == 2);
+  CHECK(of_kind(d.ops, OpKind::PollUntil).size() == 2);
+  // Without ATS the IOTLB's submission is the last one.
+  Fixture g(scalable_layout(false));
+  const DriverOp n =
+      intel_pasid_tear_down_entry(g.env(), g.dev(), 1, false, PasidTeardownVariant::NoWaitLast);
+  const auto ns = submissions(n.ops, 5);
+  CHECK(types(ns) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB});
+  CHECK(ns[0].polled);
+  CHECK_FALSE(ns[1].polled);
+  // The zeroing follows the last doorbell directly.
+  const std::size_t zero = index_of(n.ops, [](const Operation& o) {
+    return o.addr == kPasid1 && o.clear == ~0ull && is(o, OpKind::Store64);
+  });
+  std::size_t last_mmio = 0;
+  for (std::size_t i = 0; i < n.ops.size(); ++i)
+    if (n.ops[i].kind == OpKind::MmioWrite) last_mmio = i;
+  CHECK(last_mmio < zero);
+}
+
+TEST_CASE("page snoop control sets PGSNP under the lock then flushes the present entry", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::Current);
+  REQUIRE(d.ops.size() > 5);
+  CHECK(d.ops[0].kind == OpKind::Lock);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);  // WARN_ON(!present): return (void)
+  CHECK(d.ops[1].addr == kPasid1);
+  CHECK(d.ops[1].ret == 0);
+  // pasid_set_pgsnp: one read-modify-write WRITE_ONCE of val[1], bit 24.
+  const auto stores = entry_stores(d.ops, kPasid1);
+  REQUIRE(stores.size() == 1);
+  CHECK(stores[0].addr == kPasid1 + 8);
+  CHECK(stores[0].once);
+  CHECK(stores[0].clear == 1u << 24);
+  CHECK(stores[0].set == 1u << 24);
+  CHECK(d.ops[3].kind == OpKind::Load64);  // did = pasid_get_domain_id(pte)
+  CHECK(d.ops[3].addr == kPasid1 + 8);
+  CHECK(d.ops[4].kind == OpKind::Unlock);
+  CHECK(d.ops[4].addr == kIommuLock);
+  // intel_pasid_flush_present(did 4) after the unlock, each waited for.
+  const auto subs = submissions(d.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
+  for (const Submission& s : subs) CHECK(s.polled);
+  CHECK(f.state.pasid(kDev, 1).pgsnp);
+}
+
+TEST_CASE("broken page snoop control variants drop the PASID-cache flush or the waits", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp npc =
+      intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::NoPasidCache);
+  CHECK(types(submissions(npc.ops, 5)) == std::vector<u64>{qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  const DriverOp nw = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 0, PageSnoopVariant::NoWait);
+  const auto subs = submissions(nw.ops, 5);
+  CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_DEVTLB});
+  for (const Submission& s : subs) CHECK_FALSE(s.polled);
+  CHECK(of_kind(nw.ops, OpKind::PollUntil).empty());
+}
+
+TEST_CASE("page snoop control of a non-present entry leaves state and ring as its return does", "[driver]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 2, PageSnoopVariant::Current);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+  CHECK(f.state.qi_free_head == 0);
+  CHECK_FALSE(f.state.pasid(kDev, 2).pgsnp);
+  CHECK_FALSE(f.state.pasid(kDev, 2).present);
+}
+
+TEST_CASE("hitless replace compares against the entry with the PGSNP it was given", "[driver]") {
+  // fl1 -> fl1b keeps chunk 0 unless PGSNP (val[1]) was set since: then the
+  // replace falls back to tear down and set up.
+  Fixture f(scalable_layout());
+  intel_pasid_setup_page_snoop_control(f.env(), f.dev(), 1, PageSnoopVariant::Current);
+  const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::FirstLevel, f.dom("fl1b"), nullptr,
+                                         ReplaceVariant::Hitless);
+  CHECK(of_kind(d.ops, OpKind::Store128).empty());
+  CHECK_FALSE(f.state.pasid(kDev, 1).pgsnp);
+}
+
 TEST_CASE("devTLB invalidations only for ATS devices", "[driver]") {
   Fixture f(scalable_layout(false));
   const DriverOp d =
@@ -653,11 +874,13 @@ TEST_CASE("hitless replace uses one cmpxchg16b when only chunk 1 changes", "[dri
   const EntryBits nv = pasid_entry_value(f.layout, f.platform, PasidType::FirstLevel, f.dom("fl1b"));
   CHECK(stores[0].lo == nv.w[2]);
   CHECK(stores[0].hi == nv.w[3]);
-  // The check reads chunk 0 of the live entry; flush_present uses old_did.
+  // The check reads chunk 0 of the live entry (after the DID for the WARN);
+  // flush_present uses old_did.
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  REQUIRE(loads.size() == 4);
-  CHECK(loads[2].addr == kPasid1);
-  CHECK(loads[3].addr == kPasid1 + 8);
+  REQUIRE(loads.size() == 3);
+  CHECK(loads[0].addr == kPasid1 + 8);
+  CHECK(loads[1].addr == kPasid1);
+  CHECK(loads[2].addr == kPasid1 + 8);
   const auto subs = submissions(d.ops, 5);
   CHECK(types(subs) == std::vector<u64>{qi_fmt::TYPE_PC, qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
   CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
@@ -672,9 +895,9 @@ TEST_CASE("hitless replace falls back to tear-down and setup when the DID change
   CHECK(of_kind(d.ops, OpKind::Store128).empty());
   // val[0] agrees (AW, PGTT, P); val[1] holds the DID.
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
-  CHECK(loads[3].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[1])");
-  CHECK(loads[4].label == "pasid_pte_is_present(pte)");
+  CHECK(loads[1].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
+  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[1])");
+  CHECK(loads[3].label == "pasid_pte_is_present(pte)");
   const std::size_t clear_p =
       index_of(d.ops, [](const Operation& o) { return o.label == "pasid_clear_present"; });
   const std::size_t ebusy = index_of(d.ops, [](const Operation& o) { return is(o, OpKind::ReturnIfSet); });
@@ -693,8 +916,8 @@ TEST_CASE("hitless check stops at the first differing word", "[driver]") {
   const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::Nested, f.dom("nest"), nullptr,
                                          ReplaceVariant::Hitless);
   const auto loads = of_kind(d.ops, OpKind::Load64);
-  CHECK(loads[2].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
-  CHECK(loads[3].label == "pasid_pte_is_present(pte)");
+  CHECK(loads[1].label == "pasid_support_hitless_replace: READ_ONCE(pte->val[0])");
+  CHECK(loads[2].label == "pasid_pte_is_present(pte)");
   CHECK(compose(d.ops, kPasid1) == pasid_entry_value(f.layout, f.platform, PasidType::Nested, f.dom("nest")));
 }
 
@@ -766,6 +989,55 @@ TEST_CASE("upstream replace always tears down then sets up", "[driver]") {
   CHECK(of_kind(s.ops, OpKind::MmioWrite).empty());
 }
 
+TEST_CASE("replace tests P at run time and returns -EINVAL when it is clear", "[driver][returns]") {
+  Fixture f(scalable_layout());
+  const DriverOp d = intel_pasid_replace(f.env(), f.dev(), 1, PasidType::FirstLevel, f.dom("fl1b"), nullptr,
+                                         ReplaceVariant::Hitless);
+  REQUIRE(d.ops.size() > 2);
+  CHECK(d.ops[0].kind == OpKind::Lock);
+  CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+  CHECK(d.ops[1].addr == kPasid1);
+  CHECK(d.ops[1].mask == 1);
+  CHECK(d.ops[1].ret == -22);
+}
+
+TEST_CASE("replace of an entry the state has not present leaves state and ring as the -EINVAL return does",
+          "[driver][returns]") {
+  // PASID 2 is not present, the caller names fl1 as its old domain.
+  for (const ReplaceVariant v : {ReplaceVariant::StructCopy, ReplaceVariant::Hitless}) {
+    Fixture f(scalable_layout());
+    const DriverOp d =
+        intel_pasid_replace(f.env(), f.dev(), 2, PasidType::FirstLevel, f.dom("fl1b"), f.dom("fl1"), v);
+    CHECK(d.ops[1].kind == OpKind::ReturnIfClear);
+    CHECK(d.ops[1].ret == -22);
+    CHECK_FALSE(f.state.pasid(kDev, 2).present);
+    CHECK(f.state.qi_free_head == 0);
+    // Past the branch: the replace as it would run on an entry holding fl1,
+    // flushed with fl1's DID (what runs if another CPU set the entry up).
+    CHECK_FALSE(entry_stores(d.ops, kPasid2).empty());
+    const auto subs = submissions(d.ops, 5);
+    REQUIRE_FALSE(subs.empty());
+    CHECK(qi_fmt::pc::DID.get(bits(subs[0].descs[0])) == 4);
+    CHECK(subs[0].iqt == 2u << 5);  // from the ring slots the state had
+  }
+}
+
+TEST_CASE("every driver branch returns what its Linux function returns", "[driver][returns]") {
+  Fixture s(scalable_layout());
+  // intel_pasid_setup_*: -EBUSY on a present entry.
+  CHECK(intel_pasid_setup(s.env(), s.dev(), 2, PasidType::SecondLevel, s.dom("sl2")).ops[1].ret == -16);
+  // device_pasid_table_setup: "context present, not copied": return 0.
+  const DriverOp ctx = device_pasid_table_setup(s.env(), s.dev(), MapVariant::DmaWmb, false);
+  CHECK(of_kind(ctx.ops, OpKind::ReturnIfSet).at(0).ret == 0);
+  // The debugfs dump skips entries and still returns 0.
+  for (const Operation& b :
+       of_kind(dmar_translation_struct_show(s.env(), s.dev(), 1, true).ops, OpKind::ReturnIfClear))
+    CHECK(b.ret == 0);
+  // domain_context_mapping_one: goto out_unlock with ret = 0.
+  Fixture l(legacy_layout());
+  CHECK(domain_context_mapping_one(l.env(), l.dev(), *l.dom("dom1"), MapVariant::DmaWmb).ops[1].ret == 0);
+}
+
 // ------------------------------------------------------------ scalable context
 
 TEST_CASE("scalable context set-up variants", "[driver]") {
@@ -809,6 +1081,26 @@ TEST_CASE("scalable context set-up variants", "[driver]") {
     CHECK(d.ops.back().kind == OpKind::Unlock);
     CHECK(d.ops.back().addr == kIommuLock);
   }
+  SECTION("copied with a broken copied_flush drops that global invalidation") {
+    const DriverOp npc =
+        device_pasid_table_setup(f.env(), f.dev(), MapVariant::DmaWmb, true, CopiedFlush::NoPasidCache);
+    CHECK(types(submissions(npc.ops, 5)) ==
+          std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_IOTLB, qi_fmt::TYPE_DEVTLB});
+    const DriverOp nio =
+        device_pasid_table_setup(f.env(), f.dev(), MapVariant::DmaWmb, true, CopiedFlush::NoIotlb);
+    CHECK(types(submissions(nio.ops, 5)) ==
+          std::vector<u64>{qi_fmt::TYPE_CC, qi_fmt::TYPE_PC, qi_fmt::TYPE_DEVTLB});
+    // The entry is still zeroed after the (remaining) invalidations.
+    const std::size_t last_mmio = [&] {
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < nio.ops.size(); ++i)
+        if (nio.ops[i].kind == OpKind::MmioWrite) k = i;
+      return k;
+    }();
+    CHECK(last_mmio <
+          index_of(
+              nio.ops, [](const Operation& o) { return o.label == "context_clear_entry: lo = 0"; }));
+  }
   SECTION("pre_fix copied: the inherited entry is zeroed before the invalidations") {
     const DriverOp d = device_pasid_table_setup(f.env(), f.dev(), MapVariant::PreFix, true);
     const std::size_t first_mmio =
@@ -843,8 +1135,46 @@ TEST_CASE("registry lists every sequence with its arguments", "[driver]") {
         "device_pasid_table_teardown", "intel_pasid_setup_first_level", "intel_pasid_setup_second_level",
         "intel_pasid_setup_pass_through", "intel_pasid_setup_nested", "intel_pasid_flush_present",
         "intel_pasid_tear_down_entry", "intel_pasid_replace_first_level", "intel_pasid_replace_second_level",
-        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show"})
+        "intel_pasid_replace_pass_through", "intel_pasid_replace_nested", "dmar_translation_struct_show",
+        "intel_pasid_setup_page_snoop_control"})
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
+}
+
+TEST_CASE("registry builds the deliberately broken variants by name and says they are broken", "[driver]") {
+  for (const SequenceInfo& s : sequences())
+    for (const char* broken : {"no_poll", "wait_first", "no_wait_last", "no_pasid_cache", "no_wait"})
+      if (std::find(s.variants.begin(), s.variants.end(), broken) != s.variants.end())
+        CHECK_THAT(s.summary, Contains("deliberately broken"));
+  Fixture f(scalable_layout());
+  const auto items = build_items(
+      {seq("intel_pasid_tear_down_entry", {{"device", "00:02.0"}, {"pasid", "0"}, {"variant", "wait_first"}}),
+       seq("intel_pasid_setup_page_snoop_control",
+           {{"device", "00:02.0"}, {"pasid", "1"}, {"variant", "no_pasid_cache"}}),
+       seq("device_pasid_table_setup", {{"copied", "true"},
+                                        {"copied_flush", "no_iotlb"},
+                                        {"device", "00:02.0"},
+                                        {"variant", "dma_wmb"}})},
+      f.platform, f.layout, f.state);
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].name == "intel_pasid_tear_down_entry[wait_first] 00:02.0 pasid 0");
+  CHECK(items[1].name == "intel_pasid_setup_page_snoop_control[no_pasid_cache] 00:02.0 pasid 1");
+  CHECK(items[2].name == "device_pasid_table_setup[dma_wmb] 00:02.0 (copied) [no_iotlb]");
+  CHECK(types(submissions(items[1].ops, 5)) == std::vector<u64>{qi_fmt::TYPE_PIOTLB, qi_fmt::TYPE_PDEVTLB});
+  // copied_flush: only with copied: true, and only its three values.
+  CHECK_THAT(
+      build_error(f, seq("device_pasid_table_setup",
+                         {{"copied_flush", "no_iotlb"}, {"device", "00:02.0"}, {"variant", "dma_wmb"}})),
+      StartsWith("t.yaml:2:5: ") && Contains("only with copied: true"));
+  CHECK_THAT(
+      build_error(
+          f,
+          seq("device_pasid_table_setup",
+              {{"copied", "true"}, {"copied_flush", "some"}, {"device", "00:02.0"}, {"variant", "dma_wmb"}})),
+      StartsWith("t.yaml:2:6: ") && Contains("full, no_pasid_cache or no_iotlb"));
+  Fixture l(legacy_layout());
+  const auto legacy = build_items({seq("context_teardown", {{"device", "00:02.0"}, {"variant", "no_wait"}})},
+                                  l.platform, l.layout, l.state);
+  CHECK(of_kind(legacy.at(0).ops, OpKind::PollUntil).empty());
 }
 
 TEST_CASE("registry builds a program and carries the driver state across items", "[driver]") {

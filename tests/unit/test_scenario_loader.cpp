@@ -1649,3 +1649,68 @@ sweep:
   check_error("sweep:\n  mmio_cost: []\n", "2:14", "at least one value");
   check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19", "an integer in 0..1099511627776");
 }
+
+TEST_CASE("expect returns lists items with their return value, as -ERRNO, ERRNO or an integer",
+          "[scenario][returns]") {
+  const Scenario s = load(R"(
+program:
+  - delay: 1
+  - delay: 2
+cpus:
+  - program:
+      - delay: 3
+expect:
+  torn_fetch: 0
+  returns:
+    - {item: 1, value: -EBUSY}
+    - {item: 0, cpu: 1, value: EINVAL}
+    - item: 0
+      value: -110
+)");
+  REQUIRE(s.expect_returns.size() == 3);
+  CHECK(s.expect_returns[0] == ReturnExpectation{0, 1, -16, SourceLoc{"t.yaml", 10, 7}});
+  CHECK(s.expect_returns[1].cpu == 1);
+  CHECK(s.expect_returns[1].value == -22);
+  CHECK(s.expect_returns[2].value == -110);
+  CHECK(s.expect.size() == 1);
+}
+
+TEST_CASE("expect returns: bad errnos, items and CPUs are reported at the value", "[scenario][returns]") {
+  const char* prog = R"(
+program:
+  - delay: 1
+cpus:
+  - program:
+      - delay: 3
+expect:
+  returns:
+)";
+  const auto with = [&](const std::string& entry) {
+    static std::string text;
+    text = std::string(prog) + "    - " + entry + "\n";
+    return text.c_str();
+  };
+  check_error(with("{item: 0, value: -EFOO}"), "8:24", "expected a return value");
+  check_error(with("{item: 0, value: 16}"), "8:24", "a negative integer");
+  check_error(with("{item: 0, value: ebusy}"), "8:24", "EBUSY");
+  check_error(with("{item: 1, value: -EBUSY}"), "8:14",
+              "CPU 0's program has 1 item (0..0); there is no item 1");
+  check_error(with("{item: 1, cpu: 1, value: -EBUSY}"), "8:14", "no item 1");
+  check_error(with("{item: 0, cpu: 2, value: -EBUSY}"), "8:22",
+              "cpu 2 does not exist (the scenario has CPU 0..1)");
+  check_error(with("{item: 0}"), "8:7", "needs key 'value'");
+  check_error(with("{value: -EBUSY}"), "8:7", "needs key 'item'");
+  check_error(with("{item: 0, value: -EBUSY, ret: 1}"), "8:32", "unknown key 'ret'");
+  check_error(with("{item: 0, value: -EBUSY}\n    - {item: 0, cpu: 0, value: 0}"), "9:14", "listed twice");
+  check_error(R"(
+expect:
+  returns: {item: 0}
+)",
+              "2:12", "expected a list");
+  check_error(R"(
+sweep:
+  expect:
+    returns: []
+)",
+              "3:5", "every interleaving of a sweep is held to the scenario's expect: returns:");
+}
