@@ -20,7 +20,8 @@ void DmaOutcomes::on_dma(const DmaEvent& e) {
       switch_outcome(e, pasid);
     ++last_seen_->count;
   }
-  if (!e.copies.empty()) check_copies(e);
+  // Until software stores to a watched entry no copy can be superseded.
+  if (!e.copies.empty() && h_.stored()) check_copies(e);
 }
 
 // Out of line: the map lookup would widen on_dma's frame.

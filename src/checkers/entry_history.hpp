@@ -45,6 +45,8 @@ class EntryHistory : public Observer {
   };
   const std::vector<Entry>& entries() const { return entries_; }
   bool keeps_events() const { return keep_events_; }
+  // Whether software has stored to any watched entry yet.
+  bool stored() const { return stored_; }
   // The watched entry of this kind at `addr`, if any.
   const Entry* find(EntryKind kind, Addr addr) const;
 

@@ -111,6 +111,7 @@ void pasid_needs(std::vector<Need>& out, Rid rid, u32 pasid, const EntryBits& ol
 std::vector<Need> needs_for(const EntryId& id, const EntryBits& old, bool in_place, const EntryHistory& h,
                             u64 version) {
   std::vector<Need> needs;
+  needs.reserve(4);
   const Rid rid = id.rid;
   switch (id.kind) {
     case EntryKind::Context: {

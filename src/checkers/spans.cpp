@@ -25,7 +25,7 @@ std::vector<Span> update_spans(const EntryHistory::Entry& e, const EntryHistory&
     const std::pair<u16, u32> owner{s.writer.cpu, s.writer.item};
     std::size_t k = 0;
     while (k < open.size() && open[k].owner != owner) ++k;
-    if (k == open.size()) open.push_back(Open{owner});
+    if (k == open.size()) open.push_back(Open{owner, kClosed, 0, {}});
     Open& o = open[k];
     // A sync point between this operation's previous store and this one.
     if (o.span != kClosed && hs && hs->synced(o.needs, e.stores[o.last], s.writer)) o.span = kClosed;
