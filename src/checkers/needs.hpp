@@ -34,6 +34,12 @@ struct Need {
   bool operator==(const Need&) const = default;
 };
 
+// The entry kinds hardware caches and software hands over with the
+// ownership handshake: context entries (legacy and scalable) and PASID entries.
+inline bool handshake_applies(EntryKind k) {
+  return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid;
+}
+
 // What a change of entry `id` from its present value `old` requires,
 // following the row of §7.10 for the change:
 // - `in_place`: the entry stays present and fields other than P change

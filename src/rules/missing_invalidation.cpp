@@ -17,10 +17,6 @@ namespace vtd {
 
 namespace {
 
-bool judged_kind(EntryKind k) {
-  return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid;
-}
-
 class MissingInvalidation final : public Rule {
  public:
   std::string_view kind() const override { return "missing_invalidation"; }
@@ -29,7 +25,7 @@ class MissingInvalidation final : public Rule {
     static const std::size_t index = verdict_kind_index("missing_invalidation");
     const Handshakes& hs = ev.handshakes;
     for (const auto& e : ev.history.entries()) {
-      if (!judged_kind(e.id.kind) || e.stores.empty()) continue;
+      if (!handshake_applies(e.id.kind) || e.stores.empty()) continue;
       const Format& f = format_of(e.id.kind);
       // Per driver operation: its updates of what hardware may hold, unmet.
       struct Unmet {

@@ -14,10 +14,6 @@ namespace vtd {
 
 namespace {
 
-bool judged_kind(EntryKind k) {
-  return k == EntryKind::Context || k == EntryKind::SmContext || k == EntryKind::Pasid;
-}
-
 class PresentBeforeInvalidate final : public Rule {
  public:
   std::string_view kind() const override { return "present_before_invalidate"; }
@@ -26,7 +22,7 @@ class PresentBeforeInvalidate final : public Rule {
     static const std::size_t index = verdict_kind_index("present_before_invalidate");
     const Handshakes& hs = ev.handshakes;
     for (const auto& e : ev.history.entries()) {
-      if (!judged_kind(e.id.kind) || e.stores.empty()) continue;
+      if (!handshake_applies(e.id.kind) || e.stores.empty()) continue;
       const Format& f = format_of(e.id.kind);
       EntryBits p_mask;
       f.present->add_to(p_mask);

@@ -118,6 +118,15 @@ Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed
   return fd;
 }
 
+std::string span_diff_brief(const Finding& f) {
+  auto names = [](const std::vector<FieldDiff>& d) {
+    std::string s;
+    for (const FieldDiff& x : d) s += (s.empty() ? "" : ", ") + std::string(x.field);
+    return s.empty() ? std::string("nothing") : s;
+  };
+  return "on used bits, differs from OLD in " + names(f.vs_old) + "; from NEW in " + names(f.vs_new);
+}
+
 Findings judge(const Evidence& ev) {
   Findings out;
   out.detail = ev.detail;

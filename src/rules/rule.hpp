@@ -81,5 +81,7 @@ void sort_findings(Findings& out);
 
 // A finding about state `observed` of an update span: OLD/NEW diffs on its used bits.
 Finding span_finding(const char* kind, const Span& sp, const EntryBits& observed, bool detail = true);
+// "on used bits, differs from OLD in P, SLPTPTR; from NEW in AW, DID" (a span finding's report line).
+std::string span_diff_brief(const Finding& f);
 
 }  // namespace vtd

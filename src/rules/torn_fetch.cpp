@@ -53,22 +53,13 @@ void mixed_fetch_findings(const Evidence& ev, bool torn, const char* kind, Findi
 
 namespace {
 
-std::string field_names(const std::vector<FieldDiff>& d) {
-  std::string s;
-  for (const FieldDiff& f : d) s += (s.empty() ? "" : ", ") + std::string(f.field);
-  return s.empty() ? "nothing" : s;
-}
-
 class TornFetch final : public Rule {
  public:
   std::string_view kind() const override { return "torn_fetch"; }
   void judge(const Evidence& ev, Findings& out) const override {
     mixed_fetch_findings(ev, true, "torn_fetch", out);
   }
-  std::string brief(const Finding& f, const ItemName&) const override {
-    return "on used bits, differs from OLD in " + field_names(f.vs_old) + "; from NEW in " +
-           field_names(f.vs_new);
-  }
+  std::string brief(const Finding& f, const ItemName&) const override { return span_diff_brief(f); }
   std::string store_role(const Finding& f, const StoreEvent& s, bool clears_p) const override {
     if (std::find(f.span.stores.begin(), f.span.stores.end(), s.seq) == f.span.stores.end()) return "";
     return clears_p ? "in the update; clears P" : "in the update";

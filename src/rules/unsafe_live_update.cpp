@@ -10,12 +10,6 @@ namespace vtd {
 
 namespace {
 
-std::string field_names(const std::vector<FieldDiff>& d) {
-  std::string s;
-  for (const FieldDiff& f : d) s += (s.empty() ? "" : ", ") + std::string(f.field);
-  return s.empty() ? "nothing" : s;
-}
-
 class UnsafeLiveUpdate final : public Rule {
  public:
   std::string_view kind() const override { return "unsafe_live_update"; }
@@ -45,10 +39,7 @@ class UnsafeLiveUpdate final : public Rule {
     }
   }
 
-  std::string brief(const Finding& f, const ItemName&) const override {
-    return "on used bits, differs from OLD in " + field_names(f.vs_old) + "; from NEW in " +
-           field_names(f.vs_new);
-  }
+  std::string brief(const Finding& f, const ItemName&) const override { return span_diff_brief(f); }
 
   std::string store_role(const Finding& f, const StoreEvent& s, bool clears_p) const override {
     if (f.store && s.seq == *f.store) return "leaves the torn present state";
