@@ -1,5 +1,7 @@
 #include "checkers/dma_outcomes.hpp"
 
+#include <algorithm>
+
 namespace vtd {
 
 void DmaOutcomes::reset() {
@@ -7,6 +9,7 @@ void DmaOutcomes::reset() {
   outcomes_.clear();
   last_key_ = Key{};
   last_seen_ = nullptr;
+  looked_ = {};
 }
 
 void DmaOutcomes::on_dma(const DmaEvent& e) {
@@ -31,14 +34,27 @@ void DmaOutcomes::on_dma(const DmaEvent& e) {
   if (last_seen_->count == 0) last_seen_->first = e;  // a new outcome comes through here first
 }
 
+const EntryHistory::Entry* DmaOutcomes::entry(EntryKind kind, Addr addr) {
+  for (const Looked& l : looked_)
+    if (l.addr == addr && l.kind == kind) return l.entry;
+  looked_[1] = looked_[0];
+  looked_[0] = Looked{addr, kind, h_.find(kind, addr)};
+  return looked_[0].entry;
+}
+
 [[gnu::noinline]] void DmaOutcomes::check_copies(const DmaEvent& e) {
   for (const DmaEvent::CopyUsed& c : e.copies) {
-    const EntryHistory::Entry* entry = h_.find(c.kind, c.entry);
-    if (!entry || entry->stores.empty()) continue;
-    // Some burst of the copy did not see the entry's latest store.
+    if (!c.source.nbursts || (coherent_ && !c.from_cache)) continue;
+    const EntryHistory::Entry* en = entry(c.kind, c.entry);
+    if (!en || en->stores.empty()) continue;
     u64 vmin = ~u64{0};
     for (unsigned i = 0; i < c.source.nbursts; ++i) vmin = std::min(vmin, c.source.versions[i]);
-    if (c.source.nbursts && entry->stores.back().seq >= vmin) {
+    if (en->stores.back().seq < vmin) continue;  // every burst saw every store so far
+    // The latest store to the entry visible when the request arrived (stores
+    // are in visibility order): a burst of the copy did not see it.
+    const auto after = std::upper_bound(en->stores.begin(), en->stores.end(), e.arrived,
+                                        [](Cycle t, const StoreEvent& s) { return t < s.cycle; });
+    if (after != en->stores.begin() && (after - 1)->seq >= vmin) {
       superseded_.push_back(e);
       return;
     }

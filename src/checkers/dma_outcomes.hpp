@@ -5,6 +5,7 @@
 // flag). SystemC-free.
 #pragma once
 
+#include <array>
 #include <map>
 #include <tuple>
 #include <vector>
@@ -18,11 +19,17 @@ class DmaOutcomes : public Observer {
   explicit DmaOutcomes(const EntryHistory& h) : h_(h) {}
   // As newly made, for a new episode over the same history.
   void reset();
+  // Whether page walks snoop CPU caches (ECAP.C). Then a copy a request's
+  // own walk fetched read memory after the request arrived, so it saw every
+  // store visible before: no later invalidation can have made it stale.
+  void set_coherent(bool coherent) { coherent_ = coherent; }
   Interests interests() const override { return overridden<DmaOutcomes>(); }
   void on_dma(const DmaEvent& e) override;
 
-  // Requests that used a copy of a watched entry some store to which the
-  // copy did not see, in completion order.
+  // Requests that used a copy of a watched entry that some store visible
+  // before the request arrived had changed since the copy was read (the
+  // only ones a later invalidation could have made stale), in completion
+  // order.
   const std::vector<DmaEvent>& superseded() const { return superseded_; }
   // Distinct translated outcomes: (rid, pasid or -1, iova, write, pa) -> first request and count.
   using Key = std::tuple<u16, long long, Addr, bool, Addr>;
@@ -35,12 +42,22 @@ class DmaOutcomes : public Observer {
  private:
   void switch_outcome(const DmaEvent& e, long long pasid);
   void check_copies(const DmaEvent& e);
+  const EntryHistory::Entry* entry(EntryKind kind, Addr addr);
 
   const EntryHistory& h_;
   std::vector<DmaEvent> superseded_;
   std::map<Key, Seen> outcomes_;
   Key last_key_{};
   Seen* last_seen_ = nullptr;  // outcomes_[last_key_] (map nodes stay put)
+  // The entries the last copies were of: a stream's requests go through the
+  // same few entries, so most lookups are answered here.
+  struct Looked {
+    Addr addr = ~Addr{0};
+    EntryKind kind = EntryKind::Root;
+    const EntryHistory::Entry* entry = nullptr;
+  };
+  std::array<Looked, 2> looked_{};
+  bool coherent_ = true;
 };
 
 }  // namespace vtd

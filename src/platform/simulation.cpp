@@ -324,6 +324,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   // (no detail) keeps no fault tally, software reads or cache fills: their
   // observers are not subscribed, so nobody builds those events.
   checkers.sync.keep_fills(opt.detail);
+  checkers.dma.set_coherent(coherent);
   bus.subscribe(&history);
   if (opt.detail) bus.subscribe(&tally);
   bus.subscribe(&checkers.sync);
