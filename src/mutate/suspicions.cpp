@@ -247,6 +247,46 @@ std::optional<Suspicion> queue_only(const SuspicionInputs& in) {
   return Suspicion{"queue-only", "the barrier orders no store to a watched entry"};
 }
 
+std::optional<Suspicion> no_op_reorder(const SuspicionInputs& in) {
+  const Mutant& m = in.mutant;
+  if (m.kind != MutantKind::DropBarrier || m.ops.empty()) return std::nullopt;
+  const std::vector<Operation>& ops = in.item.ops;
+  const u32 at = m.ops[0];
+  const std::vector<EntryId> watched = in.layout.watched_entries();
+  // Which of the item's stores change nothing, from the entries' values before the item.
+  std::map<Addr, EntryBits> value;
+  std::vector<bool> no_op(ops.size(), false);
+  for (u32 i = 0; i < ops.size(); ++i) {
+    const EntryId* e = store_entry(ops[i], watched);
+    if (!e) continue;
+    if (!value.count(e->addr)) {
+      const auto v0 = in.facts.before_item.find({m.cpu, m.item, e->addr});
+      if (v0 == in.facts.before_item.end()) return std::nullopt;
+      value[e->addr] = v0->second;
+    }
+    const EntryBits next = apply_store(ops[i], *e, value[e->addr]);
+    no_op[i] = next == value[e->addr];
+    value[e->addr] = next;
+  }
+  std::vector<u32> before, after;
+  for (u32 i = at; i-- > 0 && ops[i].is_region_member();) before.push_back(i);
+  for (u32 i = at + 1; i < ops.size() && ops[i].is_region_member(); ++i) after.push_back(i);
+  unsigned pairs = 0;
+  for (u32 a : before)
+    for (u32 b : after) {
+      const Operation &x = ops[a], &y = ops[b];
+      if ((x.addr >> 3) == (y.addr >> 3) || (x.once && y.once)) continue;  // kept in order anyway
+      if (!store_entry(x, watched) && !store_entry(y, watched)) continue;
+      if (!no_op[a] && !no_op[b]) return std::nullopt;
+      ++pairs;
+    }
+  if (pairs == 0) return std::nullopt;
+  return Suspicion{"no-op-reorder",
+                   "of the stores the compiler may now reorder across the dropped barrier, each "
+                   "pair that writes a watched entry has a store that changes nothing in the "
+                   "nominal run (it writes what the word already holds)"};
+}
+
 std::optional<Suspicion> clflush_drains(const SuspicionInputs& in) {
   const Mutant& m = in.mutant;
   if (m.kind != MutantKind::DropMfence || m.ops.empty()) return std::nullopt;
@@ -263,7 +303,7 @@ std::optional<Suspicion> clflush_drains(const SuspicionInputs& in) {
 std::vector<Suspicion> suspect(const SuspicionInputs& in) {
   std::vector<Suspicion> out;
   for (auto h : {never_executed, entry_not_present, later_wait, no_traffic, no_need, caches_off, queue_only,
-                 clflush_drains})
+                 no_op_reorder, clflush_drains})
     if (std::optional<Suspicion> s = h(in)) out.push_back(std::move(*s));
   return out;
 }

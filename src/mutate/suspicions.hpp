@@ -59,6 +59,9 @@ std::optional<Suspicion> caches_off(const SuspicionInputs& in);
 // A dropped barrier that orders no store to a watched entry (queue ring and desc_status
 // stores, which the IOMMU reads only after the IQT doorbell).
 std::optional<Suspicion> queue_only(const SuspicionInputs& in);
+// A dropped barrier whose stores the compiler may now reorder pair, each, a watched entry's
+// store with one that changes nothing in the nominal run (it writes what the word holds).
+std::optional<Suspicion> no_op_reorder(const SuspicionInputs& in);
 // A dropped mb() next to a clflush, which in the model waits for the store buffer itself.
 std::optional<Suspicion> clflush_drains(const SuspicionInputs& in);
 

@@ -228,6 +228,26 @@ TEST_CASE("queue-only: a barrier between queue stores orders nothing hardware re
   CHECK_FALSE(queue_only(c.in(mutant(MutantKind::DropBarrier, {1}))));
 }
 
+TEST_CASE("no-op-reorder: the stores a dropped barrier lets move include one that changes nothing",
+          "[suspicions]") {
+  Case c;
+  // The entry starts non-present with val[1] = 0: `val[1] |= 0` changes nothing.
+  c.facts.before_item[{0, 0, kPasid0}] = EntryBits{};
+  c.item.ops = {Operation::assign64(kPasid0, 0x40, "set PGTT"),
+                Operation::rmw64(kPasid0 + 8, 0, 0, "val[1] |= 0"),
+                Operation::simple(OpKind::CompilerBarrier, "dma_wmb()"),
+                Operation::rmw64(kPasid0, kP, kP, "set P", true)};
+  const auto s = no_op_reorder(c.in(mutant(MutantKind::DropBarrier, {2})));
+  REQUIRE(s);
+  CHECK(s->name == "no-op-reorder");
+  // A DID store that matters can now land after P.
+  c.item.ops[1] = Operation::rmw64(kPasid0 + 8, 0, 3, "set DID");
+  CHECK_FALSE(no_op_reorder(c.in(mutant(MutantKind::DropBarrier, {2}))));
+  // Same word only: nothing may move at all (not this heuristic's to say).
+  c.item.ops.erase(c.item.ops.begin() + 1);
+  CHECK_FALSE(no_op_reorder(c.in(mutant(MutantKind::DropBarrier, {1}))));
+}
+
 TEST_CASE("clflush-drains: an mb() next to a clflush", "[suspicions]") {
   Case c;
   c.item.ops = {Operation::simple(OpKind::Mfence, "mb()"),
