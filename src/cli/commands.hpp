@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "scenario/scenario.hpp"
+#include "sweep/space.hpp"
+
 namespace vtd::cli {
 
 enum Exit { kOk = 0, kMismatch = 1, kBadInput = 2, kInternal = 3 };
@@ -21,7 +24,19 @@ inline boost::program_options::variables_map parse(
   return vm;
 }
 
+// The sweep dimensions `vtdsim sweep` and `vtdsim mutate` share; `sample_help`
+// describes --sample, whose default differs.
+boost::program_options::options_description sweep_dimension_options(const char* sample_help);
+// Reads them into `so`; false with `why` set on bad input.
+bool read_sweep_dimensions(const boost::program_options::variables_map& vm, SweepOptions& so,
+                           std::string& why);
+// --mutant ID: errors about it name the option.
+inline MutantRef command_line_mutant(const std::string& id) {
+  return MutantRef{id, SourceLoc{"--mutant", 0, 0}};
+}
+
 int cmd_sweep(const std::vector<std::string>& args);
+int cmd_mutate(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 
 }  // namespace vtd::cli

@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cpu_model/compiler.hpp"
 #include "driver/driver.hpp"
+#include "mutate/mutate.hpp"
 #include "platform/simulation.hpp"
 #include "report/report.hpp"
 #include "report/story_recorder.hpp"
@@ -51,6 +52,10 @@ const char* kUsage =
     "                  delay, queued-invalidation latencies, MMIO cost): race windows, counts\n"
     "                  and exact reproducers\n"
     "  merge SHARD...  combine the JSON reports of sweep shards (--shard I/N) into one report\n"
+    "  mutate FILE     would vtdsim notice if the fix were wrong? sweep mutants of a clean\n"
+    "                  scenario's driver operations (dropped barriers, invalidations, waits,\n"
+    "                  reordered stores...): caught, survived (and why, as far as it can tell)\n"
+    "                  or equivalent\n"
     "  program FILE    print the CPU program as the compiler model emits it (store regions\n"
     "                  and indices, for writing platform.cpu.compiler.order)\n"
     "  sequences       list the driver sequences and their variants\n"
@@ -65,7 +70,10 @@ int cmd_run(const std::vector<std::string>& args) {
                                                  "also write the result as JSON to this file")(
       "log-level", po::value<std::string>()->default_value("warn"),
       "trace|debug|info|warn|error|critical|off; log lines go to stderr, stamped with cycle and module")(
-      "file", po::value<std::string>(), "scenario file");
+      "file", po::value<std::string>(), "scenario file")(
+      "mutant", po::value<std::string>(),
+      "apply this mutant of the driver operations (an id of vtdsim mutate FILE --list), as vtdsim mutate "
+      "and vtdsim sweep --mutant print in their replay commands");
   po::options_description il_opts(
       "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
   il_opts.add_options()(
@@ -167,8 +175,15 @@ int cmd_run(const std::vector<std::string>& args) {
     ro.listeners.push_back(&trace.emplace());
   }
   RunResult r;
+  std::string mutant, mutant_description;
   try {
     Scenario s = load_scenario(vm["file"].as<std::string>());
+    if (vm.count("mutant")) s.mutant = cli::command_line_mutant(vm["mutant"].as<std::string>());
+    if (s.mutant) mutant = s.mutant->id;
+    // Checks the id before the run; the description heads the report.
+    if (s.mutant)
+      for (const Mutant& m : list_mutants(s))
+        if (m.id == mutant) mutant_description = m.description;
     Interleaving il = nominal_interleaving(s);
     std::string err;
     if (vm.count("offset")) il.offset = vm["offset"].as<long long>();
@@ -228,13 +243,16 @@ int cmd_run(const std::vector<std::string>& args) {
   if (explain) {
     std::cout << story_text(stories.story(*explain));
   } else {
+    if (!mutant.empty()) std::cout << "mutant " << mutant << ": " << mutant_description << "\n";
     const std::vector<Story> first = stories.first_of_each_kind();
     std::cout << text_report(r, &first);
   }
   if (vm.count("json")) {
     std::ofstream out(vm["json"].as<std::string>());
     const std::vector<Story> all = stories.stories();
-    out << json_report(r, &all).dump(2) << "\n";
+    nlohmann::json j = json_report(r, &all);
+    if (!mutant.empty()) j["mutant"] = mutant;
+    out << j.dump(2) << "\n";
     if (!out) {
       std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
       return kInternal;
@@ -374,10 +392,13 @@ int cmd_check(const std::vector<std::string>& args) {
 
 int cmd_program(const std::vector<std::string>& args) {
   po::options_description opts(
-      "vtdsim program FILE\n\nPrint the CPU program as the compiler model emits it for this scenario: each\n"
+      "vtdsim program FILE [--mutant ID]\n\nPrint the CPU program as the compiler model emits it for this "
+      "scenario: each\n"
       "operation, and for every store region its index and its stores in program order,\n"
       "which is what platform.cpu.compiler.order permutations refer to.\n\noptions");
-  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file");
+  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file")(
+      "mutant", po::value<std::string>(),
+      "the program with this mutant applied (an id of vtdsim mutate FILE --list)");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm = parse(args, opts, pos);
@@ -386,7 +407,8 @@ int cmd_program(const std::vector<std::string>& args) {
     return vm.count("help") ? kOk : kBadInput;
   }
   try {
-    const Scenario s = load_scenario(vm["file"].as<std::string>());
+    Scenario s = load_scenario(vm["file"].as<std::string>());
+    if (vm.count("mutant")) s.mutant = cli::command_line_mutant(vm["mutant"].as<std::string>());
     PhysicalMemory mem;
     const TableLayout layout = build_tables(s, mem);
     const std::vector<DriverOp> items = build_program(s, layout);
@@ -451,6 +473,7 @@ int main(int argc, char** argv) {
     if (cmd == "check") return cmd_check(args);
     if (cmd == "sweep") return cli::cmd_sweep(args);
     if (cmd == "merge") return cli::cmd_merge(args);
+    if (cmd == "mutate") return cli::cmd_mutate(args);
     if (cmd == "program") return cmd_program(args);
     if (cmd == "sequences") return cmd_sequences(args);
   } catch (const po::error& e) {

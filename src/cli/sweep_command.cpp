@@ -94,17 +94,19 @@ po::options_description output_options() {
 
 }  // namespace
 
-int cmd_sweep(const std::vector<std::string>& args) {
+const char* const kSweepSampleHelp =
+    "at most N interleavings: every dimension in full, the offsets sampled evenly (the smallest "
+    "--offset-step that keeps the space within N; CTest sweeps the catalog so)";
+
+po::options_description sweep_dimension_options(const char* sample_help) {
   po::options_description dims("dimensions (each replaces the scenario's sweep: setting)");
   dims.add_options()(
       "offsets", po::value<std::string>(),
       "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
       "offset-step", po::value<long long>(),
       "every S-th offset of the window only, from its first (a sample)")(
-      "sample", po::value<u64>(),
-      "at most N interleavings: every dimension in full, the offsets sampled evenly (the smallest "
-      "--offset-step that keeps the space within N; CTest sweeps the catalog so)")(
-      "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
+      "sample", po::value<u64>(), sample_help)("burst-orders", po::value<std::string>(),
+                                               "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
       "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
       "compiler-orders", po::value<std::string>(),
       "program (default) or all (every legal order, merged or not)")(
@@ -118,33 +120,13 @@ int cmd_sweep(const std::vector<std::string>& args) {
           .c_str())("mmio-cost", po::value<std::string>(),
                     "costs in cycles of one uncached IOMMU register access (platform.cpu.costs.mmio), "
                     "comma-separated");
-  po::options_description run("running");
-  run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
-      "shard", po::value<std::string>(),
-      "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
-      "exhaustive", "simulate every interleaving: no burst-order reduction (same results, slower)")(
-      "quiet,q", "no progress line");
-  po::options_description opts(
-      "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
-      "report\n"
-      "the race windows, counts and exact reproducers.");
-  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file");
-  opts.add(dims).add(run).add(output_options());
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  const po::variables_map vm = parse(args, opts, pos);
-  if (vm.count("help")) {
-    std::cout << opts << kExitCodes;
-    return kOk;
-  }
-  if (!vm.count("file")) {
-    std::cerr << "vtdsim sweep: missing scenario FILE (see vtdsim sweep --help)\n";
-    return kBadInput;
-  }
-  SweepOptions so;
-  auto bad = [](const std::string& what) {
-    std::cerr << "vtdsim sweep: " << what << "\n";
-    return kBadInput;
+  return dims;
+}
+
+bool read_sweep_dimensions(const po::variables_map& vm, SweepOptions& so, std::string& why) {
+  auto bad = [&](const std::string& what) {
+    why = what;
+    return false;
   };
   if (vm.count("offsets")) {
     std::pair<long long, long long> r;
@@ -186,6 +168,43 @@ int cmd_sweep(const std::vector<std::string>& args) {
     if (vm["max-compiler-orders"].as<u64>() == 0) return bad("--max-compiler-orders must be at least 1");
     so.max_compiler_orders = vm["max-compiler-orders"].as<u64>();
   }
+  return true;
+}
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description dims = sweep_dimension_options(kSweepSampleHelp);
+  po::options_description run("running");
+  run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
+      "shard", po::value<std::string>(),
+      "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
+      "exhaustive", "simulate every interleaving: no burst-order reduction (same results, slower)")(
+      "quiet,q", "no progress line");
+  po::options_description opts(
+      "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
+      "report\n"
+      "the race windows, counts and exact reproducers.");
+  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "scenario file")(
+      "mutant", po::value<std::string>(),
+      "sweep this mutant of the scenario's driver operations (an id of vtdsim mutate FILE --list); "
+      "its reproducers name it");
+  opts.add(dims).add(run).add(output_options());
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  const po::variables_map vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    std::cout << opts << kExitCodes;
+    return kOk;
+  }
+  if (!vm.count("file")) {
+    std::cerr << "vtdsim sweep: missing scenario FILE (see vtdsim sweep --help)\n";
+    return kBadInput;
+  }
+  auto bad = [](const std::string& what) {
+    std::cerr << "vtdsim sweep: " << what << "\n";
+    return kBadInput;
+  };
+  SweepOptions so;
+  if (std::string err; !read_sweep_dimensions(vm, so, err)) return bad(err);
   Shard shard;
   if (vm.count("shard")) {
     const std::string t = vm["shard"].as<std::string>();
@@ -212,6 +231,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   Simulator sim;
   try {
     s = load_scenario(vm["file"].as<std::string>());
+    if (vm.count("mutant")) s.mutant = command_line_mutant(vm["mutant"].as<std::string>());
     // The scenario as written, once: it elaborates the platform the workers
     // inherit, and its timing sizes the offset window.
     const RunResult nominal = sim.run(s, RunOptions{});
@@ -237,8 +257,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
   };
   const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress, !vm.count("exhaustive"));
   if (shown) std::fprintf(stderr, "\n");
-  const SweepReport r = make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1),
-                                    out.results, out.seconds, jobs, out.simulated);
+  const SweepReport r =
+      make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
+                  out.seconds, jobs, out.simulated, s.mutant ? s.mutant->id : "");
   return write_outputs(r, vm, "sweep");
 }
 

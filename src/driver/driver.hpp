@@ -36,11 +36,16 @@ struct PasidState {
   bool pgsnp = false;  // present with PGSNP set by intel_pasid_setup_page_snoop_control
 };
 
+struct MutationContext;  // driver/mutation.hpp
+
 // Driver software state one CPU program carries from item to item.
 struct DriverState {
   unsigned qi_free_head = 0;  // qi->free_head: next ring slot (the IOMMU starts at IQH = IQT = 0)
   std::map<std::pair<Rid, u32>, PasidState> pasids;
   std::map<Rid, std::string> context_domain;  // legacy: the domain a present context entry points to
+  // `vtdsim mutate`: numbers qi_submit_sync calls and applies a queued-
+  // invalidation mutant to one of them; not owned; null: no mutation.
+  MutationContext* mutation = nullptr;
 
   // The context and PASID entries the scenario's tables start with.
   static DriverState from_layout(const TableLayout& layout);
@@ -92,7 +97,8 @@ enum class QiWait {
 };
 // Emits qi_submit_sync(descs) on the ring at env.layout.driver, advancing
 // env.state.qi_free_head past the descriptors and the wait (count + 1 slots
-// in every mode).
+// in every mode). A mutation context (env.state.mutation) may drop one
+// descriptor or the wait, or change the mode, before the ring logic runs.
 void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std::vector<QiDesc>& descs,
                     QiWait wait = QiWait::Sync);
 
@@ -198,7 +204,12 @@ struct SequenceInfo {
 };
 const std::vector<SequenceInfo>& sequences();
 
-// Builds every program item of a scenario (CPU 0); throws ScenarioError.
+// Builds every CPU's program items (CPU 0 first) with one driver state, as
+// the CPUs share the queue and the tables, and applies the scenario's
+// mutant (Scenario::mutant; an unknown id is a ScenarioError). Every
+// consumer of programs (simulation, sweeps, `vtdsim program`) builds here.
+std::vector<std::vector<DriverOp>> build_cpu_programs(const Scenario& s, const TableLayout& layout);
+// CPU 0's items of build_cpu_programs; throws ScenarioError.
 std::vector<DriverOp> build_program(const Scenario& s, const TableLayout& layout);
 // Builds one CPU's items with a driver state the caller keeps. Several CPUs
 // share one queue at run time; the ring slots chosen here follow one

@@ -2,6 +2,7 @@
 // descriptor builders of iommu.h / dmar.c / pasid.c), encoded with the
 // qi_fmt field tables the IOMMU model decodes with.
 #include "driver/emit.hpp"
+#include "driver/mutation.hpp"
 #include "formats/qi_descriptors.hpp"
 
 namespace vtd {
@@ -105,8 +106,18 @@ QiDesc qi_wait(Addr status) {
   return d;
 }
 
-void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std::vector<QiDesc>& descs,
+void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std::vector<QiDesc>& descs_in,
                     QiWait wait) {
+  // A mutant changes what is submitted, not how: the ring logic below is the one Linux has.
+  MutationContext* mc = env.state.mutation;
+  const unsigned site = mc ? mc->begin_submission(descs_in, wait, static_cast<u32>(ops.size())) : 0;
+  const QiChange change = mc ? mc->change(site) : QiChange{};
+  std::vector<QiDesc> descs = descs_in;
+  if (change.drop_desc && *change.drop_desc < descs.size()) descs.erase(descs.begin() + *change.drop_desc);
+  if (change.wait) wait = *change.wait;
+  // Without a wait descriptor nothing is polled: a poll of a status nobody writes would hang.
+  const bool with_wait = !change.drop_wait;
+
   const DriverMemory& m = env.layout.driver;
   const unsigned shift = m.qi_shift;
   const unsigned qwords = (1u << shift) / 8;  // memcpy of 1 << shift bytes
@@ -128,7 +139,7 @@ void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std
   const unsigned count = static_cast<unsigned>(descs.size());
   const unsigned index = env.state.qi_free_head;
   // WaitFirst: the wait in the submission's first slot, the descriptors after it.
-  const bool wait_first = wait == QiWait::WaitFirst;
+  const bool wait_first = with_wait && wait == QiWait::WaitFirst;
   const unsigned first_desc = wait_first ? index + 1 : index;
   const unsigned wait_index = (wait_first ? index : index + count) % QI_LENGTH;
   const auto queue_wait = [&] {
@@ -144,14 +155,14 @@ void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std
     ops.push_back(Operation::store32(
         status(slot), QI_IN_USE, "qi_submit_sync: desc_status[" + std::to_string(slot) + "] = QI_IN_USE"));
   }
-  if (!wait_first) queue_wait();
-  const unsigned free_head = (index + count + 1) % QI_LENGTH;
+  if (!wait_first && with_wait) queue_wait();
+  const unsigned free_head = (index + count + (with_wait ? 1 : 0)) % QI_LENGTH;
   env.state.qi_free_head = free_head;
   // No barrier before the doorbell: writel is ordered after earlier stores.
   ops.push_back(Operation::mmio_write(
       reg::IQT, Addr{free_head} << shift, 4,
       "qi_submit_sync: writel(" + std::to_string(free_head) + " << " + std::to_string(shift) + ", IQT)"));
-  if (wait != QiWait::NoPoll) {
+  if (with_wait && wait != QiWait::NoPoll) {
     // The 4-byte status slot may be the upper half of its 64-bit word.
     const Addr s = status(wait_index);
     const unsigned sh = (s & 4) ? 32 : 0;
@@ -166,6 +177,7 @@ void qi_submit_sync(std::vector<Operation>& ops, const DriverEnv& env, const std
     }
   }
   ops.push_back(Operation::unlock(m.qi_lock, "qi_submit_sync: raw_spin_unlock(&qi->q_lock)"));
+  if (mc) mc->end_submission(site, static_cast<u32>(ops.size()));
 }
 
 namespace drv {

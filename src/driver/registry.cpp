@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "driver/driver.hpp"
+#include "driver/mutation.hpp"
 #include "formats/formats.hpp"
 
 namespace vtd {
@@ -406,6 +407,7 @@ std::vector<DriverOp> build_items(const std::vector<ProgramItem>& items, const P
   const DriverEnv env{layout, platform, state};
   std::vector<DriverOp> out;
   for (const ProgramItem& item : items) {
+    if (state.mutation) state.mutation->begin_item(static_cast<u32>(out.size()));
     DriverOp d;
     switch (item.kind) {
       case ProgramItem::Kind::Delay:
@@ -424,9 +426,67 @@ std::vector<DriverOp> build_items(const std::vector<ProgramItem>& items, const P
   return out;
 }
 
-std::vector<DriverOp> build_program(const Scenario& s, const TableLayout& layout) {
+namespace {
+
+// Every CPU's items, one driver state for all, `mc` numbering (and maybe
+// mutating) their queued-invalidation submissions.
+std::vector<std::vector<DriverOp>> build_cpus(const Scenario& s, const TableLayout& layout,
+                                              MutationContext* mc) {
   DriverState state = DriverState::from_layout(layout);
-  return build_items(s.program, s.platform, layout, state);
+  state.mutation = mc;
+  std::vector<std::vector<DriverOp>> out;
+  const auto add = [&](const std::vector<ProgramItem>& items) {
+    if (mc) mc->cpu = static_cast<u16>(out.size());
+    out.push_back(build_items(items, s.platform, layout, state));
+  };
+  add(s.program);
+  for (const ExtraCpu& c : s.more_cpus) add(c.program);
+  return out;
+}
+
+MutationTargets targets_of(const TableLayout& layout) {
+  return {layout.watched_entries(), layout.driver.qi_lock};
+}
+
+}  // namespace
+
+MutantCatalog catalog_mutants(const Scenario& s, const TableLayout& layout) {
+  MutationContext record;
+  MutantCatalog c;
+  c.programs = build_cpus(s, layout, &record);
+  c.sites = std::move(record.sites);
+  c.mutants = enumerate_mutants(c.programs, c.sites, targets_of(layout));
+  return c;
+}
+
+std::vector<std::vector<DriverOp>> build_cpu_programs(const Scenario& s, const TableLayout& layout) {
+  if (!s.mutant) return build_cpus(s, layout, nullptr);
+  const std::vector<Mutant> all = catalog_mutants(s, layout).mutants;
+  const auto m = std::find_if(all.begin(), all.end(), [&](const Mutant& x) { return x.id == s.mutant->id; });
+  if (m == all.end()) {
+    std::string msg = "unknown mutant '" + s.mutant->id + "': ";
+    if (all.empty()) {
+      msg += "this scenario's program has no mutants";
+    } else if (all.size() <= 12) {
+      std::vector<std::string> ids;
+      for (const Mutant& x : all) ids.push_back(x.id);
+      msg += "its mutants are " + join(ids);
+    } else {
+      msg += "it has " + std::to_string(all.size()) + " (" + all.front().id + ", " + all[1].id +
+             ", ...); vtdsim mutate " + (s.file.empty() ? std::string("FILE") : s.file) +
+             " --list lists them";
+    }
+    throw ScenarioError(s.mutant->loc, msg);
+  }
+  MutationContext apply;
+  apply.apply = &*m;
+  std::vector<std::vector<DriverOp>> cpus = build_cpus(s, layout, &apply);
+  apply_mutant(*m, cpus[m->cpu][m->item]);
+  return cpus;
+}
+
+std::vector<DriverOp> build_program(const Scenario& s, const TableLayout& layout) {
+  return build_cpu_programs(s, layout).front();
 }
 
 }  // namespace vtd

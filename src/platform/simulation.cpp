@@ -163,16 +163,18 @@ struct ProgramInputs {
   Tables tables;
   std::vector<ProgramItem> program;
   std::vector<ExtraCpu> more_cpus;  // start cleared
+  std::optional<MutantRef> mutant;
 
   explicit ProgramInputs(const Scenario& s)
-      : platform(s.platform), tables(s.tables), program(s.program), more_cpus(s.more_cpus) {
+      : platform(s.platform), tables(s.tables), program(s.program), more_cpus(s.more_cpus), mutant(s.mutant) {
     clear_timing(platform);
     for (ExtraCpu& c : more_cpus) c.start = 0;
   }
   // Compared in place (a sweep asks every episode); `scratch` keeps its
   // storage across calls.
   bool same(const Scenario& s, Platform& scratch) const {
-    if (!(s.program == program) || !(s.tables == tables) || s.more_cpus.size() != more_cpus.size())
+    if (!(s.program == program) || !(s.tables == tables) || s.more_cpus.size() != more_cpus.size() ||
+        !(s.mutant == mutant))
       return false;
     for (std::size_t i = 0; i < more_cpus.size(); ++i)
       if (!(s.more_cpus[i].program == more_cpus[i].program) || !(s.more_cpus[i].loc == more_cpus[i].loc))
@@ -184,18 +186,14 @@ struct ProgramInputs {
 };
 
 Programs build_programs(const Scenario& s, const TableLayout& layout) {
-  // One driver state across CPUs: they share the queue and the tables.
-  DriverState state = DriverState::from_layout(layout);
+  // One driver state across CPUs (they share the queue and the tables), the mutant applied.
   Programs p;
-  auto add_cpu = [&](const std::vector<ProgramItem>& items) {
-    std::vector<DriverOp> ops = build_items(items, s.platform, layout, state);
+  for (const std::vector<DriverOp>& ops : build_cpu_programs(s, layout)) {
     std::vector<std::string> n;
     for (const DriverOp& d : ops) n.push_back(d.name);
     p.emitted.push_back(emit_program(ops, s.platform.cpu.merge_rmw, s.platform.cpu.order));
     p.names.push_back(std::move(n));
-  };
-  add_cpu(s.program);
-  for (const ExtraCpu& c : s.more_cpus) add_cpu(c.program);
+  }
   return p;
 }
 

@@ -216,8 +216,9 @@ class Loader {
   }
 
  private:
-  inline static const std::vector<std::string_view> kTopKeys{
-      "name", "description", "source", "platform", "tables", "program", "cpus", "traffic", "expect", "sweep"};
+  inline static const std::vector<std::string_view> kTopKeys{"name",   "description", "source", "platform",
+                                                             "tables", "program",     "cpus",   "traffic",
+                                                             "expect", "sweep",       "mutant"};
 
   // ------------------------------------------------------------ primitives
   MapView map(const Value& v) const {
@@ -342,6 +343,11 @@ class Loader {
       for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
     if (auto x = m.get("expect")) expect(*x, s.expect, &s);
     if (auto x = m.get("sweep")) sweep(*x, s.sweep, s.platform.iommu.mode == "scalable");
+    // Checked against the program's mutants when the programs are built.
+    if (auto x = m.get("mutant")) {
+      s.mutant = MutantRef{str(*x), x->loc};
+      if (s.mutant->id.empty()) fail(x->loc, "mutant: must not be empty");
+    }
   }
 
   // ------------------------------------------------------------ sweep

@@ -321,6 +321,15 @@ struct SweepConfig {
   std::map<std::string, Expectation> expect;
 };
 
+// A mutant of the scenario's driver operations (`mutant:`, or the command
+// line's --mutant): its id as `vtdsim mutate FILE --list` prints it. The
+// driver registry applies it where the programs are built.
+struct MutantRef {
+  bool operator==(const MutantRef&) const = default;
+  std::string id;
+  SourceLoc loc;
+};
+
 struct Scenario {
   bool operator==(const Scenario&) const = default;
   std::string name;  // `name:` or the file stem
@@ -338,6 +347,7 @@ struct Scenario {
   // `expect: returns:`, in the order written; every other item must return 0.
   std::vector<ReturnExpectation> expect_returns;
   SweepConfig sweep;
+  std::optional<MutantRef> mutant;  // none: the program as written
 };
 
 // Kinds a scenario may name under `expect:`: one per checker rule, in the

@@ -213,8 +213,10 @@ void check_qi_latency_applies(const Scenario& s, const std::string& type, const 
                                 "descriptors)");
 }
 
-std::string reproducer_command(const std::string& file, const Interleaving& il) {
-  std::string cmd = "vtdsim run " + file + " --offset " + std::to_string(il.offset);
+std::string reproducer_command(const std::string& file, const Interleaving& il, const std::string& mutant) {
+  std::string cmd = "vtdsim run " + file;
+  if (!mutant.empty()) cmd += " --mutant " + mutant;
+  cmd += " --offset " + std::to_string(il.offset);
   cmd += " --burst-order " + burst_order_text(il.burst_order);
   cmd += " --inter-burst " + std::to_string(il.inter_burst);
   cmd += std::string(" --merge-rmw ") + (il.merge_rmw ? "yes" : "no");

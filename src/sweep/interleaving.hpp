@@ -56,7 +56,9 @@ bool parse_qi_latency(const std::string& text, std::string& type, std::vector<Cy
 // platform.iommu.qi keys that could not take effect. `what` names the option.
 void check_qi_latency_applies(const Scenario& s, const std::string& type, const std::string& what);
 
-// The `vtdsim run` command that replays `il` on `file`, bit for bit.
-std::string reproducer_command(const std::string& file, const Interleaving& il);
+// The `vtdsim run` command that replays `il` on `file`, bit for bit;
+// `mutant`: the id of the mutant the run applies (--mutant), if any.
+std::string reproducer_command(const std::string& file, const Interleaving& il,
+                               const std::string& mutant = "");
 
 }  // namespace vtd

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -42,9 +43,12 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
 
 namespace {
 
-// One line per interleaving on a worker's pipe: "index cycles c... d... R"
-// (R: 1 when the returns differ) or "index ! message".
-std::string encode(const InterleavingResult& r) {
+// One line per interleaving on a worker's pipe: "index cycles c... d... R G"
+// (R: 1 when the returns differ; G: what the burst-order reduction learnt of
+// the interleaving's group from it, a GroupNews) or "index ! message".
+enum GroupNews : int { kNoNews = 0, kGroupFree = 1, kGroupSensitive = 2 };
+
+std::string encode(const InterleavingResult& r, GroupNews news) {
   std::string line = std::to_string(r.index);
   if (!r.error.empty()) {
     std::string msg = r.error;
@@ -55,15 +59,17 @@ std::string encode(const InterleavingResult& r) {
   for (u64 c : r.counts) line += " " + std::to_string(c);
   for (u64 d : r.distance) line += " " + std::to_string(d);
   line += r.returns_differ ? " 1" : " 0";
+  line += " " + std::to_string(static_cast<int>(news));
   return line + "\n";
 }
 
-InterleavingResult decode(const std::string& line) {
+InterleavingResult decode(const std::string& line, GroupNews& news) {
   InterleavingResult r;
   std::istringstream in(line);
   in >> r.index;
   std::string tok;
   in >> tok;
+  news = kNoNews;
   if (tok == "!") {
     std::getline(in, r.error);
     if (!r.error.empty() && r.error[0] == ' ') r.error.erase(0, 1);
@@ -75,9 +81,10 @@ InterleavingResult decode(const std::string& line) {
   r.distance.resize(n);
   for (u64& c : r.counts) in >> c;
   for (u64& d : r.distance) in >> d;
-  int differ = 0;
-  in >> differ;
+  int differ = 0, g = 0;
+  in >> differ >> g;
   r.returns_differ = differ != 0;
+  news = static_cast<GroupNews>(g);
   if (!in) throw std::runtime_error("sweep: malformed worker output: " + line);
   return r;
 }
@@ -101,32 +108,47 @@ InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& 
   }
 }
 
+// What the burst-order reduction knows of one group (every burst order of
+// one combination of the other dimensions).
+struct GroupKnowledge {
+  enum State : u8 { Unknown, Sensitive, Free } state = Unknown;
+  InterleavingResult result;  // Free: the outcome every member shares
+};
+
 // Runs interleavings in increasing index order on one process, giving an
-// order-free group's outcome to its other members (BurstOrderWitness): a
-// group is every burst order of one combination of the other dimensions.
+// order-free group's outcome to its other members (BurstOrderWitness). The
+// knowledge lives in `known`, which outlives the runner: a sweep run slice
+// by slice keeps it from one slice to the next.
 class Runner {
  public:
-  Runner(Simulator& sim, const Scenario& s, const SweepSpace& sp, bool reduce)
-      : sim_(sim), s_(s), sp_(sp), scratch_(s), reduce_(reduce && sp.burst_orders.size() > 1) {
-    if (reduce_) known_.resize(group_size());
+  Runner(Simulator& sim, const Scenario& s, const SweepSpace& sp, bool reduce,
+         std::vector<GroupKnowledge>& known)
+      : sim_(sim), s_(s), sp_(sp), scratch_(s), reduce_(reduce && sp.burst_orders.size() > 1), known_(known) {
+    if (reduce_ && known_.size() != group_size()) known_.assign(group_size(), GroupKnowledge{});
   }
   // Burst order is the outermost dimension: a group's members are group_size() apart.
   u64 group_size() const { return sp_.size() / sp_.burst_orders.size(); }
-  InterleavingResult operator()(u64 index) {
+  bool reducing() const { return reduce_; }
+  InterleavingResult operator()(u64 index, GroupNews* news = nullptr) {
+    if (news) *news = kNoNews;
     if (!reduce_) return simulate(index, nullptr);
-    Known& k = known_[index % group_size()];
-    if (k.state == Known::Free) {
+    GroupKnowledge& k = known_[index % group_size()];
+    if (k.state == GroupKnowledge::Free) {
       InterleavingResult r = k.result;
       r.index = index;
       return r;
     }
-    InterleavingResult r = simulate(index, k.state == Known::Unknown ? &witness_ : nullptr);
-    if (k.state == Known::Unknown) {
+    InterleavingResult r = simulate(index, k.state == GroupKnowledge::Unknown ? &witness_ : nullptr);
+    if (k.state == GroupKnowledge::Unknown) {
       // Order-sensitivity is the group's: an order-free member makes every member run as it did.
-      k.state = r.error.empty() && !witness_.order_matters() ? Known::Free : Known::Sensitive;
-      if (k.state == Known::Free) k.result = r;
+      learn(k, r, r.error.empty() && !witness_.order_matters());
+      if (news) *news = k.state == GroupKnowledge::Free ? kGroupFree : kGroupSensitive;
     }
     return r;
+  }
+  static void learn(GroupKnowledge& k, const InterleavingResult& r, bool free) {
+    k.state = free ? GroupKnowledge::Free : GroupKnowledge::Sensitive;
+    if (free) k.result = r;
   }
   u64 simulated() const { return simulated_; }
 
@@ -135,17 +157,13 @@ class Runner {
     ++simulated_;
     return run_one(sim_, s_, sp_, index, scratch_, w);
   }
-  struct Known {
-    enum State : u8 { Unknown, Sensitive, Free } state = Unknown;
-    InterleavingResult result;
-  };
   Simulator& sim_;
   const Scenario& s_;
   const SweepSpace& sp_;
   Scenario scratch_;
   bool reduce_;
   BurstOrderWitness witness_;
-  std::vector<Known> known_;
+  std::vector<GroupKnowledge>& known_;
   u64 simulated_ = 0;
 };
 
@@ -161,19 +179,42 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
-                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
-                       bool reduce) {
+struct SweepRunner::Impl {
+  Simulator& sim;
+  const Scenario& s;
+  const SweepSpace& sp;
+  Shard shard;
+  unsigned jobs;
+  bool reduce;
+  std::vector<GroupKnowledge> known;
+  u64 simulated = 0;
+  std::optional<Runner> local;  // jobs == 1: episodes in this process, one runner for every slice
+};
+
+SweepRunner::SweepRunner(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
+                         unsigned jobs, bool reduce)
+    : impl_(new Impl{sim, s, sp, shard, jobs == 0 ? 1 : jobs, reduce, {}, 0, std::nullopt}) {}
+SweepRunner::~SweepRunner() = default;
+u64 SweepRunner::simulated() const {
+  return impl_->simulated + (impl_->local ? impl_->local->simulated() : 0);
+}
+
+std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
+                                                 const std::function<void(const SweepProgress&)>& progress) {
   using clock = std::chrono::steady_clock;
+  Impl& im = *impl_;
   const auto t0 = clock::now();
+  end = std::min(end, im.sp.size());
   std::vector<u64> mine;
-  for (u64 i = shard.index; i < sp.size(); i += shard.count) mine.push_back(i);
+  for (u64 i = begin; i < end; ++i)
+    if (im.shard.owns(i)) mine.push_back(i);
   // No more workers than interleavings; at least one.
+  unsigned jobs = im.jobs;
   if (jobs > mine.size()) jobs = static_cast<unsigned>(mine.size());
   if (jobs == 0) jobs = 1;
 
-  SweepOutcome out;
-  out.results.reserve(mine.size());
+  std::vector<InterleavingResult> results;
+  results.reserve(mine.size());
   SweepProgress pr;
   pr.total = mine.size();
   auto note = [&](const InterleavingResult& r) {
@@ -184,105 +225,130 @@ SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, 
   };
 
   if (jobs == 1) {
-    Runner run(sim, s, sp, reduce);
+    if (!im.local) im.local.emplace(im.sim, im.s, im.sp, im.reduce, im.known);
     for (u64 i : mine) {
-      out.results.push_back(run(i));
-      note(out.results.back());
+      results.push_back((*im.local)(i));
+      note(results.back());
     }
-    out.simulated = run.simulated();
-  } else {
-    // Workers are forked after elaboration: each inherits the platform and
-    // runs every jobs-th interleaving of this shard as episodes on it.
-    struct Worker {
-      pid_t pid = -1;
-      int fd = -1;
-      std::string buf;
-    };
-    std::vector<Worker> workers(jobs);
-    std::fflush(nullptr);
-    for (unsigned w = 0; w < jobs; ++w) {
-      int fds[2];
-      if (pipe(fds) != 0) throw std::runtime_error("sweep: pipe failed");
-      const pid_t pid = fork();
-      if (pid < 0) throw std::runtime_error("sweep: fork failed");
-      if (pid == 0) {
-        close(fds[0]);
-        for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
-        std::string batch;
-        Runner run(sim, s, sp, reduce);
-        // Whole groups to one worker (their reduction happens there); split
-        // by position when there are no groups.
-        const u64 group = run.group_size();
-        for (std::size_t k = 0; k < mine.size(); ++k) {
-          if ((reduce ? mine[k] % group : k) % jobs != w) continue;
-          batch += encode(run(mine[k]));
-          if (batch.size() > 4096) {
-            write_all(fds[1], batch);
-            batch.clear();
-          }
+    return results;
+  }
+  // Workers are forked after elaboration: each inherits the platform and
+  // what the reduction knows so far, runs its part of this slice as episodes
+  // on it, and reports what it learnt of the groups it ran.
+  struct Worker {
+    pid_t pid = -1;
+    int fd = -1;
+    std::string buf;
+  };
+  std::vector<Worker> workers(jobs);
+  std::fflush(nullptr);
+  for (unsigned w = 0; w < jobs; ++w) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("sweep: pipe failed");
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("sweep: fork failed");
+    if (pid == 0) {
+      close(fds[0]);
+      for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
+      std::string batch;
+      Runner run(im.sim, im.s, im.sp, im.reduce, im.known);
+      // Whole groups to one worker (their reduction happens there); split
+      // by position when there are no groups.
+      const u64 group = run.group_size();
+      for (std::size_t k = 0; k < mine.size(); ++k) {
+        if ((run.reducing() ? mine[k] % group : k) % jobs != w) continue;
+        GroupNews news = kNoNews;
+        const InterleavingResult r = run(mine[k], &news);
+        batch += encode(r, news);
+        if (batch.size() > 4096) {
+          write_all(fds[1], batch);
+          batch.clear();
         }
-        batch += "s " + std::to_string(run.simulated()) + "\n";
-        write_all(fds[1], batch);
-        close(fds[1]);
-        std::fflush(nullptr);
-        _exit(0);
       }
+      batch += "s " + std::to_string(run.simulated()) + "\n";
+      write_all(fds[1], batch);
       close(fds[1]);
-      workers[w] = Worker{pid, fds[0], {}};
+      std::fflush(nullptr);
+      _exit(0);
     }
-    std::vector<InterleavingResult> got;
-    got.reserve(mine.size());
-    std::vector<pollfd> pfds;
-    std::size_t open = jobs;
-    char chunk[65536];
-    while (open > 0) {
-      pfds.clear();
-      for (const Worker& w : workers)
-        if (w.fd >= 0) pfds.push_back({w.fd, POLLIN, 0});
-      if (poll(pfds.data(), pfds.size(), -1) < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error("sweep: poll failed");
-      }
-      for (Worker& w : workers) {
-        if (w.fd < 0) continue;
-        const auto it = std::find_if(pfds.begin(), pfds.end(), [&](const pollfd& p) { return p.fd == w.fd; });
-        if (it == pfds.end() || !(it->revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const ssize_t n = read(w.fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          close(w.fd);
-          w.fd = -1;
-          --open;
-          continue;
-        }
-        w.buf.append(chunk, static_cast<std::size_t>(n));
-        std::size_t nl;
-        while ((nl = w.buf.find('\n')) != std::string::npos) {
-          if (w.buf[0] == 's') {  // the worker's count of simulated episodes, last
-            out.simulated += std::stoull(w.buf.substr(2, nl - 2));
-            w.buf.erase(0, nl + 1);
-            continue;
-          }
-          got.push_back(decode(w.buf.substr(0, nl)));
-          w.buf.erase(0, nl + 1);
-          note(got.back());
-        }
-      }
+    close(fds[1]);
+    workers[w] = Worker{pid, fds[0], {}};
+  }
+  std::vector<std::pair<InterleavingResult, GroupNews>> got;
+  got.reserve(mine.size());
+  std::vector<pollfd> pfds;
+  std::size_t open = jobs;
+  char chunk[65536];
+  while (open > 0) {
+    pfds.clear();
+    for (const Worker& w : workers)
+      if (w.fd >= 0) pfds.push_back({w.fd, POLLIN, 0});
+    if (poll(pfds.data(), pfds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("sweep: poll failed");
     }
     for (Worker& w : workers) {
-      int status = 0;
-      waitpid(w.pid, &status, 0);
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(
-            "sweep: a worker process failed" +
-            (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")" : std::string()));
+      if (w.fd < 0) continue;
+      const auto it = std::find_if(pfds.begin(), pfds.end(), [&](const pollfd& p) { return p.fd == w.fd; });
+      if (it == pfds.end() || !(it->revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t n = read(w.fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(w.fd);
+        w.fd = -1;
+        --open;
+        continue;
+      }
+      w.buf.append(chunk, static_cast<std::size_t>(n));
+      std::size_t nl;
+      while ((nl = w.buf.find('\n')) != std::string::npos) {
+        if (w.buf[0] == 's') {  // the worker's count of simulated episodes, last
+          im.simulated += std::stoull(w.buf.substr(2, nl - 2));
+          w.buf.erase(0, nl + 1);
+          continue;
+        }
+        GroupNews news = kNoNews;
+        InterleavingResult r = decode(w.buf.substr(0, nl), news);
+        w.buf.erase(0, nl + 1);
+        note(r);
+        got.emplace_back(std::move(r), news);
+      }
     }
-    if (got.size() != mine.size()) throw std::runtime_error("sweep: workers returned too few results");
-    std::sort(got.begin(), got.end(),
-              [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
-    out.results = std::move(got);
   }
-  out.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  for (Worker& w : workers) {
+    int status = 0;
+    waitpid(w.pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw std::runtime_error(
+          "sweep: a worker process failed" +
+          (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")" : std::string()));
+  }
+  if (got.size() != mine.size()) throw std::runtime_error("sweep: workers returned too few results");
+  std::sort(got.begin(), got.end(),
+            [](const auto& a, const auto& b) { return a.first.index < b.first.index; });
+  // What the workers learnt, for the next slice's workers (an error is a sensitive group, as in Runner).
+  if (im.reduce && im.sp.burst_orders.size() > 1) {
+    if (im.known.size() != im.sp.size() / im.sp.burst_orders.size())
+      im.known.assign(im.sp.size() / im.sp.burst_orders.size(), GroupKnowledge{});
+    for (const auto& [r, news] : got) {
+      GroupKnowledge& k = im.known[r.index % im.known.size()];
+      if (k.state == GroupKnowledge::Unknown && (news != kNoNews || !r.error.empty()))
+        Runner::learn(k, r, news == kGroupFree && r.error.empty());
+    }
+  }
+  for (auto& g : got) results.push_back(std::move(g.first));
+  return results;
+}
+
+SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
+                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
+                       bool reduce) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SweepRunner runner(sim, s, sp, shard, jobs, reduce);
+  SweepOutcome out;
+  out.results = runner.run(0, sp.size(), progress);
+  out.simulated = runner.simulated();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
@@ -324,12 +390,13 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bo
 
 SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
                         const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs,
-                        u64 simulated) {
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
+                        const std::string& mutant) {
   const auto& kinds = known_verdict_kinds();
   SweepReport r;
   r.scenario = scenario;
   r.file = file;
+  r.mutant = mutant;
   r.space = sp;
   r.shard = shard;
   r.results = std::move(results);
@@ -403,7 +470,7 @@ nlohmann::json reproducer_json(const SweepReport& r, const Reproducer& rep, bool
   j["offset"] = rep.il.offset;
   j["row"] = r.space.row_of(rep.index);
   if (with_distance) j["stores_between"] = rep.stores_between;
-  j["command"] = reproducer_command(r.file, rep.il);
+  j["command"] = reproducer_command(r.file, rep.il, r.mutant);
   return j;
 }
 
@@ -415,6 +482,7 @@ nlohmann::json sweep_json(const SweepReport& r) {
   json j;
   j["scenario"] = r.scenario;
   j["file"] = r.file;
+  if (!r.mutant.empty()) j["mutant"] = r.mutant;  // reports of the program as written stay as they were
   json space;
   space["offsets"] = {{"from", sp.offset_from}, {"to", sp.offset_to}, {"origin", sp.offsets_origin}};
   if (sp.offset_step > 1) space["offsets"]["step"] = sp.offset_step;
@@ -504,6 +572,7 @@ std::string sweep_text(const SweepReport& r) {
   const SweepSpace& sp = r.space;
   std::ostringstream o;
   o << "sweep: " << r.scenario << " (" << r.file << ")\n";
+  if (!r.mutant.empty()) o << "mutant: " << r.mutant << "\n";
   o << "space: " << sp.describe() << "\n";
   o << "offsets: " << sp.offsets_origin << "\n";
   if (r.shard.count > 1) o << "shard: " << r.shard.index << "/" << r.shard.count << "\n";
@@ -535,13 +604,13 @@ std::string sweep_text(const SweepReport& r) {
     }
     const Reproducer& f = r.first.at(kind);
     const Reproducer& m = r.minimal.at(kind);
-    o << "  first:   " << reproducer_command(r.file, f.il) << "\n";
-    o << "  minimal: " << reproducer_command(r.file, m.il) << "  (" << m.stores_between
+    o << "  first:   " << reproducer_command(r.file, f.il, r.mutant) << "\n";
+    o << "  minimal: " << reproducer_command(r.file, m.il, r.mutant) << "  (" << m.stores_between
       << " stores between the violating states)\n";
   }
   if (r.returns_differ > 0)
     o << "\ndriver returns differ from expect: in " << r.returns_differ << " interleavings\n"
-      << "  first:   " << reproducer_command(r.file, r.returns_first->il) << "\n";
+      << "  first:   " << reproducer_command(r.file, r.returns_first->il, r.mutant) << "\n";
   o << "\n";
   for (const SweepVerdict& v : r.verdicts) {
     if (!v.expected) continue;
@@ -639,7 +708,7 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
   for (std::size_t i = 0; i < shards.size(); ++i) {
     const nlohmann::json& j = shards[i];
     if (j.at("file") != j0.at("file") || j.at("scenario") != j0.at("scenario") ||
-        j.at("space") != j0.at("space"))
+        j.at("space") != j0.at("space") || j.value("mutant", "") != j0.value("mutant", ""))
       throw std::invalid_argument("merge: " + names[i] + " is a shard of another sweep than " + names[0]);
     const u64 c = j.at("shard").at("count").get<u64>();
     const u64 idx = j.at("shard").at("index").get<u64>();
@@ -693,7 +762,7 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
     expect[v.at("kind").get<std::string>()] = {e, v.at("rule").get<std::string>()};
   }
   return make_report(j0.at("scenario").get<std::string>(), j0.at("file").get<std::string>(), sp, Shard{0, 1},
-                     expect, std::move(results), seconds, jobs, simulated);
+                     expect, std::move(results), seconds, jobs, simulated, j0.value("mutant", ""));
 }
 
 }  // namespace vtd

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -46,10 +47,32 @@ struct SweepOutcome {
   u64 simulated = 0;  // episodes run; the other results came from burst-order reduction
 };
 
-// Forks `jobs` workers that inherit `sim` (already elaborated) and run this
-// shard's interleavings; `progress` is called from the parent now and then.
-// `reduce`: burst orders that provably run alike share one episode
-// (BurstOrderWitness); the results are the same either way.
+// Runs a sweep's interleavings slice by slice of the index range (an early
+// stop: `vtdsim mutate` runs fixed-size batches until one shows a
+// violation). With `jobs` > 1 each slice forks that many workers, which
+// inherit `sim` (already elaborated). `reduce`: burst orders that provably
+// run alike share one episode (BurstOrderWitness); what it learns of a
+// group carries over to later slices. The results depend neither on `jobs`
+// nor on how the range is sliced.
+class SweepRunner {
+ public:
+  SweepRunner(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard, unsigned jobs,
+              bool reduce = true);
+  ~SweepRunner();
+  SweepRunner(const SweepRunner&) = delete;
+  SweepRunner& operator=(const SweepRunner&) = delete;
+  // This shard's interleavings with begin <= index < end, in index order;
+  // `progress` is called from the parent now and then.
+  std::vector<InterleavingResult> run(u64 begin, u64 end,
+                                      const std::function<void(const SweepProgress&)>& progress = {});
+  u64 simulated() const;  // episodes run so far
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The whole of this shard's interleavings as one slice of a SweepRunner.
 SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
                        unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
                        bool reduce = true);
@@ -75,6 +98,7 @@ struct SweepVerdict {
 
 struct SweepReport {
   std::string scenario, file;
+  std::string mutant;  // the id of the mutant swept (--mutant), empty: none
   SweepSpace space;
   Shard shard;
   std::vector<InterleavingResult> results;
@@ -108,8 +132,8 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bo
 
 SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
                         const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs,
-                        u64 simulated);
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
+                        const std::string& mutant = "");
 
 nlohmann::json sweep_json(const SweepReport& r);
 std::string sweep_text(const SweepReport& r);

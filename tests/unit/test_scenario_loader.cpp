@@ -1714,3 +1714,22 @@ sweep:
 )",
               "3:5", "every interleaving of a sweep is held to the scenario's expect: returns:");
 }
+
+TEST_CASE("mutant: names a mutant by id, kept with its location", "[scenario]") {
+  const Scenario s = load(R"(
+name: x
+mutant: drop-wait:cpu0:item0:qi1
+)");
+  REQUIRE(s.mutant);
+  CHECK(s.mutant->id == "drop-wait:cpu0:item0:qi1");
+  CHECK(s.mutant->loc.str() == "t.yaml:2:9");
+  CHECK_FALSE(load("name: x\n").mutant);
+  check_error(R"(
+mutant: ""
+)",
+              "1:9", "mutant: must not be empty");
+  check_error(R"(
+mutant: [a, b]
+)",
+              "1:9", "a string");
+}
