@@ -16,6 +16,7 @@ constexpr Legend kColors[] = {
     {"torn_fetch", "#d62728"},
     {"unsafe_live_update", "#ff7f0e"},
     {"present_before_invalidate", "#9467bd"},
+    {"missing_invalidation", "#17becf"},
     {"stale_translation", "#1f77b4"},
     {"corrupting_dma", "#8c564b"},
     {"benign_mixed_fetch", "#e6c84f"},

@@ -1,6 +1,7 @@
 // Sweep reports without simulating: the space in JSON and CSV, and merging.
 #include <catch2/catch.hpp>
 
+#include "sweep/svg.hpp"
 #include "sweep/sweep.hpp"
 
 using namespace vtd;
@@ -100,4 +101,31 @@ TEST_CASE("merging keeps the queue latencies and MMIO costs, and refuses shards 
   nlohmann::json bad = whole;
   bad["space"]["qi_latency"][0]["type"] = "tlb";
   CHECK_THROWS_WITH(merge_reports({bad}, {"bad"}), Catch::Matchers::Contains("unknown"));
+}
+
+TEST_CASE("the race-window picture has a colour for every verdict kind, and paints a cell by it", "[sweep]") {
+  SweepSpace sp = qi_space();
+  sp.qi_latency.clear();
+  sp.mmio_costs.clear();
+  const auto& kinds = known_verdict_kinds();
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    // One interleaving showing only kind k.
+    std::vector<InterleavingResult> rs = results(sp, Shard{});
+    for (InterleavingResult& r : rs) {
+      r.counts.assign(kinds.size(), 0);
+      r.distance.assign(kinds.size(), InterleavingResult::kNone);
+    }
+    rs[1].counts[k] = 1;
+    rs[1].distance[k] = 0;
+    const std::string svg = sweep_svg(make_report("s", "s.yaml", sp, Shard{}, {}, rs, 1.0, 1, 1));
+    INFO(kinds[k]);
+    // In the legend: its swatch, then its name.
+    const std::size_t name = svg.find(">" + kinds[k] + "<");
+    REQUIRE(name != std::string::npos);
+    const std::size_t fill = svg.rfind("fill=\"", name);
+    REQUIRE(fill != std::string::npos);
+    const std::string colour = svg.substr(fill, svg.find('"', fill + 6) - fill + 1);
+    // The cell of the interleaving that showed it is painted so too.
+    CHECK(svg.find(colour) < fill);
+  }
 }
