@@ -195,7 +195,8 @@ TEST_CASE("waveform: scope names of watched entries", "[vcd]") {
   CHECK(entry_scope(EntryId{EntryKind::SmRoot, 0x100000, Rid::from(0, 0, 0), 0, 0}) == "sm_root.00");
   CHECK(entry_scope(EntryId{EntryKind::SmContext, 0x105040, Rid::from(1, 2, 3), 0, 0}) ==
         "sm_context.01_02_3");
-  CHECK(entry_scope(EntryId{EntryKind::PasidDir, 0x106008, Rid::from(0, 2, 0), 0, 64}) == "pasid_dir.00_02_0.p64");
+  CHECK(entry_scope(EntryId{EntryKind::PasidDir, 0x106008, Rid::from(0, 2, 0), 0, 64}) ==
+        "pasid_dir.00_02_0.p64");
 }
 
 TEST_CASE("waveform: scope names of paging entries and signal names of fields", "[vcd]") {
