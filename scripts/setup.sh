@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libspdlog-dev
           libyaml-cpp-dev nlohmann-json3-dev catch2
-          gtkwave)  # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
+          gtkwave   # gtkwave: vcd2fst/fst2vcd and the viewer for the waveform tests (tests/cli/vcd_waveform.sh, gtkw_save_file.sh)
+          xvfb xdotool x11-apps netpbm)  # tests/cli/gtkw_save_file.sh: GTKWave under Xvfb (xvfb-run), waiting for
+                                         # its window (xdotool), a screenshot (xwd from x11-apps; xwdtopnm, ppmhist
+                                         # from netpbm); also what made docs/images/gtkwave-teardown-prefix.png
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

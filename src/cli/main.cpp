@@ -95,12 +95,17 @@ int cmd_run(const std::vector<std::string>& args) {
   insp_opts.add_options()(
       "vcd", po::value<std::string>(),
       "write a waveform (VCD; time unit one cycle) of the run to this file: every watched "
-      "entry's chunks, P bit and fetch bursts, each CPU's operation, the invalidation "
+      "entry's decoded fields, chunks and fetch bursts, each CPU's operation, the invalidation "
       "queue's head and tail, the memory version, a marker per violation kind")(
       "vcd-filter", po::value<std::string>(),
       "GLOB[,GLOB...]: only the VCD scopes these select (root.BB, context.BB_DD_F, sm_root.BB, "
       "sm_context.BB_DD_F, pasid.BB_DD_F.pN, cpuN, qi, memory, violations; * ? [..] as in the shell); a "
-      "glob selecting nothing is an error")(
+      "glob selecting nothing is an error. PASID-directory (pasid_dir.BB_DD_F.pN) and paging entries "
+      "(sl_pte.DOMAIN.lL_ADDR, fl_pte.DOMAIN.lL_ADDR) are in the VCD only when a glob selects them")(
+      "gtkw", po::value<std::string>(),
+      "with --vcd: also write a GTKWave save file to this file that loads the VCD and shows the run's "
+      "CPUs, the entries it touched, the IOMMU's reads, the queue and the violations, with a marker at "
+      "each violation's cycle (open it with: gtkwave FILE.gtkw)")(
       "trace", po::value<std::string>(),
       "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
       "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
@@ -133,6 +138,11 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "vtdsim run: --vcd-filter needs --vcd\n";
     return kBadInput;
   }
+  if (vm.count("gtkw") && !vm.count("vcd")) {
+    std::cerr << "vtdsim run: --gtkw needs --vcd FILE (the save file loads that waveform)\n";
+    return kBadInput;
+  }
+  std::optional<OutputFile> gtkw_file;
   if (vm.count("vcd")) {
     std::vector<std::string> filter;
     if (vm.count("vcd-filter")) {
@@ -148,6 +158,18 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!vcd_file->reserve(err)) {
       std::cerr << "vtdsim run: --vcd: " << err << "\n";
       return kBadInput;
+    }
+    if (vm.count("gtkw")) {
+      gtkw_file.emplace(vm["gtkw"].as<std::string>());
+      if (fs::weakly_canonical(fs::absolute(vm["gtkw"].as<std::string>())) ==
+          fs::weakly_canonical(fs::absolute(vm["vcd"].as<std::string>()))) {
+        std::cerr << "vtdsim run: --gtkw and --vcd name the same file\n";
+        return kBadInput;
+      }
+      if (!gtkw_file->reserve(err)) {
+        std::cerr << "vtdsim run: --gtkw: " << err << "\n";
+        return kBadInput;
+      }
     }
     wave.emplace(std::move(filter));
     ro.listeners.push_back(&*wave);
@@ -264,6 +286,19 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!vcd_file->commit(err)) {
       std::cerr << "vtdsim run: --vcd: " << err << "\n";
       return kInternal;
+    }
+    if (gtkw_file) {
+      // The VCD's path relative to the save file's directory: GTKWave
+      // resolves it against where the save file is (through [savefile]), so
+      // the pair can be moved together.
+      const fs::path gtkw = vm["gtkw"].as<std::string>();
+      const fs::path vcd = fs::relative(fs::weakly_canonical(fs::absolute(vm["vcd"].as<std::string>())),
+                                        fs::weakly_canonical(fs::absolute(gtkw)).parent_path());
+      wave->write_gtkw(gtkw_file->stream(), vcd.string(), gtkw.filename().string());
+      if (!gtkw_file->commit(err)) {
+        std::cerr << "vtdsim run: --gtkw: " << err << "\n";
+        return kInternal;
+      }
     }
   }
   if (trace) {

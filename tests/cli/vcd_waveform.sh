@@ -3,9 +3,12 @@
 # (scenarios/pasid/teardown-prefix.yaml): the VCD converts to FST with
 # Debian's vcd2fst (from gtkwave; scripts/setup.sh installs it), holds the
 # named scopes and signals, the torn_fetch marker is high exactly at the
-# cycles of the run's torn fetches (taken from its --json output), two runs
-# give the same bytes, --vcd-filter selects scopes, and bad input is refused
-# with exit 2 and nothing written.
+# cycles of the run's torn fetches (taken from its --json output), each
+# entry scope carries its decoded fields (P falls, DID and FLPTPTR clear at
+# the cycles the teardown's stores become visible, as --json tells), two
+# runs give the same bytes, --vcd-filter selects scopes (PASID-directory and
+# paging entries only through it), and bad input is refused with exit 2 and
+# nothing written.
 set -u
 source "$(dirname "$0")/common.bash" "$@"
 scn=$src/scenarios/pasid/teardown-prefix.yaml
@@ -35,6 +38,7 @@ changes() {
     { if (substr($0, 2) == id) print t, substr($0, 1, 1) }' "$1"
 }
 
+mkdir -p "$tmp/bad"
 expect_rc 0 "run with --vcd and --json" "$vtdsim" run "$scn" --vcd "$tmp/a.vcd" --json "$tmp/r.json"
 [ -s "$tmp/a.vcd" ] || bad "no VCD written"
 head -c 200 "$tmp/a.vcd" | grep -q '^\$version' || bad "VCD does not start with a header"
@@ -104,6 +108,39 @@ changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.P)" | grep -q "^[1-9
   bad "the PASID entry's P never falls"
 changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.burst0)" | grep -q " 1$" || bad "burst0 never strobes"
 
+# Decoded fields, one signal per field of the format's table, with its width.
+for s in "pasid.00_02_0.p0.DID wire" "pasid.00_02_0.p0.PGTT wire" "pasid.00_02_0.p0.FLPTPTR wire" \
+         "pasid.00_02_0.p0.SLPTPTR wire" "pasid.00_02_0.p0.AW wire" "pasid.00_02_0.p0.FPD wire" \
+         "sm_context.00_02_0.PASIDDIRPTR wire" "sm_context.00_02_0.PDTS wire" "sm_root.00.LCTP wire"; do
+  grep -qx "$s" "$tmp/sigs" || bad "no decoded field $s"
+done
+grep -q '^\$var wire 16 .* DID \[15:0\] \$end' "$tmp/a.vcd" || bad "DID is not a 16-bit vector"
+grep -q '^\$var wire 52 .* FLPTPTR \[51:0\] \$end' "$tmp/a.vcd" || bad "FLPTPTR is not a 52-bit vector"
+# The cycle at which the store changing FIELD (first as the stories list it) became visible.
+store_cycle() {
+  awk -v f="$1" '/"change": / && index($0, "\"" f " ") || index($0, ", " f " ") { want = 1 }
+                 want && /"cycle": / { c = $2; sub(",", "", c); print c; exit }' "$tmp/r.json"
+}
+clear=$(awk '/"clear_cycle": / { c = $2; sub(",", "", c); print c; exit }' "$tmp/r.json")
+[ -n "$clear" ] || bad "the JSON has no clear_cycle"
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.P)" >"$tmp/p.changes"
+if [ "$(cat "$tmp/p.changes" | tr '\n' ' ')" = "0 1 $clear 0 " ]; then
+  echo "ok: the PASID entry's P is 1 from cycle 0 and falls at cycle $clear, when the clearing store became visible"
+else
+  bad "P changes: $(tr '\n' ' ' <"$tmp/p.changes"), wanted 1 at 0 and 0 at $clear"
+fi
+did_at=$(store_cycle DID)
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.DID)" | tr '\n' ' ' >"$tmp/did.changes"
+[ "$(cat "$tmp/did.changes")" = "0 11 $did_at 0 " ] && echo "ok: DID is 3 and clears at cycle $did_at" ||
+  bad "DID changes: $(cat "$tmp/did.changes"), wanted 11 (3) at 0 and 0 at $did_at"
+fl_at=$(store_cycle FLPTPTR)
+changes "$tmp/a.vcd" "$(id_of "$tmp/a.vcd" pasid.00_02_0.p0.FLPTPTR)" | tr '\n' ' ' >"$tmp/fl.changes"
+[ "$(cat "$tmp/fl.changes")" = "0 100000001 $fl_at 0 " ] && echo "ok: FLPTPTR is 0x101 and clears at cycle $fl_at" ||
+  bad "FLPTPTR changes: $(cat "$tmp/fl.changes"), wanted 100000001 (0x101) at 0 and 0 at $fl_at"
+[ "$clear" -lt "$did_at" ] && [ "$did_at" -lt "$fl_at" ] || bad "clear $clear, DID $did_at, FLPTPTR $fl_at out of order"
+# By default no PASID-directory or paging entry: they cost a burst per walk.
+grep -q "^pasid_dir\.\|^fl_pte\.\|^sl_pte\." "$tmp/sigs" && bad "default VCD holds pasid_dir/paging scopes"
+
 # Byte-identical on a second run.
 expect_rc 0 "second run" "$vtdsim" run "$scn" --vcd "$tmp/b.vcd"
 cmp -s "$tmp/a.vcd" "$tmp/b.vcd" && echo "ok: two runs, identical VCDs" || bad "two runs gave different VCDs"
@@ -115,8 +152,27 @@ signals "$tmp/f.vcd" | awk '{ split($1, p, "."); print p[1] }' | sort -u | tr '\
 [ "$(stat -c %s "$tmp/f.vcd")" -lt "$(stat -c %s "$tmp/a.vcd")" ] || bad "filtered VCD not smaller"
 vcd2fst "$tmp/f.vcd" "$tmp/f.fst" >/dev/null 2>&1 || bad "vcd2fst of the filtered VCD failed"
 
+# PASID-directory and paging entries: scopes a filter selects, with their
+# fields and the IOMMU's reads (a 64-bit entry in the 128-bit burst holding it).
+expect_rc 0 "--vcd-filter selecting the PASID directory and paging entries" \
+  "$vtdsim" run "$scn" --vcd "$tmp/d.vcd" --vcd-filter 'pasid_dir.*,fl_pte.*'
+signals "$tmp/d.vcd" | awk '{ split($1, p, "."); print p[1] }' | sort -u | tr '\n' ' ' >"$tmp/d.tops"
+[ "$(cat "$tmp/d.tops")" = "fl_pte pasid_dir " ] || bad "scopes selected: $(cat "$tmp/d.tops")"
+signals "$tmp/d.vcd" >"$tmp/d.sigs"
+for s in "pasid_dir.00_02_0.p0.P wire" "pasid_dir.00_02_0.p0.SMPTBLPTR wire" "pasid_dir.00_02_0.p0.chunk0 wire" \
+         "pasid_dir.00_02_0.p0.burst0_data wire" "fl_pte.user.l4_101000.ADDR wire" "fl_pte.user.l1_104008.R_W wire"; do
+  grep -q "^$s " "$tmp/d.sigs" || bad "no signal $s"
+done
+grep -q '^\$var wire 64 .* chunk0 \[63:0\] \$end' "$tmp/d.vcd" || bad "a 64-bit entry's chunk0 is not 64 bits"
+# The directory entry points at the PASID table page 0x107000, present: 0x107001.
+changes "$tmp/d.vcd" "$(id_of "$tmp/d.vcd" pasid_dir.00_02_0.p0.burst0_data)" | grep -q " 100000111000000000001$" &&
+  echo "ok: the PASID-directory entry's bursts read 0x107001" || bad "pasid_dir burst0_data never reads 0x107001"
+changes "$tmp/d.vcd" "$(id_of "$tmp/d.vcd" fl_pte.user.l4_101000.burst0)" | grep -q " 1$" ||
+  bad "the first-level root entry's burst0 never strobes"
+expect_rc 2 "a paging glob on a run without such tables" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'sl_pte.*'
+grep -q "fl_pte.user.\* (4 entries)" "$tmp/err" || { bad "the scope list does not count paging entries"; cat "$tmp/err"; }
+
 # Bad input: exit 2, a clear message, nothing written (not even a temporary file).
-mkdir -p "$tmp/bad"
 expect_rc 2 "unclosed [ in a glob" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'cpu[0'
 grep -q "vcd-filter.*unclosed" "$tmp/err" || bad "no message for the unclosed ["
 expect_rc 2 "empty glob" "$vtdsim" run "$scn" --vcd "$tmp/bad/x.vcd" --vcd-filter 'qi,,cpu0'

@@ -195,6 +195,17 @@ TEST_CASE("waveform: scope names of watched entries", "[vcd]") {
   CHECK(entry_scope(EntryId{EntryKind::SmRoot, 0x100000, Rid::from(0, 0, 0), 0, 0}) == "sm_root.00");
   CHECK(entry_scope(EntryId{EntryKind::SmContext, 0x105040, Rid::from(1, 2, 3), 0, 0}) ==
         "sm_context.01_02_3");
+  CHECK(entry_scope(EntryId{EntryKind::PasidDir, 0x106008, Rid::from(0, 2, 0), 0, 64}) ==
+        "pasid_dir.00_02_0.p64");
+}
+
+TEST_CASE("waveform: scope names of paging entries and signal names of fields", "[vcd]") {
+  CHECK(paging_scope(EntryKind::SlPte, "dom1", 3, 0x10a000) == "sl_pte.dom1.l3_10a000");
+  CHECK(paging_scope(EntryKind::FlPte, "user", 1, 0x104008) == "fl_pte.user.l1_104008");
+  // A domain's name is the user's: anything but a VCD-safe character becomes '_'.
+  CHECK(paging_scope(EntryKind::SlPte, "a.b c", 2, 0x1000) == "sl_pte.a_b_c.l2_1000");
+  CHECK(field_signal_name("R/W") == "R_W");
+  CHECK(field_signal_name("FLPTPTR") == "FLPTPTR");
 }
 
 TEST_CASE("waveform: scope globs", "[vcd]") {
