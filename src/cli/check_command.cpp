@@ -175,10 +175,10 @@ int cmd_check(const std::vector<std::string>& args) {
   po::variables_map vm = parse(args, opts, pos);
   if (vm.count("help")) {
     std::cout << opts
-              << "\nOutput files are written once all scenarios have run, each in one piece (nothing is "
-                 "written on bad\narguments).\n"
-                 "Exit codes: 0 every scenario as expected, 1 some not, 2 bad arguments or some scenario "
-                 "had bad\ninput, 3 some simulation failed.\n";
+              << "\nOutput files are checked before anything runs and written in one piece once every\n"
+                 "scenario has run (nothing is written on bad arguments).\n"
+                 "Exit codes: 0 every scenario as expected, 1 some not, 2 bad arguments or some\n"
+                 "scenario had bad input, 3 some simulation failed.\n";
     return kOk;
   }
   auto bad = [](const std::string& why) {
