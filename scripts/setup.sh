@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libspdlog-dev
           libyaml-cpp-dev nlohmann-json3-dev catch2
-          gtkwave   # gtkwave: vcd2fst/fst2vcd and the viewer for the waveform tests (tests/cli/vcd_waveform.sh, gtkw_save_file.sh)
-          xvfb xdotool x11-apps netpbm)  # tests/cli/gtkw_save_file.sh: GTKWave under Xvfb (xvfb-run), waiting for
-                                         # its window (xdotool), a screenshot (xwd from x11-apps; xwdtopnm, ppmhist
-                                         # from netpbm); also what made docs/images/gtkwave-teardown-prefix.png
+          gtkwave         # vcd2fst/fst2vcd and the viewer for the waveform tests (tests/cli/vcd_waveform.sh, gtkw_save_file.sh)
+          xvfb xdotool x11-apps netpbm  # tests/cli/gtkw_save_file.sh: GTKWave under Xvfb (xvfb-run), waiting for
+                                        # its window (xdotool), a screenshot (xwd from x11-apps; xwdtopnm, ppmhist
+                                        # from netpbm); also what made docs/images/gtkwave-teardown-prefix.png
+          libxml2-utils jq)             # xmllint (JUnit schema) and jq (JSON) for tests/cli/check_junit.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

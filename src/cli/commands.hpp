@@ -35,6 +35,7 @@ inline MutantRef command_line_mutant(const std::string& id) {
   return MutantRef{id, SourceLoc{"--mutant", 0, 0}};
 }
 
+int cmd_check(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_mutate(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);

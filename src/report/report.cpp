@@ -132,6 +132,8 @@ void returns_text(std::ostringstream& o, const RunResult& r) {
       << " at cycle " << d.cycle << ", from op " << d.op << " [" << d.op_label << "]\n";
 }
 
+}  // namespace
+
 nlohmann::json returns_json(const RunResult& r) {
   nlohmann::json a = nlohmann::json::array();
   for (const DriverReturn& d : r.returns)
@@ -146,7 +148,30 @@ nlohmann::json returns_json(const RunResult& r) {
   return a;
 }
 
-}  // namespace
+nlohmann::json expectations_json(const RunResult& r) {
+  using nlohmann::json;
+  json expect = json::object();
+  for (const KindVerdict& v : r.verdicts) {
+    if (!v.expected && !v.implicit_zero) continue;
+    expect[v.kind] = {{"expected", v.expected ? v.expected->str() : "== 0"},
+                      {"listed", v.expected.has_value()},
+                      {"observed", v.observed},
+                      {"ok", v.ok}};
+  }
+  if (!r.return_verdicts.empty()) {
+    json rv = json::array();
+    for (const ReturnVerdict& v : r.return_verdicts)
+      rv.push_back({{"cpu", v.cpu},
+                    {"item", v.item},
+                    {"operation", v.operation},
+                    {"expected", linux_errno::text(v.expected)},
+                    {"listed", v.listed},
+                    {"observed", linux_errno::text(v.observed)},
+                    {"ok", v.ok}});
+    expect["returns"] = rv;
+  }
+  return expect;
+}
 
 std::string counts_line(const std::map<std::string, u64>& counts) {
   std::string s;
@@ -317,24 +342,7 @@ nlohmann::json report_json(const RunResult& r, const std::vector<Story>* stories
     }
     (is_violation_kind(f.kind) ? violations : benign).push_back(std::move(v));
   }
-  json expect = json::object();
-  for (const KindVerdict& v : r.verdicts) {
-    if (!v.expected && !v.implicit_zero) continue;
-    expect[v.kind] = {
-        {"expected", v.expected ? v.expected->str() : "== 0"}, {"observed", v.observed}, {"ok", v.ok}};
-  }
-  if (!r.return_verdicts.empty()) {
-    json rv = json::array();
-    for (const ReturnVerdict& v : r.return_verdicts)
-      rv.push_back({{"cpu", v.cpu},
-                    {"item", v.item},
-                    {"operation", v.operation},
-                    {"expected", linux_errno::text(v.expected)},
-                    {"listed", v.listed},
-                    {"observed", linux_errno::text(v.observed)},
-                    {"ok", v.ok}});
-    expect["returns"] = rv;
-  }
+  const json expect = expectations_json(r);
   json faults = json::object();
   for (const auto& [reason, n] : r.faults_by_reason) faults[hex(reason)] = n;
   return json{{"scenario", r.scenario},
