@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "trace/output_file.hpp"
 #include "trace/waveform.hpp"
 
+namespace fs = std::filesystem;
 namespace po = boost::program_options;
 using namespace vtd;
 
