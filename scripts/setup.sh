@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libspdlog-dev
           libyaml-cpp-dev nlohmann-json3-dev catch2
-          gtkwave)  # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
+          gtkwave   # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
+          help2man  # the man page, generated from --help when vtdsim is built (packaging/install.cmake)
+          bash-completion  # its helpers, for the completion test (tests/cli/bash_completion.sh)
+          man-db    # man -l and groff: the package test renders the man page
+          dpkg-dev file)  # cpack -G DEB: dpkg-shlibdeps writes Depends, file finds the ELF files (tests/cli/package_install.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,8 +22,14 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# $1: build directory, rest: extra CMake options.
+# [--target NAME] (build only that target, default: everything), then the
+# build directory, then extra CMake options.
+target=()
+if [ "${1:-}" = --target ]; then
+  target=(--target "$2")
+  shift 2
+fi
 dir=${1:-build}
 shift || true
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build "$dir" -j"$(nproc)"
+cmake --build "$dir" -j"$(nproc)" "${target[@]}"
