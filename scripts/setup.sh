@@ -10,6 +10,7 @@ packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev 
           help2man  # the man page, generated from --help when vtdsim is built (packaging/install.cmake)
           bash-completion  # its helpers, for the completion test (tests/cli/bash_completion.sh)
           man-db    # man -l and groff: the package test renders the man page
+          python3-yaml  # the CI example test parses docs/ci.md's YAML (tests/cli/ci_example.sh)
           dpkg-dev file)  # cpack -G DEB: dpkg-shlibdeps writes Depends, file finds the ELF files (tests/cli/package_install.sh)
 missing=()
 for p in "${packages[@]}"; do
