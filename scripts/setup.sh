@@ -10,7 +10,12 @@ packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev 
           xvfb xdotool x11-apps netpbm  # tests/cli/gtkw_save_file.sh: GTKWave under Xvfb (xvfb-run), waiting for
                                         # its window (xdotool), a screenshot (xwd from x11-apps; xwdtopnm, ppmhist
                                         # from netpbm); also what made docs/images/gtkwave-teardown-prefix.png
-          libxml2-utils jq)             # xmllint (JUnit schema) and jq (JSON) for tests/cli/check_junit.sh
+          libxml2-utils jq              # xmllint (JUnit schema) and jq (JSON) for tests/cli/check_junit.sh
+          help2man        # the man page, generated from --help when vtdsim is built (packaging/install.cmake)
+          bash-completion # its helpers, for the completion test (tests/cli/bash_completion.sh)
+          man-db          # man -l and groff: the package test renders the man page
+          python3-yaml    # the CI example test parses docs/ci.md's YAML (tests/cli/ci_example.sh)
+          dpkg-dev file)  # cpack -G DEB: dpkg-shlibdeps writes Depends, file finds the ELF files (tests/cli/package_install.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,8 +27,14 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# $1: build directory, rest: extra CMake options.
+# [--target NAME] (build only that target, default: everything), then the
+# build directory, then extra CMake options.
+target=()
+if [ "${1:-}" = --target ]; then
+  target=(--target "$2")
+  shift 2
+fi
 dir=${1:-build}
 shift || true
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build "$dir" -j"$(nproc)"
+cmake --build "$dir" -j"$(nproc)" "${target[@]}"
