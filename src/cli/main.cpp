@@ -393,6 +393,11 @@ int main(int argc, char** argv) {
     return args.empty() ? kBadInput : kOk;
   }
   if (args[0] == "--version" || args[0] == "version") {
+    if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
+      std::cout << "vtdsim version\n\nPrint the version (from CMake's project()) and the git commit vtdsim was "
+                   "built\nfrom, when built from a checkout.\n\noptions:\n  -h [ --help ]         show this help\n";
+      return kOk;
+    }
     if (args.size() > 1) {
       std::cerr << "vtdsim " << args[0] << " takes no arguments\n";
       return kBadInput;
