@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev libspdlog-dev
           libyaml-cpp-dev nlohmann-json3-dev catch2
-          gtkwave)  # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
+          gtkwave   # gtkwave: vcd2fst/fst2vcd for the waveform test (tests/cli/vcd_waveform.sh)
+          python3)  # python3: parses the sweep picture's SVG with xml.etree (tests/cli/sweep_plot.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
