@@ -90,7 +90,9 @@ po::options_description output_options() {
   o.add_options()("json", po::value<std::string>(),
                   "write the report as JSON (with every interleaving's outcome)")(
       "csv", po::value<std::string>(), "write one CSV row per interleaving")(
-      "plot", po::value<std::string>(), "write the race window as an SVG picture");
+      "plot", po::value<std::string>(),
+      "write the race window as an SVG picture: a band per kind found, the program and traffic marked, "
+      "each cell's replay command in its tooltip");
   return o;
 }
 
