@@ -15,7 +15,8 @@ packages=(cmake g++ make pkg-config libsystemc-dev libboost-program-options-dev 
           bash-completion # its helpers, for the completion test (tests/cli/bash_completion.sh)
           man-db          # man -l and groff: the package test renders the man page
           python3-yaml    # the CI example test parses docs/ci.md's YAML (tests/cli/ci_example.sh)
-          dpkg-dev file)  # cpack -G DEB: dpkg-shlibdeps writes Depends, file finds the ELF files (tests/cli/package_install.sh)
+          dpkg-dev file   # cpack -G DEB: dpkg-shlibdeps writes Depends, file finds the ELF files (tests/cli/package_install.sh)
+          python3)        # parses the sweep picture's SVG with xml.etree (tests/cli/sweep_plot.sh) and the bench scripts' JSON
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

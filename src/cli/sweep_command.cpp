@@ -74,8 +74,10 @@ bool write_file(const std::string& path, const std::string& data, const char* cm
   return true;
 }
 
-int write_outputs(const SweepReport& r, const po::variables_map& vm, const char* cmd) {
-  std::cout << sweep_text(r);
+// `with_heading`: false when the heading was printed before the run.
+int write_outputs(const SweepReport& r, const po::variables_map& vm, const char* cmd,
+                  bool with_heading = true) {
+  std::cout << sweep_text(r, with_heading);
   if (vm.count("json") && !write_file(vm["json"].as<std::string>(), sweep_json(r).dump(1) + "\n", cmd))
     return kInternal;
   if (vm.count("csv") && !write_file(vm["csv"].as<std::string>(), sweep_csv(r), cmd)) return kInternal;
@@ -88,7 +90,9 @@ po::options_description output_options() {
   o.add_options()("json", po::value<std::string>(),
                   "write the report as JSON (with every interleaving's outcome)")(
       "csv", po::value<std::string>(), "write one CSV row per interleaving")(
-      "plot", po::value<std::string>(), "write the race window as an SVG picture");
+      "plot", po::value<std::string>(),
+      "write the race window as an SVG picture: a band per kind found, the program and traffic marked, "
+      "each cell's replay command in its tooltip");
   return o;
 }
 
@@ -242,7 +246,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     return bad(e.what());
   }
-  std::cout << "sweep: " << sp.describe() << "\n" << std::flush;
+  // What is being swept, before the run (the report follows it, without repeating it).
+  std::cout << sweep_heading(s.name, s.file, s.mutant ? s.mutant->id : "", sp, shard) << std::flush;
 
   const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
   double last_shown = 0;
@@ -260,7 +265,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   const SweepReport r =
       make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
                   out.seconds, jobs, out.simulated, s.mutant ? s.mutant->id : "");
-  return write_outputs(r, vm, "sweep");
+  return write_outputs(r, vm, "sweep", false);
 }
 
 int cmd_merge(const std::vector<std::string>& args) {

@@ -342,6 +342,7 @@ void Iommu::process(Cycle at) {
     settle(w, at);
   }
   for (std::size_t i = taken; i < arrived; ++i) waiting_.push_back(arrivals_[i]);
+  stats_.waited_for_walker += arrived - taken;
   arrivals_.pop_front(arrived);
 }
 

@@ -378,7 +378,8 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
     d.op_label = programs.emitted[d.cpu].ops[d.op].op.label;
   }
   evaluate_returns(s, r, programs.names);
-  if (!opt.detail) {  // a sweep keeps the tally, the cycles and the returns only
+  r.iommu = top.iommu.stats();
+  if (!opt.detail) {  // a sweep keeps the tally, the cycles, the returns and the IOMMU's counts only
     for (RunListener* l : opt.listeners) l->on_finish(r);
     return r;
   }
@@ -389,7 +390,6 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   for (const auto& c : top.cpus) r.program_end = std::max(r.program_end, c->finish_cycle());
   for (const StoreEvent& e : mem.history())
     if (e.writer.cpu != Writer::kIommu) r.program_end = std::max(r.program_end, e.cycle);
-  r.iommu = top.iommu.stats();
   const Translator& tr = top.iommu.translator();
   r.caches.push_back({"context-cache", tr.context_cache().config().enabled, tr.context_cache().stats()});
   if (s.platform.iommu.mode == "scalable")

@@ -6,6 +6,7 @@
 // that arrives while the entry is changing, waits, and then walks the new
 // entry is legal; so is one that uses a cached copy until the invalidation
 // completes (the handshake rules judge software's side of that).
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -80,6 +81,11 @@ class StaleTranslation final : public Rule {
         fd.observed = c.value;
         fd.superseded_by = superseding->first;
         fd.invalidated = superseding->second;
+        // The update span of the superseding store (every store of an entry
+        // has one): who changed the entry, its OLD and NEW.
+        for (const Span& sp : ev.spans[static_cast<std::size_t>(entry - ev.history.entries().data())])
+          if (std::find(sp.stores.begin(), sp.stores.end(), superseding->first) != sp.stores.end())
+            fd.span = sp;
         fd.detail = std::string("translated through a ") + (c.from_cache ? "cached" : "fetched") +
                     " copy of " + to_string(entry->id) + " filled by request #" +
                     std::to_string(c.source.request) + " at cycle " + std::to_string(c.source.cycle) +

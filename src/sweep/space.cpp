@@ -152,6 +152,21 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
   for (Cycle v : sp.mmio_costs)
     if (v > kMaxSweptCycles) throw std::invalid_argument("--mmio-cost: " + std::to_string(v) + too_many);
 
+  // When the traffic's requests are issued: the first and the last.
+  long long first = std::numeric_limits<long long>::max(), last = 0;
+  for (const TrafficStream& ts : s.traffic) {
+    if (!ts.at.empty()) {
+      first = std::min(first, static_cast<long long>(ts.at.front()));
+      last = std::max(last, static_cast<long long>(ts.at.back()));
+    } else if (ts.count > 0) {
+      first = std::min(first, static_cast<long long>(ts.start));
+      last = std::max(last, static_cast<long long>(ts.start + (ts.count - 1) * ts.every));
+    }
+  }
+  if (first <= last)
+    sp.timeline = {true, static_cast<long long>(t.program_start), static_cast<long long>(t.program_end),
+                   first, last};
+
   // Offsets: every start of the CPU program at which it overlaps the DMA
   // traffic, widened by one fetch of the widest entry on each side.
   if (o.offsets || c.offsets) {
@@ -162,16 +177,6 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
   } else {
     if (s.traffic.empty())
       throw std::invalid_argument("the scenario has no traffic: give the offsets to sweep");
-    long long first = std::numeric_limits<long long>::max(), last = 0;
-    for (const TrafficStream& ts : s.traffic) {
-      if (!ts.at.empty()) {
-        first = std::min(first, static_cast<long long>(ts.at.front()));
-        last = std::max(last, static_cast<long long>(ts.at.back()));
-      } else if (ts.count > 0) {
-        first = std::min(first, static_cast<long long>(ts.start));
-        last = std::max(last, static_cast<long long>(ts.start + (ts.count - 1) * ts.every));
-      }
-    }
     const Cycle max_gap = *std::max_element(sp.inter_bursts.begin(), sp.inter_bursts.end());
     const long long fetch = static_cast<long long>(nb * s.platform.iommu.burst_latency + (nb - 1) * max_gap);
     const long long len = static_cast<long long>(t.program_end - t.program_start);

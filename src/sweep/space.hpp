@@ -56,6 +56,15 @@ struct SweepSpace {
   // slowest. Empty: one choice, the scenario's platform.iommu.qi.
   std::vector<std::pair<std::string, std::vector<Cycle>>> qi_latency;
   std::vector<Cycle> mmio_costs;  // empty: one choice, the scenario's platform.cpu.costs.mmio
+  // Where the scenario as written runs the CPU programs (its nominal run: the
+  // earliest start to the last store visible or operation ended) and issues
+  // the DMA traffic (first and last request), in cycles: what the picture
+  // marks on the offset axis. Not a dimension; `known` is false without traffic.
+  struct Timeline {
+    bool known = false;
+    long long program_start = 0, program_end = 0, traffic_first = 0, traffic_last = 0;
+  };
+  Timeline timeline;
 
   u64 offsets() const { return static_cast<u64>((offset_to - offset_from) / offset_step + 1); }
   u64 qi_latency_choices() const {

@@ -27,6 +27,7 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
   out.counts.assign(kinds.size(), 0);
   out.distance.assign(kinds.size(), InterleavingResult::kNone);
   out.returns_differ = !r.returns_met;
+  out.walker_waits = r.iommu.waited_for_walker;
   const Findings::Tally& t = r.findings.tally;
   for (std::size_t k = 0; k < t.counts.size() && k < kinds.size(); ++k) {
     out.counts[k] += t.counts[k];
@@ -43,9 +44,10 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
 
 namespace {
 
-// One line per interleaving on a worker's pipe: "index cycles c... d... R G"
+// One line per interleaving on a worker's pipe: "index cycles c... d... R G W"
 // (R: 1 when the returns differ; G: what the burst-order reduction learnt of
-// the interleaving's group from it, a GroupNews) or "index ! message".
+// the interleaving's group from it, a GroupNews; W: walker waits) or
+// "index ! message".
 enum GroupNews : int { kNoNews = 0, kGroupFree = 1, kGroupSensitive = 2 };
 
 std::string encode(const InterleavingResult& r, GroupNews news) {
@@ -60,6 +62,7 @@ std::string encode(const InterleavingResult& r, GroupNews news) {
   for (u64 d : r.distance) line += " " + std::to_string(d);
   line += r.returns_differ ? " 1" : " 0";
   line += " " + std::to_string(static_cast<int>(news));
+  line += " " + std::to_string(r.walker_waits);
   return line + "\n";
 }
 
@@ -82,7 +85,7 @@ InterleavingResult decode(const std::string& line, GroupNews& news) {
   for (u64& c : r.counts) in >> c;
   for (u64& d : r.distance) in >> d;
   int differ = 0, g = 0;
-  in >> differ >> g;
+  in >> differ >> g >> r.walker_waits;
   r.returns_differ = differ != 0;
   news = static_cast<GroupNews>(g);
   if (!in) throw std::runtime_error("sweep: malformed worker output: " + line);
@@ -500,6 +503,9 @@ nlohmann::json sweep_json(const SweepReport& r) {
   for (const auto& [type, values] : sp.qi_latency)
     space["qi_latency"].push_back({{"type", type}, {"cycles", values}});
   space["mmio_cost"] = sp.mmio_costs;
+  if (sp.timeline.known)
+    space["timeline"] = {{"program", {sp.timeline.program_start, sp.timeline.program_end}},
+                         {"traffic", {sp.timeline.traffic_first, sp.timeline.traffic_last}}};
   space["rows"] = json::array();
   for (u64 row = 0; row < sp.rows(); ++row) space["rows"].push_back(sp.row_label(row));
   space["total"] = sp.size();
@@ -565,17 +571,29 @@ nlohmann::json sweep_json(const SweepReport& r) {
     j["returns_differ"] = differ;
     j["returns_first"] = reproducer_json(r, *r.returns_first, false);
   }
+  // Likewise only when some request waited for a walker: [index, requests] per interleaving.
+  json waits = json::array();
+  for (const InterleavingResult& ir : r.results)
+    if (ir.walker_waits) waits.push_back({ir.index, ir.walker_waits});
+  if (!waits.empty()) j["walker_waits"] = waits;
   return j;
 }
 
-std::string sweep_text(const SweepReport& r) {
-  const SweepSpace& sp = r.space;
+std::string sweep_heading(const std::string& scenario, const std::string& file, const std::string& mutant,
+                          const SweepSpace& sp, const Shard& shard) {
   std::ostringstream o;
-  o << "sweep: " << r.scenario << " (" << r.file << ")\n";
-  if (!r.mutant.empty()) o << "mutant: " << r.mutant << "\n";
+  o << "sweep: " << scenario << " (" << file << ")\n";
+  if (!mutant.empty()) o << "mutant: " << mutant << "\n";
   o << "space: " << sp.describe() << "\n";
   o << "offsets: " << sp.offsets_origin << "\n";
-  if (r.shard.count > 1) o << "shard: " << r.shard.index << "/" << r.shard.count << "\n";
+  if (shard.count > 1) o << "shard: " << shard.index << "/" << shard.count << "\n";
+  return o.str();
+}
+
+std::string sweep_text(const SweepReport& r, bool with_heading) {
+  const SweepSpace& sp = r.space;
+  std::ostringstream o;
+  if (with_heading) o << sweep_heading(r.scenario, r.file, r.mutant, sp, r.shard);
   o << "ran " << r.interleavings << " interleavings in " << r.seconds << " s ("
     << static_cast<u64>(r.seconds > 0 ? static_cast<double>(r.interleavings) / r.seconds : 0) << "/s, "
     << r.jobs << " job" << (r.jobs == 1 ? "" : "s");
@@ -586,6 +604,11 @@ std::string sweep_text(const SweepReport& r) {
   o << "\ninterleavings showing each kind (findings in all):\n";
   for (const auto& [kind, n] : r.counts)
     o << "  " << kind << ": " << n << " (" << r.findings.at(kind) << ")\n";
+  if (!r.windows.empty())
+    o << "\nPer kind, the offsets showing it in each row, and two commands that replay one interleaving\n"
+         "showing it: first, the one of lowest index; minimal, the one whose finding has the fewest\n"
+         "stores between the two memory states that make it a violation (the shortest race to study;\n"
+         "lowest index on ties).\n";
   for (const auto& [kind, rows] : r.windows) {
     o << "\n" << kind << " window:\n";
     std::size_t shown = 0;
@@ -687,6 +710,11 @@ SweepSpace space_from_json(const nlohmann::json& j) {
         throw std::invalid_argument("merge: no queue latencies for descriptor type '" + type + "'");
     }
   if (j.contains("mmio_cost")) sp.mmio_costs = j.at("mmio_cost").get<std::vector<Cycle>>();
+  if (j.contains("timeline")) {
+    const auto& t = j.at("timeline");
+    sp.timeline = {true, t.at("program").at(0).get<long long>(), t.at("program").at(1).get<long long>(),
+                   t.at("traffic").at(0).get<long long>(), t.at("traffic").at(1).get<long long>()};
+  }
   return sp;
 }
 
@@ -748,6 +776,13 @@ SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::
       auto it = std::lower_bound(results.begin(), results.end(), index,
                                  [](const InterleavingResult& a, u64 x) { return a.index < x; });
       if (it != results.end() && it->index == index) it->returns_differ = true;
+    }
+  for (const nlohmann::json& j : shards)
+    for (const auto& w : j.value("walker_waits", nlohmann::json::array())) {
+      const u64 index = w.at(0).get<u64>();
+      auto it = std::lower_bound(results.begin(), results.end(), index,
+                                 [](const InterleavingResult& a, u64 x) { return a.index < x; });
+      if (it != results.end() && it->index == index) it->walker_waits = w.at(1).get<u64>();
     }
   if (results.size() != sp.size())
     throw std::invalid_argument("merge: the shards hold " + std::to_string(results.size()) + " of " +

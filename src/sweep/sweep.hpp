@@ -26,6 +26,9 @@ struct InterleavingResult {
   std::string error;  // the simulation failed (e.g. still running at max_cycles)
   // Some program item returned other than expect: returns: says (0 unless listed).
   bool returns_differ = false;
+  // DMA requests that waited for a free walker (platform.iommu.max_outstanding):
+  // a full walker queue, not the store sequence, moved their fetches.
+  u64 walker_waits = 0;
   static constexpr u64 kNone = ~u64{0};
 };
 
@@ -136,7 +139,12 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
                         const std::string& mutant = "");
 
 nlohmann::json sweep_json(const SweepReport& r);
-std::string sweep_text(const SweepReport& r);
+// The text report's first lines (scenario, mutant, space, offsets, shard):
+// `vtdsim sweep` prints them before the run, the rest (sweep_text without
+// them) after it.
+std::string sweep_heading(const std::string& scenario, const std::string& file, const std::string& mutant,
+                          const SweepSpace& sp, const Shard& shard);
+std::string sweep_text(const SweepReport& r, bool with_heading = true);
 std::string sweep_csv(const SweepReport& r);
 
 // Combines shard reports (their JSON) into the report of the whole sweep.
