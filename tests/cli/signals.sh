@@ -9,7 +9,7 @@ scn="$src/scenarios/pasid/teardown-clear-present.yaml"
 # Starts a long sweep (-j 2) in the background; waits until both workers run.
 start_sweep() {  # directory
   mkdir -p "$1"
-  timeout 120 "$vtdsim" sweep "$scn" --offsets 0..199 -j 2 -q --json "$1/r.json" --csv "$1/r.csv" \
+  timeout 120 "$vtdsim" sweep "$scn" --offsets 0..49 -j 2 -q --json "$1/r.json" --csv "$1/r.csv" \
     >"$1/out" 2>"$1/err" &
   pid=$!
   parent=""
@@ -50,7 +50,7 @@ timeout 120 python3 - "$vtdsim" "$scn" "$tmp/kill.json" <<'PY' || fail=1
 import ctypes, os, signal, subprocess, sys, time
 vtdsim, scn, out = sys.argv[1:4]
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-p = subprocess.Popen([vtdsim, "sweep", scn, "--offsets", "0..199", "-j", "2", "-q", "--json", out],
+p = subprocess.Popen([vtdsim, "sweep", scn, "--offsets", "0..49", "-j", "2", "-q", "--json", out],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=os.setpgrp)
 workers = []
 for _ in range(300):
