@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "platform/simulation.hpp"
 #include "report/check_report.hpp"
@@ -108,14 +109,17 @@ void run_all(std::vector<CheckEntry>& entries, unsigned jobs, const std::functio
       if (pipe(fds) != 0) throw std::runtime_error("check: pipe failed");
       std::fflush(nullptr);  // nothing buffered is written twice
       const auto start = clock_type::now();
+      const pid_t parent = getpid();
       const pid_t pid = fork();
       if (pid < 0) throw std::runtime_error("check: fork failed");
       if (pid == 0) {
+        become_worker(parent);  // dies with the parent
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
         child(entries[next].path, fds[1]);
       }
       close(fds[1]);
+      remember_worker(pid);  // killed if vtdsim is
       running.push_back({next++, pid, fds[0], {}, start});
     }
     std::vector<pollfd> pfds;
@@ -139,6 +143,7 @@ void run_all(std::vector<CheckEntry>& entries, unsigned jobs, const std::functio
       int status = 0;
       while (waitpid(r.pid, &status, 0) < 0 && errno == EINTR) {
       }
+      forget_worker(r.pid);
       finish(r, status);
     }
     running.erase(std::remove_if(running.begin(), running.end(), [](const Running& r) { return r.fd < 0; }),
@@ -227,28 +232,11 @@ int cmd_check(const std::vector<std::string>& args) {
     }
   }
 
-  // Outputs: checked and reserved before anything runs.
-  std::vector<std::pair<const char*, std::unique_ptr<OutputFile>>> outputs;
-  for (const char* opt : {"junit", "json"}) {
-    if (!vm.count(opt)) continue;
-    const std::string path = vm[opt].as<std::string>();
-    std::error_code ec;
-    for (const CheckEntry& e : entries)
-      if (fs::equivalent(path, e.path, ec))
-        return bad(std::string("--") + opt + ": " + path + " is one of the scenarios");
-    auto canonical = [](const std::string& f) {
-      std::error_code ec2;
-      const fs::path c = fs::weakly_canonical(f, ec2);
-      return ec2 ? fs::path(f) : c;
-    };
-    for (const auto& [other, f] : outputs)
-      if (canonical(path) == canonical(f->path()))
-        return bad(std::string("--") + opt + " and --" + other + " name the same file");
-    auto f = std::make_unique<OutputFile>(path);
-    std::string err;
-    if (!f->reserve(err)) return bad(std::string("--") + opt + ": " + err);
-    outputs.emplace_back(opt, std::move(f));
-  }
+  // Outputs: checked and reserved before anything runs, written all or none at the end.
+  OutputSet outputs("check");
+  for (const CheckEntry& e : entries) outputs.protect(e.path, "one of the scenarios");
+  for (const char* opt : {"junit", "json"})
+    if (std::string err; vm.count(opt) && !outputs.add(opt, vm[opt].as<std::string>(), err)) return bad(err);
 
   // Lines in input order: each is printed once it and all before it are done.
   std::vector<bool> finished(entries.size(), false);
@@ -271,14 +259,11 @@ int cmd_check(const std::vector<std::string>& args) {
               ok, mismatch, bad_input, internal);
   std::fflush(stdout);
   const int code = internal ? kInternal : bad_input ? kBadInput : mismatch ? kMismatch : kOk;
-  for (auto& [opt, f] : outputs) {
-    f->stream() << (std::string(opt) == "junit" ? check_junit(entries)
-                                                : check_json(entries, code).dump(2) + "\n");
-    std::string err;
-    if (!f->commit(err)) {
-      std::cerr << "vtdsim check: --" << opt << ": " << err << "\n";
-      return kInternal;
-    }
+  if (outputs.has("junit")) outputs.stream("junit") << check_junit(entries);
+  if (outputs.has("json")) outputs.stream("json") << dump_json(check_json(entries, code), 2) << "\n";
+  if (std::string err; !outputs.commit(err)) {
+    std::cerr << "vtdsim check: " << err << "\n";
+    return kInternal;
   }
   return code;
 }

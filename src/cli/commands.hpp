@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ inline boost::program_options::variables_map parse(
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
   return vm;
+}
+
+// JSON text of a report: a file name whose bytes are not UTF-8 (the only
+// strings not checked at load) shows U+FFFD instead of failing the report.
+inline std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The sweep dimensions `vtdsim sweep` and `vtdsim mutate` share; `sample_help`

@@ -9,6 +9,7 @@
 #include <optional>
 #include <systemc>
 
+#include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "cli/version.hpp"
 #include "cpu_model/compiler.hpp"
@@ -29,6 +30,7 @@ using namespace vtd;
 
 namespace {
 
+using cli::dump_json;
 using cli::kBadInput;
 using cli::kInternal;
 using cli::kMismatch;
@@ -118,9 +120,12 @@ int cmd_run(const std::vector<std::string>& args) {
   pos.add("file", 1);
   po::variables_map vm = parse(args, opts, pos);
   if (vm.count("help")) {
-    std::cout << opts
-              << "\nExit codes: 0 observed verdicts match expect:, 1 they do not, 2 bad input, 3 simulation "
-                 "error.\n";
+    std::cout
+        << opts
+        << "\nOutput files are checked before anything runs (a missing directory, a directory, a device,\n"
+           "a FIFO, an input file or '-' is bad input) and written all or none once everything ran.\n"
+        << "Exit codes: 0 observed verdicts match expect:, 1 they do not, 2 bad input, 3 simulation "
+           "error.\n";
     return kOk;
   }
   if (!vm.count("file")) {
@@ -129,10 +134,6 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   RunOptions ro;
   ro.log_level = vm["log-level"].as<std::string>();
-  // Waveform: the file is reserved before the run (an unwritable path is bad
-  // input) and renamed into place once written in full.
-  std::optional<WaveformListener> wave;
-  std::optional<OutputFile> vcd_file;
   if (vm.count("vcd-filter") && !vm.count("vcd")) {
     std::cerr << "vtdsim run: --vcd-filter needs --vcd\n";
     return kBadInput;
@@ -141,35 +142,28 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cerr << "vtdsim run: --gtkw needs --vcd FILE (the save file loads that waveform)\n";
     return kBadInput;
   }
-  std::optional<OutputFile> gtkw_file;
-  if (vm.count("vcd")) {
-    std::vector<std::string> filter;
-    if (vm.count("vcd-filter")) {
-      try {
-        filter = parse_scope_filter(vm["vcd-filter"].as<std::string>());
-      } catch (const std::invalid_argument& e) {
-        std::cerr << "vtdsim run: --vcd-filter: " << e.what() << "\n";
-        return kBadInput;
-      }
-    }
-    vcd_file.emplace(vm["vcd"].as<std::string>());
-    std::string err;
-    if (!vcd_file->reserve(err)) {
-      std::cerr << "vtdsim run: --vcd: " << err << "\n";
+  std::vector<std::string> filter;
+  if (vm.count("vcd-filter")) {
+    try {
+      filter = parse_scope_filter(vm["vcd-filter"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "vtdsim run: --vcd-filter: " << e.what() << "\n";
       return kBadInput;
     }
-    if (vm.count("gtkw")) {
-      gtkw_file.emplace(vm["gtkw"].as<std::string>());
-      if (fs::weakly_canonical(fs::absolute(vm["gtkw"].as<std::string>())) ==
-          fs::weakly_canonical(fs::absolute(vm["vcd"].as<std::string>()))) {
-        std::cerr << "vtdsim run: --gtkw and --vcd name the same file\n";
-        return kBadInput;
-      }
-      if (!gtkw_file->reserve(err)) {
-        std::cerr << "vtdsim run: --gtkw: " << err << "\n";
-        return kBadInput;
-      }
+  }
+  // Every output is checked and reserved before the run (a bad path is bad
+  // input) and all are renamed into place once every one was written in full.
+  OutputSet outputs("run");
+  outputs.protect(vm["file"].as<std::string>(), "the scenario");
+  for (const char* opt : {"json", "vcd", "gtkw", "trace"}) {
+    std::string err;
+    if (vm.count(opt) && !outputs.add(opt, vm[opt].as<std::string>(), err)) {
+      std::cerr << "vtdsim run: " << err << "\n";
+      return kBadInput;
     }
+  }
+  std::optional<WaveformListener> wave;
+  if (vm.count("vcd")) {
     wave.emplace(std::move(filter));
     ro.listeners.push_back(&*wave);
   }
@@ -183,18 +177,8 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   StoryRecorder stories;
   ro.listeners.push_back(&stories);
-  // Timeline: like the waveform, reserved before the run, in place once complete.
   std::optional<ChromeTrace> trace;
-  std::optional<OutputFile> trace_file;
-  if (vm.count("trace")) {
-    trace_file.emplace(vm["trace"].as<std::string>());
-    std::string err;
-    if (!trace_file->reserve(err)) {
-      std::cerr << "vtdsim run: --trace: " << err << "\n";
-      return kBadInput;
-    }
-    ro.listeners.push_back(&trace.emplace());
-  }
+  if (vm.count("trace")) ro.listeners.push_back(&trace.emplace());
   RunResult r;
   std::string mutant, mutant_description;
   try {
@@ -269,44 +253,27 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << text_report(r, &first);
   }
   if (vm.count("json")) {
-    std::ofstream out(vm["json"].as<std::string>());
     const std::vector<Story> all = stories.stories();
     nlohmann::json j = json_report(r, &all);
     if (!mutant.empty()) j["mutant"] = mutant;
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::cerr << "vtdsim run: cannot write " << vm["json"].as<std::string>() << "\n";
-      return kInternal;
-    }
+    outputs.stream("json") << dump_json(j, 2) << "\n";
   }
   if (wave) {
-    wave->write(vcd_file->stream());
-    std::string err;
-    if (!vcd_file->commit(err)) {
-      std::cerr << "vtdsim run: --vcd: " << err << "\n";
-      return kInternal;
-    }
-    if (gtkw_file) {
+    wave->write(outputs.stream("vcd"));
+    if (vm.count("gtkw")) {
       // The VCD's path relative to the save file's directory: GTKWave
       // resolves it against where the save file is (through [savefile]), so
       // the pair can be moved together.
       const fs::path gtkw = vm["gtkw"].as<std::string>();
       const fs::path vcd = fs::relative(fs::weakly_canonical(fs::absolute(vm["vcd"].as<std::string>())),
                                         fs::weakly_canonical(fs::absolute(gtkw)).parent_path());
-      wave->write_gtkw(gtkw_file->stream(), vcd.string(), gtkw.filename().string());
-      if (!gtkw_file->commit(err)) {
-        std::cerr << "vtdsim run: --gtkw: " << err << "\n";
-        return kInternal;
-      }
+      wave->write_gtkw(outputs.stream("gtkw"), vcd.string(), gtkw.filename().string());
     }
   }
-  if (trace) {
-    trace_file->stream() << trace->text();
-    std::string err;
-    if (!trace_file->commit(err)) {
-      std::cerr << "vtdsim run: --trace: " << err << "\n";
-      return kInternal;
-    }
+  if (trace) outputs.stream("trace") << trace->text();
+  if (std::string err; !outputs.commit(err)) {
+    std::cerr << "vtdsim run: " << err << "\n";
+    return kInternal;
   }
   return r.expectations_met ? kOk : kMismatch;
 }
@@ -387,6 +354,8 @@ int cmd_sequences(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   // The banner would precede every report; SystemC reads this when it starts.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  // SIGINT/SIGTERM/SIGHUP: kill the workers, remove temporary outputs, then die of the signal.
+  install_signal_cleanup();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
@@ -394,8 +363,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "--version" || args[0] == "version") {
     if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
-      std::cout << "vtdsim version\n\nPrint the version (from CMake's project()) and the git commit vtdsim was "
-                   "built\nfrom, when built from a checkout.\n\noptions:\n  -h [ --help ]         show this help\n";
+      std::cout
+          << "vtdsim version\n\nPrint the version (from CMake's project()) and the git commit vtdsim was "
+             "built\nfrom, when built from a checkout.\n\noptions:\n  -h [ --help ]         show this help\n";
       return kOk;
     }
     if (args.size() > 1) {

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "mutate/mutate.hpp"
 #include "scenario/loader.hpp"
+#include "trace/output_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -19,7 +20,9 @@ namespace {
 constexpr u64 kDefaultSample = 20000;
 
 const char* kMutateExitCodes =
-    "\nExit codes: 0 every mutant that is not equivalent was caught, 1 some survived, 2 bad input\n"
+    "\nOutput files are checked before anything runs (a missing directory, a directory, a device,\n"
+    "a FIFO, an input file or '-' is bad input) and written all or none once everything ran.\n"
+    "Exit codes: 0 every mutant that is not equivalent was caught, 1 some survived, 2 bad input\n"
     "(also: the scenario's verdict is not clean, over its sweep too), 3 simulation error.\n";
 
 const char* kSampleHelp =
@@ -95,6 +98,11 @@ int cmd_mutate(const std::vector<std::string>& args) {
     mo.batch = vm["batch"].as<u64>();
     if (mo.batch == 0) return bad("--batch must be at least 1");
   }
+  OutputSet outputs("mutate");
+  outputs.protect(vm["file"].as<std::string>(), "the scenario");
+  if (std::string err;
+      vm.count("json") && !vm.count("list") && !outputs.add("json", vm["json"].as<std::string>(), err))
+    return bad(err);
   const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
   bool shown = false;
   mo.progress = [&](std::size_t i, std::size_t n) {
@@ -126,13 +134,10 @@ int cmd_mutate(const std::vector<std::string>& args) {
   }
   if (shown) std::fprintf(stderr, "\n");
   std::cout << mutate_text(r);
-  if (vm.count("json")) {
-    std::ofstream f(vm["json"].as<std::string>(), std::ios::binary);
-    f << mutate_json(r).dump(1) << "\n";
-    if (!f) {
-      std::cerr << "vtdsim mutate: cannot write " << vm["json"].as<std::string>() << "\n";
-      return kInternal;
-    }
+  if (outputs.has("json")) outputs.stream("json") << dump_json(mutate_json(r), 1) << "\n";
+  if (std::string err; !outputs.commit(err)) {
+    std::cerr << "vtdsim mutate: " << err << "\n";
+    return kInternal;
   }
   return r.survived ? kMismatch : kOk;
 }

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -10,8 +11,10 @@
 
 #include "cli/commands.hpp"
 #include "scenario/loader.hpp"
+#include "sweep/merge.hpp"
 #include "sweep/svg.hpp"
 #include "sweep/sweep.hpp"
+#include "trace/output_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -20,7 +23,9 @@ namespace vtd::cli {
 namespace {
 
 const char* kExitCodes =
-    "\nExit codes: 0 the verdicts over the whole sweep match expectations, 1 they do not,\n"
+    "\nOutput files are checked before anything runs (a missing directory, a directory, a device,\n"
+    "a FIFO, an input file or '-' is bad input) and written all or none once everything ran.\n"
+    "Exit codes: 0 the verdicts over the whole sweep match expectations, 1 they do not,\n"
     "2 bad input, 3 simulation error.\n";
 
 // "A..B" or "A:B" (inclusive), or a single offset.
@@ -64,25 +69,57 @@ bool parse_cycles(const std::string& t, std::vector<Cycle>& out) {
   return !out.empty();
 }
 
-bool write_file(const std::string& path, const std::string& data, const char* cmd) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-  if (!out) {
-    std::cerr << "vtdsim " << cmd << ": cannot write " << path << "\n";
-    return false;
-  }
+// --json, --csv, --plot: checked and reserved before anything runs.
+bool reserve_outputs(OutputSet& outputs, const po::variables_map& vm, const char* cmd) {
+  for (const char* opt : {"json", "csv", "plot"})
+    if (std::string err; vm.count(opt) && !outputs.add(opt, vm[opt].as<std::string>(), err)) {
+      std::cerr << "vtdsim " << cmd << ": " << err << "\n";
+      return false;
+    }
   return true;
 }
 
-// `with_heading`: false when the heading was printed before the run.
-int write_outputs(const SweepReport& r, const po::variables_map& vm, const char* cmd,
-                  bool with_heading = true) {
+// The text report, then every output file or none. `with_heading`: false
+// when the heading was printed before the run.
+int write_outputs(const SweepReport& r, OutputSet& outputs, const char* cmd, bool with_heading = true) {
   std::cout << sweep_text(r, with_heading);
-  if (vm.count("json") && !write_file(vm["json"].as<std::string>(), sweep_json(r).dump(1) + "\n", cmd))
+  if (outputs.has("json")) outputs.stream("json") << dump_json(sweep_json(r), 1) << "\n";
+  if (outputs.has("csv")) outputs.stream("csv") << sweep_csv(r);
+  if (outputs.has("plot")) outputs.stream("plot") << sweep_svg(r);
+  if (std::string err; !outputs.commit(err)) {
+    std::cerr << "vtdsim " << cmd << ": " << err << "\n";
     return kInternal;
-  if (vm.count("csv") && !write_file(vm["csv"].as<std::string>(), sweep_csv(r), cmd)) return kInternal;
-  if (vm.count("plot") && !write_file(vm["plot"].as<std::string>(), sweep_svg(r), cmd)) return kInternal;
+  }
   return r.errors ? kInternal : r.expectations_met ? kOk : kMismatch;
+}
+
+// A shard report's text; false with `error` set when it cannot be read (a
+// directory, a device, a missing file).
+bool read_shard_text(const std::string& path, std::string& text, std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    error = "cannot read " + path + ": no such file";
+    return false;
+  }
+  if (fs::is_directory(st)) {
+    error = path + " is a directory, not a shard report";
+    return false;
+  }
+  if (!fs::is_regular_file(st)) {
+    error = path + " is not a regular file";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!in || in.bad()) {
+    error = "cannot read " + path;
+    return false;
+  }
+  text = ss.str();
+  return true;
 }
 
 po::options_description output_options() {
@@ -224,6 +261,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       return bad("--shard: expected I/N with 0 <= I < N");
     }
   }
+  OutputSet outputs("sweep");
+  outputs.protect(vm["file"].as<std::string>(), "the scenario");
+  if (!reserve_outputs(outputs, vm, "sweep")) return kBadInput;
   unsigned jobs = static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   if (vm.count("jobs")) {
     jobs = vm["jobs"].as<unsigned>();
@@ -265,14 +305,17 @@ int cmd_sweep(const std::vector<std::string>& args) {
   const SweepReport r =
       make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
                   out.seconds, jobs, out.simulated, s.mutant ? s.mutant->id : "");
-  return write_outputs(r, vm, "sweep", false);
+  return write_outputs(r, outputs, "sweep", false);
 }
 
 int cmd_merge(const std::vector<std::string>& args) {
   po::options_description opts(
       "vtdsim merge SHARD.json... [options]\n\nCombine the JSON reports of the shards of one sweep (vtdsim "
       "sweep "
-      "--shard I/N\n--json ...) into the report of the whole sweep.");
+      "--shard I/N\n--json ...) into the report of the whole sweep. Each shard must be of this vtdsim's\n"
+      "report schema and hold its own interleavings (index % N == I), each once, and\n"
+      "together the shards must cover the sweep exactly; otherwise merge names the shard\n"
+      "or interleavings at fault (exit 2).\n\noptions");
   opts.add_options()("help,h", "show this help")("shards", po::value<std::vector<std::string>>(),
                                                  "shard reports");
   opts.add(output_options());
@@ -288,30 +331,31 @@ int cmd_merge(const std::vector<std::string>& args) {
     return kBadInput;
   }
   const auto names = vm["shards"].as<std::vector<std::string>>();
-  std::vector<nlohmann::json> shards;
+  OutputSet outputs("merge");
+  for (const std::string& n : names) outputs.protect(n, "a shard report");
+  if (!reserve_outputs(outputs, vm, "merge")) return kBadInput;
+  std::vector<ShardFile> shards;
   for (const std::string& n : names) {
-    std::ifstream in(n);
-    if (!in) {
-      std::cerr << "vtdsim merge: cannot read " << n << "\n";
+    std::string text, err;
+    if (!read_shard_text(n, text, err)) {
+      std::cerr << "vtdsim merge: " << err << "\n";
       return kBadInput;
     }
-    try {
-      shards.push_back(nlohmann::json::parse(in));
-    } catch (const nlohmann::json::exception& e) {
-      std::cerr << "vtdsim merge: " << n << ": not a sweep report: " << e.what() << "\n";
+    ShardParse p = parse_shard(text, n);
+    if (!p.shard) {
+      std::cerr << "vtdsim merge: " << p.error << "\n";
       return kBadInput;
     }
+    shards.push_back(std::move(*p.shard));
   }
+  SweepReport r;
   try {
-    const SweepReport r = merge_reports(shards, names);
-    return write_outputs(r, vm, "merge");
+    r = merge_shards(std::move(shards), names);
   } catch (const std::invalid_argument& e) {
     std::cerr << "vtdsim " << e.what() << "\n";
     return kBadInput;
-  } catch (const nlohmann::json::exception& e) {
-    std::cerr << "vtdsim merge: not a sweep report: " << e.what() << "\n";
-    return kBadInput;
   }
+  return write_outputs(r, outputs, "merge");
 }
 
 }  // namespace vtd::cli

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -33,6 +34,40 @@ std::string join(const std::vector<std::string_view>& v) {
   std::vector<std::string> s;
   for (auto x : v) s.emplace_back(x);
   return join(s);
+}
+
+// Where `s` stops being UTF-8 (RFC 3629: no overlong forms, surrogates or
+// code points above U+10FFFF), or npos when it is UTF-8 throughout.
+std::size_t utf8_error_at(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + n > s.size()) return i;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n;
+  }
+  return std::string_view::npos;
 }
 
 // A YAML value with where it is and what it is (for messages).
@@ -199,6 +234,32 @@ class Loader {
   }
   SourceLoc loc(const YAML::Node& n) const { return loc(n.Mark()); }
 
+  // Every string of the document (keys and values, whatever field they
+  // belong to) must be UTF-8: reports are JSON and the terminal shows them.
+  // Aliases share nodes: each is visited once (by position and type).
+  void check_utf8(const YAML::Node& n, const std::string& path, std::set<std::pair<std::size_t, int>>& seen) {
+    const YAML::Mark m = n.Mark();
+    if (!m.is_null() && !seen.emplace(static_cast<std::size_t>(m.pos), static_cast<int>(n.Type())).second)
+      return;
+    if (n.IsScalar()) {
+      if (const std::size_t at = utf8_error_at(n.Scalar()); at != std::string_view::npos) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(n.Scalar()[at]));
+        fail(loc(n), (path.empty() ? std::string("a value") : path) + ": not UTF-8 text (byte " + byte +
+                         " after " + std::to_string(at) + " bytes); scenario files are UTF-8");
+      }
+    } else if (n.IsSequence()) {
+      std::size_t i = 0;
+      for (const YAML::Node& item : n) check_utf8(item, path + "[" + std::to_string(i++) + "]", seen);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        check_utf8(kv.first, path.empty() ? "a key at the top level" : "a key in " + path, seen);
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        check_utf8(kv.second, child_path(path, key), seen);
+      }
+    }
+  }
+
   Scenario load(const std::string& text) {
     std::vector<YAML::Node> docs;
     try {
@@ -211,6 +272,8 @@ class Loader {
     if (docs.size() > 1) fail(loc(docs[1]), "only one YAML document per scenario file");
     if (docs.empty() || docs[0].IsNull())
       fail({file_, 1, 1}, "empty scenario: expected a map with keys " + join(kTopKeys));
+    std::set<std::pair<std::size_t, int>> seen;
+    check_utf8(docs[0], "", seen);
     scenario(Value{docs[0], loc(docs[0]), ""}, s);
     return s;
   }

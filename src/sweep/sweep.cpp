@@ -12,8 +12,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/process.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/burst_order_witness.hpp"
+#include "sweep/merge.hpp"
 
 namespace vtd {
 
@@ -245,12 +247,14 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
   };
   std::vector<Worker> workers(jobs);
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   for (unsigned w = 0; w < jobs; ++w) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("sweep: pipe failed");
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("sweep: fork failed");
     if (pid == 0) {
+      become_worker(parent);  // dies with the parent
       close(fds[0]);
       for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
       std::string batch;
@@ -275,6 +279,7 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
       _exit(0);
     }
     close(fds[1]);
+    remember_worker(pid);  // killed if vtdsim is
     workers[w] = Worker{pid, fds[0], {}};
   }
   std::vector<std::pair<InterleavingResult, GroupNews>> got;
@@ -321,6 +326,7 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
   for (Worker& w : workers) {
     int status = 0;
     waitpid(w.pid, &status, 0);
+    forget_worker(w.pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
       throw std::runtime_error(
           "sweep: a worker process failed" +
@@ -483,6 +489,7 @@ nlohmann::json sweep_json(const SweepReport& r) {
   using nlohmann::json;
   const SweepSpace& sp = r.space;
   json j;
+  j["schema"] = kSweepSchema;  // what merge checks
   j["scenario"] = r.scenario;
   j["file"] = r.file;
   if (!r.mutant.empty()) j["mutant"] = r.mutant;  // reports of the program as written stay as they were
@@ -671,133 +678,6 @@ std::string sweep_csv(const SweepReport& r) {
   return o.str();
 }
 
-// ------------------------------------------------------------------ merge
-
-namespace {
-
-SweepSpace space_from_json(const nlohmann::json& j) {
-  SweepSpace sp;
-  sp.offset_from = j.at("offsets").at("from").get<long long>();
-  sp.offset_to = j.at("offsets").at("to").get<long long>();
-  sp.offsets_origin = j.at("offsets").at("origin").get<std::string>();
-  sp.offset_step = j.at("offsets").value("step", 1LL);
-  if (sp.offset_step < 1) throw std::invalid_argument("offset step " + std::to_string(sp.offset_step));
-  std::string err;
-  for (const auto& b : j.at("burst_orders")) {
-    std::vector<unsigned> order;
-    if (!parse_burst_order(b.get<std::string>(), order, err)) throw std::invalid_argument(err);
-    sp.burst_orders.push_back(order);
-  }
-  sp.inter_bursts = j.at("inter_burst").get<std::vector<Cycle>>();
-  for (const auto& c : j.at("compiler_orders")) {
-    SweepSpace::Compiler comp;
-    comp.merge_rmw = c.at("merge_rmw").get<bool>();
-    if (!parse_compiler_order(c.at("order").get<std::string>(), comp.order, err))
-      throw std::invalid_argument(err);
-    sp.compilers.push_back(comp);
-  }
-  sp.compiler_limit = j.at("compiler_orders_limit").get<u64>();
-  sp.compilers_truncated = j.at("compiler_orders_truncated").get<bool>();
-  sp.store_buffer_delays = j.at("store_buffer_delay").get<std::vector<Cycle>>();
-  // Absent from reports of sweeps that could not set them: the scenario's own.
-  if (j.contains("qi_latency"))
-    for (const auto& t : j.at("qi_latency")) {
-      const std::string type = t.at("type").get<std::string>();
-      if (!find_qi_latency_field(type))
-        throw std::invalid_argument("merge: unknown queue-invalidation descriptor type '" + type + "'");
-      sp.qi_latency.emplace_back(type, t.at("cycles").get<std::vector<Cycle>>());
-      if (sp.qi_latency.back().second.empty())
-        throw std::invalid_argument("merge: no queue latencies for descriptor type '" + type + "'");
-    }
-  if (j.contains("mmio_cost")) sp.mmio_costs = j.at("mmio_cost").get<std::vector<Cycle>>();
-  if (j.contains("timeline")) {
-    const auto& t = j.at("timeline");
-    sp.timeline = {true, t.at("program").at(0).get<long long>(), t.at("program").at(1).get<long long>(),
-                   t.at("traffic").at(0).get<long long>(), t.at("traffic").at(1).get<long long>()};
-  }
-  return sp;
-}
-
-}  // namespace
-
-SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::vector<std::string>& names) {
-  if (shards.empty()) throw std::invalid_argument("merge: no shard files");
-  const nlohmann::json& j0 = shards[0];
-  const SweepSpace sp = space_from_json(j0.at("space"));
-  const u64 count = j0.at("shard").at("count").get<u64>();
-  std::vector<bool> seen(count, false);
-  std::vector<InterleavingResult> results;
-  double seconds = 0;
-  unsigned jobs = 0;
-  u64 simulated = 0;
-  const std::size_t nk = known_verdict_kinds().size();
-  if (j0.at("kinds").get<std::vector<std::string>>() != known_verdict_kinds())
-    throw std::invalid_argument("merge: " + names[0] + " was written by a vtdsim with other verdict kinds");
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    const nlohmann::json& j = shards[i];
-    if (j.at("file") != j0.at("file") || j.at("scenario") != j0.at("scenario") ||
-        j.at("space") != j0.at("space") || j.value("mutant", "") != j0.value("mutant", ""))
-      throw std::invalid_argument("merge: " + names[i] + " is a shard of another sweep than " + names[0]);
-    const u64 c = j.at("shard").at("count").get<u64>();
-    const u64 idx = j.at("shard").at("index").get<u64>();
-    if (c != count)
-      throw std::invalid_argument("merge: " + names[i] + " is one of " + std::to_string(c) + " shards, " +
-                                  names[0] + " one of " + std::to_string(count));
-    if (seen[idx]) throw std::invalid_argument("merge: shard " + std::to_string(idx) + " given twice");
-    seen[idx] = true;
-    seconds = std::max(seconds, j.at("seconds").get<double>());
-    jobs += j.at("jobs").get<unsigned>();
-    simulated += j.value("episodes_simulated", j.at("results").size());
-    for (const auto& row : j.at("results")) {
-      InterleavingResult ir;
-      ir.index = row.at(0).get<u64>();
-      if (row.at(1).is_string()) {
-        ir.error = row.at(1).get<std::string>();
-      } else {
-        ir.cycles = row.at(1).get<Cycle>();
-        for (std::size_t k = 0; k < nk; ++k) ir.counts.push_back(row.at(2 + k).get<u64>());
-        for (std::size_t k = 0; k < nk; ++k) {
-          const auto& d = row.at(2 + nk + k);
-          ir.distance.push_back(d.is_null() ? InterleavingResult::kNone : d.get<u64>());
-        }
-      }
-      results.push_back(std::move(ir));
-    }
-  }
-  for (u64 i = 0; i < count; ++i)
-    if (!seen[i])
-      throw std::invalid_argument("merge: shard " + std::to_string(i) + "/" + std::to_string(count) +
-                                  " is missing");
-  std::sort(results.begin(), results.end(),
-            [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
-  for (const nlohmann::json& j : shards)
-    for (const auto& i : j.value("returns_differ", nlohmann::json::array())) {
-      const u64 index = i.get<u64>();
-      auto it = std::lower_bound(results.begin(), results.end(), index,
-                                 [](const InterleavingResult& a, u64 x) { return a.index < x; });
-      if (it != results.end() && it->index == index) it->returns_differ = true;
-    }
-  for (const nlohmann::json& j : shards)
-    for (const auto& w : j.value("walker_waits", nlohmann::json::array())) {
-      const u64 index = w.at(0).get<u64>();
-      auto it = std::lower_bound(results.begin(), results.end(), index,
-                                 [](const InterleavingResult& a, u64 x) { return a.index < x; });
-      if (it != results.end() && it->index == index) it->walker_waits = w.at(1).get<u64>();
-    }
-  if (results.size() != sp.size())
-    throw std::invalid_argument("merge: the shards hold " + std::to_string(results.size()) + " of " +
-                                std::to_string(sp.size()) + " interleavings");
-  std::map<std::string, SweepExpectation> expect;
-  for (const auto& v : j0.at("verdicts")) {
-    if (!v.contains("expected")) continue;
-    Expectation e;
-    if (!parse_expectation(v.at("expected").get<std::string>(), e))
-      throw std::invalid_argument("merge: " + names[0] + ": bad expectation '" +
-                                  v.at("expected").get<std::string>() + "'");
-    expect[v.at("kind").get<std::string>()] = {e, v.at("rule").get<std::string>()};
-  }
-  return make_report(j0.at("scenario").get<std::string>(), j0.at("file").get<std::string>(), sp, Shard{0, 1},
-                     expect, std::move(results), seconds, jobs, simulated, j0.value("mutant", ""));
-}
+// merge_reports: sweep/merge.cpp.
 
 }  // namespace vtd

@@ -147,8 +147,9 @@ std::string sweep_heading(const std::string& scenario, const std::string& file, 
 std::string sweep_text(const SweepReport& r, bool with_heading = true);
 std::string sweep_csv(const SweepReport& r);
 
-// Combines shard reports (their JSON) into the report of the whole sweep.
-// Throws std::invalid_argument when they are not the shards of one sweep.
+// Combines shard reports (their JSON) into the report of the whole sweep
+// (sweep/merge.hpp: the checks). Throws std::invalid_argument when they are
+// not exactly the shards of one sweep.
 SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::vector<std::string>& names);
 
 }  // namespace vtd
