@@ -11,7 +11,8 @@ bool alike_but_time(const FetchEvent& f, const FetchEvent& e) {
   const u64 dc = e.cycle() - f.cycle();
   for (unsigned i = 0; i < e.nbursts; ++i) {
     const Burst &a = f.bursts[i], &b = e.bursts[i];
-    if (b.addr != a.addr || b.data != a.data || b.version != a.version || b.cycle != a.cycle + dc) return false;
+    if (b.addr != a.addr || b.data != a.data || b.version != a.version || b.cycle != a.cycle + dc)
+      return false;
   }
   return true;
 }
@@ -41,7 +42,8 @@ bool FetchLog::push_back(const FetchEvent& e) {
   if (!runs_.empty()) {
     Run& r = runs_.back();
     if (alike_but_time(r.first, e)) {
-      const Step step{e.request - r.first.request - r.total.request, e.cycle() - r.first.cycle() - r.total.cycle};
+      const Step step{e.request - r.first.request - r.total.request,
+                      e.cycle() - r.first.cycle() - r.total.cycle};
       const Step total{r.total.request + step.request, r.total.cycle + step.cycle};
       if (r.locked) {
         if (r.steps[(r.n - 1) % r.steps.size()] == step) {

@@ -35,7 +35,8 @@ void mixed_fetch_findings(const Evidence& ev, bool torn, const char* kind, Findi
       continue;
     }
     // The record's fetches are one run of events (EntryHistory::Fetch).
-    if (m.fetch >= e.events.runs().size()) throw std::logic_error("fetch findings in detail need the fetch events");
+    if (m.fetch >= e.events.runs().size())
+      throw std::logic_error("fetch findings in detail need the fetch events");
     const FetchLog::Run& run = e.events.runs()[m.fetch];
     const Format& f = format_of(e.id.kind);
     for (std::size_t k = 0; k < run.n; ++k) {

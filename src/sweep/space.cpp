@@ -1,13 +1,13 @@
 #include "sweep/space.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <limits>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 #include "driver/driver.hpp"
 #include "memory/physical_memory.hpp"
