@@ -101,7 +101,11 @@ void EntryHistory::on_fetch(const FetchEvent& e) {
     hi = std::max(hi, e.bursts[b].version);
   }
   if (keep_events_) {
-    en.events.push_back(e);
+    // A fetch that extends the last run of events is alike the last record.
+    if (en.events.push_back(e)) {
+      ++en.fetches.back().count;
+      return;
+    }
   } else if (!en.fetches.empty()) {
     // Once software stops storing, every fetch of an entry looks the same.
     Fetch& last = en.fetches.back();

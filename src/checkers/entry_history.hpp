@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "checkers/fetch_log.hpp"
 #include "checkers/findings.hpp"
 
 namespace vtd {
@@ -32,8 +33,9 @@ class EntryHistory : public Observer {
   struct Fetch {
     u64 lo = 0, hi = 0;  // the lowest and highest memory version its bursts saw
     EntryBits value;     // the value assembled
-    // Consecutive fetches of the entry alike in all of the above (without
-    // keep_events): their findings are alike too, so one record counts them.
+    // Consecutive fetches of the entry alike in all of the above: their
+    // findings are alike too, so one record counts them. With keep_events,
+    // the fetches of one record are one run of `events` (record r, run r).
     u64 count = 1;
   };
   struct Entry {
@@ -41,7 +43,7 @@ class EntryHistory : public Observer {
     EntryBits initial;
     std::vector<StoreEvent> stores;  // touching this entry, in seq order
     std::vector<Fetch> fetches;      // after its first store (earlier ones overlap no span)
-    std::vector<FetchEvent> events;  // fetches' whole events, same order; empty unless keep_events
+    FetchLog events;                 // fetches' whole events, same order; empty unless keep_events
   };
   const std::vector<Entry>& entries() const { return entries_; }
   bool keeps_events() const { return keep_events_; }

@@ -219,6 +219,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "shard", po::value<std::string>(),
       "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
       "exhaustive", "simulate every interleaving: no burst-order reduction (same results, slower)")(
+      "max-interleavings", po::value<u64>(),
+      "refuse (exit 2, before simulating) a sweep of more interleavings than this (default: what half "
+      "the available memory holds at 2 KiB each, at least 1000000; with --shard, the shard's part)")(
       "quiet,q", "no progress line");
   po::options_description opts(
       "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
@@ -280,6 +283,11 @@ int cmd_sweep(const std::vector<std::string>& args) {
     // inherit, and its timing sizes the offset window.
     const RunResult nominal = sim.run(s, RunOptions{});
     sp = plan_sweep(s, so, ProgramTiming{nominal.program_start, nominal.program_end});
+    // Results are kept per interleaving: refuse a count that cannot fit
+    // before allocating for it.
+    const u64 max =
+        vm.count("max-interleavings") ? vm["max-interleavings"].as<u64>() : default_max_interleavings();
+    if (const std::string why = interleavings_refusal(sp, shard.count, max); !why.empty()) return bad(why);
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;

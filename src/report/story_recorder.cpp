@@ -18,13 +18,6 @@ void StoryRecorder::on_start(const EpisodeStart& s) {
   ctx_.item_names = s.item_names;
 }
 
-void StoryRecorder::on_fetch(const FetchEvent& e) {
-  const EntryHistory::Entry* en = ctx_.history.find(e.entry.kind, e.entry.addr);
-  if (!en || en->stores.empty()) return;
-  ctx_.fetches.push_back(
-      StoryContext::Fetch{static_cast<std::size_t>(en - ctx_.history.entries().data()), e});
-}
-
 void StoryRecorder::on_cache(const CacheEvent& e) {
   if (e.what != CacheEvent::What::Fill || e.cache != CacheKind::Iotlb) return;
   ctx_.iotlb_fills.push_back(StoryContext::IotlbFill{e.cycle, e.rid, e.did, e.addr, e.value.w[0], e.source});

@@ -37,7 +37,7 @@ class StoryRecorder : public RunListener {
   // Keeps cache changes only (IOTLB fills): lookups are not delivered.
   Interests interests() const override { return overridden<StoryRecorder>() & ~interest(Topic::CacheLookup); }
   void on_store(const StoreEvent& e) override { ctx_.history.on_store(e); }
-  void on_fetch(const FetchEvent& e) override;
+  void on_fetch(const FetchEvent& e) override { ctx_.history.on_fetch(e); }
   void on_cpu_op(const CpuOpEvent& e) override;
   void on_cache(const CacheEvent& e) override;
   void on_descriptor(const DescriptorEvent& e) override;

@@ -116,21 +116,19 @@ class PresentBeforeInvalidate final : public Rule {
     const EntryHistory::Entry* e = ctx.history.find(f.entry.kind, f.entry.addr);
     if (!e) return;
     const Format& fmt = format_of(f.entry.kind);
-    const std::size_t entry_index = static_cast<std::size_t>(e - ctx.history.entries().data());
     const u64 hi = f.store.value_or(0);
     st.table = make_table(fmt, {"hardware may hold", "memory after #" + std::to_string(hi)},
                           {f.span.old_val, f.observed}, f.used, "the old present value hardware may hold");
     // Fetches with a burst read between the clear and the change: what
     // hardware read of the entry meanwhile.
     std::size_t n = 0;
-    for (const StoryContext::Fetch& fr : ctx.fetches) {
-      if (fr.entry != entry_index) continue;
+    for (const FetchEvent& ev : e->events) {
       bool in = false;
-      for (unsigned i = 0; i < fr.ev.nbursts; ++i)
-        in = in || (fr.ev.bursts[i].cycle >= f.clear_cycle && fr.ev.bursts[i].cycle <= f.cycle);
+      for (unsigned i = 0; i < ev.nbursts; ++i)
+        in = in || (ev.bursts[i].cycle >= f.clear_cycle && ev.bursts[i].cycle <= f.cycle);
       if (!in) continue;
       if (n++ < kStoryMaxWindowFetches)
-        st.fetches.push_back(ctx.fetch(*e, fr.ev, "a burst read between the clear of P and the change"));
+        st.fetches.push_back(ctx.fetch(*e, ev, "a burst read between the clear of P and the change"));
     }
     st.fetches_left_out = n > kStoryMaxWindowFetches ? n - kStoryMaxWindowFetches : 0;
     std::string what = "the entry";

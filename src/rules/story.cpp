@@ -274,13 +274,12 @@ void tell_dma_outcome(const Finding& f, const StoryContext& ctx, Story& st, cons
   const EntryHistory::Entry* e = ctx.history.find(f.entry.kind, f.entry.addr);
   if (!f.copy || !e) return;
   const Format& fmt = format_of(f.entry.kind);
-  const std::size_t entry_index = static_cast<std::size_t>(e - ctx.history.entries().data());
   const DmaEvent::CopyUsed& c = *f.copy;
   const Provenance& p = c.source;
   // The fetch that filled the copy, if it was kept.
-  for (const StoryContext::Fetch& fr : ctx.fetches)
-    if (fr.entry == entry_index && fr.ev.request == p.request && fr.ev.cycle() == p.cycle) {
-      st.fetches.push_back(ctx.fetch(*e, fr.ev, "filled the copy used"));
+  for (const FetchEvent& ev : e->events)
+    if (ev.request == p.request && ev.cycle() == p.cycle) {
+      st.fetches.push_back(ctx.fetch(*e, ev, "filled the copy used"));
       break;
     }
   u64 vmin = ~0ull, vmax = 0;

@@ -88,13 +88,9 @@ class StoryContext {
   EntryHistory history;
   std::vector<std::vector<std::string>> item_names;  // [cpu][item]
   std::map<std::pair<u16, u32>, std::string> ops;    // (cpu, op) -> the emitted operation's text
-  // A fetch of a watched entry, kept once the entry has been stored to (a
-  // fetch before any store cannot fall in a window a story shows).
-  struct Fetch {
-    std::size_t entry = 0;  // index in history.entries()
-    FetchEvent ev;
-  };
-  std::vector<Fetch> fetches;
+  // `history` keeps the fetches of each watched entry once it has been
+  // stored to (a fetch before any store cannot fall in a window a story
+  // shows): history.entries()[i].events.
   struct IotlbFill {
     Cycle cycle = 0;
     Rid rid;  // the requester whose walk filled it

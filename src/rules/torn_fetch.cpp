@@ -34,19 +34,24 @@ void mixed_fetch_findings(const Evidence& ev, bool torn, const char* kind, Findi
       out.tally_kind(index, fetch.hi - fetch.lo, fetch.count * m.overlapped.size());
       continue;
     }
-    if (m.fetch >= e.events.size()) throw std::logic_error("fetch findings in detail need the fetch events");
-    const FetchEvent& fe = e.events[m.fetch];
+    // The record's fetches are one run of events (EntryHistory::Fetch).
+    if (m.fetch >= e.events.runs().size())
+      throw std::logic_error("fetch findings in detail need the fetch events");
+    const FetchLog::Run& run = e.events.runs()[m.fetch];
     const Format& f = format_of(e.id.kind);
-    for (const Span* sp : m.overlapped) {
-      Finding fd = span_finding(kind, *sp, fetch.value, true);
-      fd.cycle = fe.cycle();
-      fd.request = fe.request;
-      for (unsigned i = 0; i < fe.nbursts; ++i) {
-        const Burst& b = fe.bursts[i];
-        const unsigned chunk = f.bits < 128 ? 0 : static_cast<unsigned>((b.addr - e.id.addr) / 16);
-        fd.bursts.push_back(BurstSeen{b, chunk, stores_seen(*sp, b.version)});
+    for (std::size_t k = 0; k < run.n; ++k) {
+      const FetchEvent fe = run.at(k);
+      for (const Span* sp : m.overlapped) {
+        Finding fd = span_finding(kind, *sp, fetch.value, true);
+        fd.cycle = fe.cycle();
+        fd.request = fe.request;
+        for (unsigned i = 0; i < fe.nbursts; ++i) {
+          const Burst& b = fe.bursts[i];
+          const unsigned chunk = f.bits < 128 ? 0 : static_cast<unsigned>((b.addr - e.id.addr) / 16);
+          fd.bursts.push_back(BurstSeen{b, chunk, stores_seen(*sp, b.version)});
+        }
+        out.add(std::move(fd));
       }
-      out.add(std::move(fd));
     }
   }
 }

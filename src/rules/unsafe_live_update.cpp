@@ -51,7 +51,6 @@ class UnsafeLiveUpdate final : public Rule {
     const EntryHistory::Entry* e = ctx.history.find(f.entry.kind, f.entry.addr);
     if (!e) return;
     const Format& fmt = format_of(f.entry.kind);
-    const std::size_t entry_index = static_cast<std::size_t>(e - ctx.history.entries().data());
     const u64 k = f.store.value_or(f.span.stores.empty() ? 0 : f.span.last());
     // The state lasts until a later store changes the entry.
     std::optional<u64> next;
@@ -65,16 +64,15 @@ class UnsafeLiveUpdate final : public Rule {
                           {f.span.old_val, f.span.new_val, f.observed}, f.used,
                           "the state store #" + std::to_string(k) + " left");
     std::size_t n = 0;
-    for (const StoryContext::Fetch& fr : ctx.fetches) {
-      if (fr.entry != entry_index) continue;
-      bool all = fr.ev.nbursts > 0;
-      for (unsigned i = 0; i < fr.ev.nbursts; ++i) {
-        const u64 v = fr.ev.bursts[i].version;
+    for (const FetchEvent& ev : e->events) {
+      bool all = ev.nbursts > 0;
+      for (unsigned i = 0; i < ev.nbursts; ++i) {
+        const u64 v = ev.bursts[i].version;
         if (v <= k || (next && v > *next)) all = false;
       }
       if (!all) continue;
       if (n++ < kStoryMaxFetches)
-        st.fetches.push_back(ctx.fetch(*e, fr.ev, "read the state left by #" + std::to_string(k)));
+        st.fetches.push_back(ctx.fetch(*e, ev, "read the state left by #" + std::to_string(k)));
     }
     st.fetches_left_out = n > kStoryMaxFetches ? n - kStoryMaxFetches : 0;
     std::ostringstream m;

@@ -1,6 +1,9 @@
 #include "sweep/space.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <limits>
 #include <numeric>
 #include <sstream>
@@ -294,6 +297,62 @@ std::string SweepSpace::key() const {
     o << "|";
     for (Cycle m : mmio_costs) o << m << ",";
   }
+  return o.str();
+}
+
+}  // namespace vtd
+
+namespace vtd {
+
+u64 default_max_interleavings() {
+  // MemAvailable (what can be allocated without swapping), else free pages.
+  u64 avail = 0;
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    u64 kib = 0;
+    std::string unit;
+    if (!(in >> kib >> unit)) break;
+    if (key == "MemAvailable:") {
+      avail = kib * 1024;
+      break;
+    }
+  }
+  if (avail == 0) {
+    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) avail = static_cast<u64>(pages) * static_cast<u64>(page);
+  }
+  return std::max(kMinDefaultMaxInterleavings, avail / 2 / kBytesPerInterleaving);
+}
+
+u64 saturated_size(const SweepSpace& sp) {
+  constexpr u64 kMax = std::numeric_limits<u64>::max();
+  // The offset count as the span over the step, in 128 bits: a range of
+  // the whole long long line does not wrap.
+  const __int128 span = static_cast<__int128>(sp.offset_to) - sp.offset_from;
+  const __int128 offs = sp.offset_step > 0 && span >= 0 ? span / sp.offset_step + 1 : 0;
+  u64 n = offs > static_cast<__int128>(kMax) ? kMax : static_cast<u64>(offs);
+  auto times = [&](u64 k) { n = n != 0 && k > kMax / n ? kMax : n * k; };
+  times(sp.burst_orders.size());
+  times(sp.inter_bursts.size());
+  times(sp.compilers.size());
+  times(sp.store_buffer_delays.size());
+  for (const auto& q : sp.qi_latency) times(q.second.size());
+  times(sp.mmio_cost_choices());
+  return n;
+}
+
+std::string interleavings_refusal(const SweepSpace& sp, u64 shards, u64 max) {
+  const u64 total = saturated_size(sp);
+  // A shard runs every shards-th interleaving: at most ceil(total / shards).
+  const u64 mine = shards > 1 ? total / shards + (total % shards != 0) : total;
+  if (mine <= max) return "";
+  std::ostringstream o;
+  o << "the sweep has " << (total == std::numeric_limits<u64>::max() ? "more than " : "") << total
+    << " interleavings";
+  if (shards > 1) o << " (about " << mine << " in this shard)";
+  o << ", more than --max-interleavings " << max
+    << "; narrow a dimension (--offsets, --offset-step, --sample N), split it with --shard I/N, or raise "
+       "--max-interleavings";
   return o.str();
 }
 

@@ -96,6 +96,21 @@ struct SweepSpace {
   std::string key() const;
 };
 
+// The number of interleavings a sweep may run unless --max-interleavings
+// says otherwise: what half the memory available now holds at
+// kBytesPerInterleaving each (its result, its rows in the JSON and CSV
+// reports), at least kMinDefaultMaxInterleavings.
+inline constexpr u64 kBytesPerInterleaving = 2048;
+inline constexpr u64 kMinDefaultMaxInterleavings = 1'000'000;
+u64 default_max_interleavings();
+// sp.size() without wrapping: the product of the dimensions' sizes,
+// saturated at the largest u64.
+u64 saturated_size(const SweepSpace& sp);
+// Why a sweep of `sp` running the interleavings with index % shards ==
+// shard is refused under `max` (empty: it is not): the count, what it is
+// made of, and the flag that raises the limit.
+std::string interleavings_refusal(const SweepSpace& sp, u64 shards, u64 max);
+
 // Throws std::invalid_argument (bad input, exit 2) when a dimension cannot
 // apply to this scenario.
 SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTiming& t);

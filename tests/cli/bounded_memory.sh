@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Memory stays bounded: a sweep above --max-interleavings is refused before
+# anything is allocated for it, and a long run with DMA every cycle keeps
+# flat memory (peak RSS of 4N cycles close to that of N). Peak RSS comes
+# from getrusage, not `ulimit -v`, which AddressSanitizer's reservations
+# would defeat.
+source "$(dirname "$0")/common.bash" "$@"
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+# peak_kib FILE CMD...: the command's exit code in $tmp/rc, its peak RSS (KiB) in FILE.
+peak_kib() {
+  local out=$1
+  shift
+  python3 - "$out" "$tmp/rc" "$@" <<'PY'
+import resource, subprocess, sys
+out, rc, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=open(out + ".err", "w"))
+open(rc, "w").write(str(r.returncode))
+open(out, "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+PY
+}
+
+# A billion offsets: refused with the count and the flag, exit 2, quickly and small.
+scn="$src/scenarios/context/teardown-prefix-reordered.yaml"
+start=$(date +%s)
+peak_kib "$tmp/sweep.kib" "$vtdsim" sweep "$scn" --offsets 0..999999999 --json "$tmp/s.json" -q
+[ "$(cat "$tmp/rc")" = 2 ] && echo "ok: a sweep of 10^9 interleavings exits 2" || bad "a sweep of 10^9 interleavings: exit $(cat "$tmp/rc")"
+check "the refusal gives the estimate" "the sweep has 1000000000 interleavings" "$tmp/sweep.kib.err"
+check "the refusal names the flag that raises the limit" "raise --max-interleavings" "$tmp/sweep.kib.err"
+[ ! -e "$tmp/s.json" ] && echo "ok: nothing written" || bad "a refused sweep wrote its JSON"
+# 10^9 results would take gigabytes; the refusal takes what loading the scenario does.
+[ "$(cat "$tmp/sweep.kib")" -lt 400000 ] && echo "ok: refused without allocating ($(cat "$tmp/sweep.kib") KiB)" ||
+  bad "the refused sweep peaked at $(cat "$tmp/sweep.kib") KiB"
+[ $(($(date +%s) - start)) -lt 30 ] && echo "ok: refused quickly" || bad "the refusal took $(($(date +%s) - start)) s"
+expect_rc 2 "--max-interleavings lowers the limit" "$vtdsim" sweep "$scn" --offsets 0..99 --max-interleavings 99
+check "the lowered limit is the one quoted" "100 interleavings, more than --max-interleavings 99" "$tmp/err"
+expect_rc 0 "a sweep within --max-interleavings runs" "$vtdsim" sweep "$scn" --offsets 0..99 --max-interleavings 100 -q -j 1
+
+# A long run: the context entry torn down while the device reads it every
+# cycle with no caches, N and 4N requests. Every fetch of the entry after
+# its first store is evidence; kept one record each they took ~600 bytes a
+# request (4N = 200,000 requests: +90 MB).
+long() {  # COUNT FILE
+  sed -E "s/^( +)count: *[0-9]+/\1count: $1/" "$src/scenarios/context/teardown-clear-present.yaml" >"$2"
+}
+n=50000
+long $n "$tmp/n.yaml"
+long $((4 * n)) "$tmp/4n.yaml"
+peak_kib "$tmp/n.kib" "$vtdsim" run "$tmp/n.yaml"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the run of $n requests: exit $(cat "$tmp/rc")"
+peak_kib "$tmp/4n.kib" "$vtdsim" run "$tmp/4n.yaml"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the run of $((4 * n)) requests: exit $(cat "$tmp/rc")"
+a=$(cat "$tmp/n.kib") b=$(cat "$tmp/4n.kib")
+# Slack: 10 MiB and 10 % for allocator and sanitizer noise.
+if [ "$b" -le $((a + a / 10 + 10240)) ]; then
+  echo "ok: peak RSS flat from $n to $((4 * n)) requests ($a KiB, $b KiB)"
+else
+  bad "peak RSS grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
+fi
+exit $fail
