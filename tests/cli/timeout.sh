@@ -66,6 +66,12 @@ if pgrep -f "short.yaml --offsets 0..999999" >/dev/null; then bad "sweep workers
 elapsed=$(($(date +%s) - start))
 [ "$elapsed" -lt 15 ] && echo "ok: the timeouts took ${elapsed} s" || bad "the timeouts took ${elapsed} s"
 
+# mutate: the same, saying where it was.
+expect_rc 3 "mutate --timeout 1 of a large space exits 3" timeout 20 "$vtdsim" mutate \
+  "$src/scenarios/context/map-cmpxchg16b.yaml" --offsets 0..99999 --full -j 2 --timeout 1 --json "$tmp/m.json"
+check "mutate: the message" "^vtdsim: wall-clock timeout of 1 s reached after [0-9]* of [0-9]* interleavings (" "$tmp/err"
+[ ! -e "$tmp/m.json" ] || bad "mutate: --json written after a timeout"
+
 # A run that finishes in time is not affected.
 expect_rc 0 "a short run under --timeout" timeout 20 "$vtdsim" run "$tmp/short.yaml" --timeout 100
 exit $fail
