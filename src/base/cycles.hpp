@@ -4,6 +4,7 @@
 
 #include <systemc>
 
+#include "base/cycle_math.hpp"
 #include "base/types.hpp"
 
 namespace vtd {
@@ -17,7 +18,14 @@ inline constexpr sc_core::sc_time::value_type kTicksPerCycle = 1000;
 inline constexpr sc_core::sc_time::value_type ticks_per_cycle() { return kTicksPerCycle; }
 // Throws std::logic_error unless one nanosecond is kTicksPerCycle time units.
 void check_time_resolution();
+// Saturating: a count beyond kMaxScheduledCycles (a saturated "never", or a
+// sum of large inputs) becomes kMaxScheduledCycles, which no run reaches
+// (max_cycles <= kMaxInputCycles), instead of a product that wraps to a time
+// in the near future.
 inline sc_core::sc_time cycles(Cycle n) {
+  static_assert(kMaxScheduledCycles <= ~sc_core::sc_time::value_type{0} / kTicksPerCycle / 4);
+  if (n > kMaxScheduledCycles) [[unlikely]]
+    n = kMaxScheduledCycles;
   return n == 0 ? sc_core::SC_ZERO_TIME : sc_core::sc_time::from_value(n * ticks_per_cycle());
 }
 inline Cycle to_cycles(const sc_core::sc_time& t) {

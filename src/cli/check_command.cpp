@@ -16,6 +16,7 @@
 
 #include "base/process.hpp"
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "platform/simulation.hpp"
 #include "report/check_report.hpp"
 #include "scenario/loader.hpp"
@@ -28,8 +29,6 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
-
-constexpr long long kMaxJobs = 256;
 
 bool is_scenario_file(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
 
@@ -164,7 +163,7 @@ int cmd_check(const std::vector<std::string>& args) {
       "error and, for a MISMATCH, every expectation missed (\"-- missed: torn_fetch:\n"
       "expected >= 1, observed 0\"). A file reached twice runs once.\n\noptions");
   opts.add_options()("help,h", "show this help")(
-      "jobs,j", po::value<long long>(),
+      "jobs,j", po::value<std::string>(),
       ("run up to N scenarios at once (1.." + std::to_string(kMaxJobs) + "; default: the number of CPUs)")
           .c_str())("junit", po::value<std::string>(),
                     "also write a JUnit XML report to this file: a testsuite per directory holding "
@@ -191,12 +190,7 @@ int cmd_check(const std::vector<std::string>& args) {
     return kBadInput;
   };
   if (!vm.count("path")) return bad("missing PATH (see vtdsim check --help)");
-  long long jobs = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  if (vm.count("jobs")) {
-    jobs = vm["jobs"].as<long long>();
-    if (jobs < 1 || jobs > kMaxJobs) return bad("--jobs must be between 1 and " + std::to_string(kMaxJobs));
-  }
-  jobs = std::min(jobs, kMaxJobs);
+  const long long jobs = jobs_option(vm);
 
   // The scenarios, in argument order then path order; each file once.
   std::vector<CheckEntry> entries;

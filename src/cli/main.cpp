@@ -11,11 +11,13 @@
 
 #include "base/process.hpp"
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "cli/version.hpp"
 #include "cpu_model/compiler.hpp"
 #include "driver/driver.hpp"
 #include "mutate/mutate.hpp"
 #include "platform/simulation.hpp"
+#include "platform/wall_clock.hpp"
 #include "report/report.hpp"
 #include "report/story_recorder.hpp"
 #include "scenario/loader.hpp"
@@ -74,18 +76,21 @@ int cmd_run(const std::vector<std::string>& args) {
       "file", po::value<std::string>(), "scenario file")(
       "mutant", po::value<std::string>(),
       "apply this mutant of the driver operations (an id of vtdsim mutate FILE --list), as vtdsim mutate "
-      "and vtdsim sweep --mutant print in their replay commands");
+      "and vtdsim sweep --mutant print in their replay commands")("timeout", po::value<std::string>(),
+                                                                  cli::kTimeoutHelp);
   po::options_description il_opts(
       "interleaving (as vtdsim sweep prints in its reproducers; each replaces the scenario's setting)");
   il_opts.add_options()(
-      "offset", po::value<long long>(),
-      "start the CPU program(s) this many cycles later (negative: earlier) than the scenario says")(
-      "burst-order", po::value<std::string>(), "ascending, descending, or a permutation such as 2,0,1,3")(
-      "inter-burst", po::value<Cycle>(), "extra cycles between the bursts of one entry")(
+      "offset", po::value<std::string>(),
+      "start the CPU program(s) this many cycles later (negative: earlier) than the scenario says "
+      "(-2^40..2^40)")("burst-order", po::value<std::string>(),
+                       "ascending, descending, or a permutation such as 2,0,1,3")(
+      "inter-burst", po::value<std::string>(), "extra cycles between the bursts of one entry (0..2^40)")(
       "merge-rmw", po::value<std::string>(), "yes|no: the compiler merges read-modify-writes of one word")(
       "compiler-order", po::value<std::string>(),
       "program, reversed, or REGION:i,j,...;REGION:... (see vtdsim program)")(
-      "store-buffer-delay", po::value<Cycle>(), "cycles from executing a store to its visibility")(
+      "store-buffer-delay", po::value<std::string>(),
+      "cycles from executing a store to its visibility (0..2^40)")(
       "qi-latency", po::value<std::vector<std::string>>(),
       ("TYPE=CYCLES: the latency of one queued-invalidation descriptor type (" + qi_latency_names() +
        "), as platform.iommu.qi.TYPE; repeatable, one per type")
@@ -111,7 +116,7 @@ int cmd_run(const std::vector<std::string>& args) {
       "write a transaction timeline (Chrome trace-event JSON; open it in ui.perfetto.dev or "
       "chrome://tracing) to this file: CPUs, IOMMU walker, invalidation queue, devices, "
       "violations; 1 cycle = 1 us of trace time")(
-      "explain", po::value<unsigned>(),
+      "explain", po::value<std::string>(),
       "print only the story of the N-th violation (1-based, as the run numbers them): the stores to its "
       "entry, the bursts and the store each saw, the fields side by side, what was missing. Without it the "
       "run prints one line per violation and the story of the first of each kind; --json holds every story");
@@ -169,16 +174,14 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   std::optional<unsigned> explain;
   if (vm.count("explain")) {
-    explain = vm["explain"].as<unsigned>();
-    if (*explain == 0) {
-      std::cerr << "vtdsim run: --explain N counts violations from 1\n";
-      return kBadInput;
-    }
+    // Violations are numbered from 1.
+    explain = static_cast<unsigned>(cli::unsigned_option(vm, "explain", 1, UINT32_MAX));
   }
   StoryRecorder stories;
   ro.listeners.push_back(&stories);
   std::optional<ChromeTrace> trace;
   if (vm.count("trace")) ro.listeners.push_back(&trace.emplace());
+  cli::start_timeout(vm);
   RunResult r;
   std::string mutant, mutant_description;
   try {
@@ -191,11 +194,11 @@ int cmd_run(const std::vector<std::string>& args) {
         if (m.id == mutant) mutant_description = m.description;
     Interleaving il = nominal_interleaving(s);
     std::string err;
-    if (vm.count("offset")) il.offset = vm["offset"].as<long long>();
+    if (vm.count("offset")) il.offset = cli::signed_option(vm, "offset", -kMaxOffset, kMaxOffset);
     if (vm.count("burst-order") &&
         !parse_burst_order(vm["burst-order"].as<std::string>(), il.burst_order, err))
       throw std::invalid_argument("--burst-order: " + err);
-    if (vm.count("inter-burst")) il.inter_burst = vm["inter-burst"].as<Cycle>();
+    if (vm.count("inter-burst")) il.inter_burst = cli::unsigned_option(vm, "inter-burst", 0, kMaxInputCycles);
     if (vm.count("merge-rmw")) {
       const std::string m = vm["merge-rmw"].as<std::string>();
       if (m != "yes" && m != "no") throw std::invalid_argument("--merge-rmw: expected yes or no");
@@ -204,7 +207,8 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("compiler-order") &&
         !parse_compiler_order(vm["compiler-order"].as<std::string>(), il.order, err))
       throw std::invalid_argument("--compiler-order: " + err);
-    if (vm.count("store-buffer-delay")) il.store_buffer_delay = vm["store-buffer-delay"].as<Cycle>();
+    if (vm.count("store-buffer-delay"))
+      il.store_buffer_delay = cli::unsigned_option(vm, "store-buffer-delay", 0, kMaxInputCycles);
     if (vm.count("qi-latency"))
       for (const std::string& t : vm["qi-latency"].as<std::vector<std::string>>()) {
         std::string type;
@@ -388,6 +392,9 @@ int main(int argc, char** argv) {
   } catch (const po::error& e) {
     std::cerr << "vtdsim " << cmd << ": " << e.what() << "\n";
     return kBadInput;
+  } catch (const WallClockTimeout& e) {
+    std::cerr << "vtdsim: " << e.what() << "\n";
+    return kInternal;
   } catch (const sc_core::sc_report& e) {
     std::cerr << "vtdsim " << cmd << ": SystemC: " << e.what() << "\n";
     return kInternal;

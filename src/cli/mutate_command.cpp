@@ -7,7 +7,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "mutate/mutate.hpp"
+#include "platform/wall_clock.hpp"
 #include "scenario/loader.hpp"
 #include "trace/output_file.hpp"
 
@@ -35,14 +37,14 @@ int cmd_mutate(const std::vector<std::string>& args) {
   po::options_description dims = sweep_dimension_options(kSampleHelp);
   dims.add_options()("full", "sweep the whole space: no sample of the offsets (as --sample 0)");
   po::options_description run("running");
-  run.add_options()("jobs,j", po::value<unsigned>(),
-                    "worker processes per batch (default: the number of cores); the report does not depend "
-                    "on it")(
-      "batch", po::value<u64>(),
-      "interleavings per batch (default 1024): a mutant is decided by the first batch, in "
-      "index order, that catches it")(
-      "list", "list the mutants (id and description) without running anything")("quiet,q",
-                                                                                "no progress line");
+  run.add_options()("jobs,j", po::value<std::string>(),
+                    "worker processes per batch, 1..256 (default: the number of cores); the report does not "
+                    "depend on it")(
+      "batch", po::value<std::string>(),
+      "interleavings per batch (default 1024; 1..2^40): a mutant is decided by the first batch, in "
+      "index order, that catches it")("list",
+                                      "list the mutants (id and description) without running anything")(
+      "timeout", po::value<std::string>(), kTimeoutHelp)("quiet,q", "no progress line");
   po::options_description out("output");
   out.add_options()("json", po::value<std::string>(), "write the report as JSON");
   po::options_description opts(
@@ -89,15 +91,8 @@ int cmd_mutate(const std::vector<std::string>& args) {
     mo.dims.sample.reset();
   else if (!mo.dims.sample && !mo.dims.offset_step)
     mo.dims.sample = kDefaultSample;
-  mo.jobs = static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  if (vm.count("jobs")) {
-    mo.jobs = vm["jobs"].as<unsigned>();
-    if (mo.jobs == 0) return bad("--jobs must be at least 1");
-  }
-  if (vm.count("batch")) {
-    mo.batch = vm["batch"].as<u64>();
-    if (mo.batch == 0) return bad("--batch must be at least 1");
-  }
+  mo.jobs = jobs_option(vm);
+  if (vm.count("batch")) mo.batch = unsigned_option(vm, "batch", 1, kMaxInputCycles);
   OutputSet outputs("mutate");
   outputs.protect(vm["file"].as<std::string>(), "the scenario");
   if (std::string err;
@@ -105,7 +100,10 @@ int cmd_mutate(const std::vector<std::string>& args) {
     return bad(err);
   const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
   bool shown = false;
+  std::size_t mutant_at = 0, mutants = 0;  // for the --timeout message
   mo.progress = [&](std::size_t i, std::size_t n) {
+    mutant_at = i;
+    mutants = n;
     if (!tty) return;
     shown = true;
     std::fprintf(stderr, "\r[mutate] %zu/%zu mutants  ", i, n);
@@ -123,8 +121,17 @@ int cmd_mutate(const std::vector<std::string>& args) {
     return kBadInput;
   }
   MutateReport r;
+  start_timeout(vm);
   try {
     r = run_mutate(s, mo);
+  } catch (const WallClockTimeout& e) {
+    if (shown) std::fprintf(stderr, "\n");
+    std::cerr << "vtdsim: " << e.what()
+              << (mutants ? " (at mutant " + std::to_string(mutant_at + 1) + " of " +
+                                std::to_string(mutants) + ")"
+                          : std::string(" (sweeping the scenario as written)"))
+              << "\n";
+    return kInternal;
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";
     return kBadInput;

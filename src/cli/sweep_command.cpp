@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/merge.hpp"
 #include "sweep/svg.hpp"
@@ -28,7 +29,7 @@ const char* kExitCodes =
     "Exit codes: 0 the verdicts over the whole sweep match expectations, 1 they do not,\n"
     "2 bad input, 3 simulation error.\n";
 
-// "A..B" or "A:B" (inclusive), or a single offset.
+// "A..B" or "A:B" (inclusive), or a single offset; each within kMaxOffset.
 bool parse_range(const std::string& t, std::pair<long long, long long>& out) {
   std::size_t sep = t.find("..");
   std::size_t skip = 2;
@@ -36,37 +37,16 @@ bool parse_range(const std::string& t, std::pair<long long, long long>& out) {
     sep = t.find(':');
     skip = 1;
   }
-  try {
-    std::size_t used = 0;
-    if (sep == std::string::npos) {
-      out.first = out.second = std::stoll(t, &used);
-      return used == t.size();
-    }
-    const std::string a = t.substr(0, sep), b = t.substr(sep + skip);
-    out.first = std::stoll(a, &used);
-    if (used != a.size()) return false;
-    out.second = std::stoll(b, &used);
-    return used == b.size() && out.first <= out.second;
-  } catch (const std::exception&) {
-    return false;
+  auto offset = [](std::string_view x, long long& v) {
+    return parse_signed(x, v) && v >= -kMaxOffset && v <= kMaxOffset;
+  };
+  if (sep == std::string::npos) {
+    if (!offset(t, out.first)) return false;
+    out.second = out.first;
+    return true;
   }
-}
-
-bool parse_cycles(const std::string& t, std::vector<Cycle>& out) {
-  out.clear();
-  std::stringstream ss(t);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    try {
-      std::size_t used = 0;
-      if (part.empty() || part[0] == '-') return false;
-      out.push_back(std::stoull(part, &used));
-      if (used != part.size()) return false;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
-  return !out.empty();
+  return offset(std::string_view(t).substr(0, sep), out.first) &&
+         offset(std::string_view(t).substr(sep + skip), out.second) && out.first <= out.second;
 }
 
 // --json, --csv, --plot: checked and reserved before anything runs.
@@ -143,16 +123,17 @@ po::options_description sweep_dimension_options(const char* sample_help) {
   po::options_description dims("dimensions (each replaces the scenario's sweep: setting)");
   dims.add_options()(
       "offsets", po::value<std::string>(),
-      "CPU start offsets A..B (inclusive; default: the window where the program overlaps the traffic)")(
-      "offset-step", po::value<long long>(),
-      "every S-th offset of the window only, from its first (a sample)")(
-      "sample", po::value<u64>(), sample_help)("burst-orders", po::value<std::string>(),
-                                               "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
-      "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated")(
+      "CPU start offsets A..B (inclusive, each in -2^40..2^40; default: the window where the program "
+      "overlaps the traffic)")("offset-step", po::value<std::string>(),
+                               "every S-th offset of the window only, from its first (a sample; 1..2^40)")(
+      "sample", po::value<std::string>(), sample_help)(
+      "burst-orders", po::value<std::string>(), "all, or orders separated by ';' (e.g. 'ascending;3,2,1,0')")(
+      "inter-burst", po::value<std::string>(), "inter-burst latencies, comma-separated (each 0..2^40)")(
       "compiler-orders", po::value<std::string>(),
       "program (default) or all (every legal order, merged or not)")(
-      "max-compiler-orders", po::value<u64>(), "at most this many compiler orders (default 1000)")(
-      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated")(
+      "max-compiler-orders", po::value<std::string>(),
+      "at most this many compiler orders (default 1000; 1..2^20)")(
+      "store-buffer-delay", po::value<std::string>(), "store-buffer delays, comma-separated (each 0..2^40)")(
       "qi-latency", po::value<std::vector<std::string>>(),
       ("TYPE=C1,C2,...: latencies in cycles of one queued-invalidation descriptor type (" +
        qi_latency_names() +
@@ -171,18 +152,23 @@ bool read_sweep_dimensions(const po::variables_map& vm, SweepOptions& so, std::s
   };
   if (vm.count("offsets")) {
     std::pair<long long, long long> r;
-    if (!parse_range(vm["offsets"].as<std::string>(), r)) return bad("--offsets: expected A..B with A <= B");
+    if (!parse_range(vm["offsets"].as<std::string>(), r))
+      return bad("--offsets: expected A..B with A <= B, integers in -2^40..2^40 (" +
+                 std::to_string(-kMaxOffset) + ".." + std::to_string(kMaxOffset) + "), got '" +
+                 vm["offsets"].as<std::string>() + "'");
     so.offsets = r;
   }
-  if (vm.count("offset-step")) so.offset_step = vm["offset-step"].as<long long>();
-  if (vm.count("sample")) so.sample = vm["sample"].as<u64>();
+  if (vm.count("offset-step")) so.offset_step = signed_option(vm, "offset-step", 1, kMaxOffset);
+  // 0 is mutate's "every offset"; sweep refuses it when it plans the space.
+  if (vm.count("sample")) so.sample = unsigned_option(vm, "sample", 0, kMaxInputCycles);
   if (vm.count("burst-orders")) so.burst_orders = vm["burst-orders"].as<std::string>();
   for (auto [name, field] :
        {std::pair{"inter-burst", &so.inter_burst}, {"store-buffer-delay", &so.store_buffer_delay}}) {
     if (!vm.count(name)) continue;
     std::vector<Cycle> v;
-    if (!parse_cycles(vm[name].as<std::string>(), v))
-      return bad(std::string("--") + name + ": expected cycle counts separated by commas");
+    std::string err;
+    if (!parse_swept_cycles(vm[name].as<std::string>(), v, err))
+      return bad(std::string("--") + name + " " + err);
     *field = v;
   }
   if (vm.count("qi-latency")) {
@@ -205,24 +191,23 @@ bool read_sweep_dimensions(const po::variables_map& vm, SweepOptions& so, std::s
     if (c != "all" && c != "program") return bad("--compiler-orders: expected all or program");
     so.compiler_orders = c;
   }
-  if (vm.count("max-compiler-orders")) {
-    if (vm["max-compiler-orders"].as<u64>() == 0) return bad("--max-compiler-orders must be at least 1");
-    so.max_compiler_orders = vm["max-compiler-orders"].as<u64>();
-  }
+  if (vm.count("max-compiler-orders"))
+    so.max_compiler_orders = unsigned_option(vm, "max-compiler-orders", 1, kMaxCompilerOrders);
   return true;
 }
 
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description dims = sweep_dimension_options(kSweepSampleHelp);
   po::options_description run("running");
-  run.add_options()("jobs,j", po::value<unsigned>(), "worker processes (default: the number of cores)")(
+  run.add_options()("jobs,j", po::value<std::string>(),
+                    "worker processes, 1..256 (default: the number of cores)")(
       "shard", po::value<std::string>(),
       "run only slice I of N (I/N, 0-based): interleavings with index % N == I")(
       "exhaustive", "simulate every interleaving: no burst-order reduction (same results, slower)")(
-      "max-interleavings", po::value<u64>(),
+      "max-interleavings", po::value<std::string>(),
       "refuse (exit 2, before simulating) a sweep of more interleavings than this (default: what half "
       "the available memory holds at 2 KiB each, at least 1000000; with --shard, the shard's part)")(
-      "quiet,q", "no progress line");
+      "timeout", po::value<std::string>(), kTimeoutHelp)("quiet,q", "no progress line");
   po::options_description opts(
       "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
       "report\n"
@@ -253,25 +238,18 @@ int cmd_sweep(const std::vector<std::string>& args) {
   if (vm.count("shard")) {
     const std::string t = vm["shard"].as<std::string>();
     const std::size_t slash = t.find('/');
-    try {
-      if (slash == std::string::npos) throw std::invalid_argument("");
-      std::size_t u1 = 0, u2 = 0;
-      shard.index = std::stoull(t.substr(0, slash), &u1);
-      shard.count = std::stoull(t.substr(slash + 1), &u2);
-      if (u1 != slash || u2 != t.size() - slash - 1 || shard.count == 0 || shard.index >= shard.count)
-        throw std::invalid_argument("");
-    } catch (const std::exception&) {
-      return bad("--shard: expected I/N with 0 <= I < N");
-    }
+    // Unsigned text only: strtoull would read "-1" as 2^64-1.
+    if (slash == std::string::npos || !parse_unsigned(std::string_view(t).substr(0, slash), shard.index) ||
+        !parse_unsigned(std::string_view(t).substr(slash + 1), shard.count) || shard.count == 0 ||
+        shard.count > kMaxShards || shard.index >= shard.count)
+      return bad("--shard: expected I/N with 0 <= I < N <= " + std::to_string(kMaxShards) + ", got '" + t +
+                 "'");
   }
   OutputSet outputs("sweep");
   outputs.protect(vm["file"].as<std::string>(), "the scenario");
   if (!reserve_outputs(outputs, vm, "sweep")) return kBadInput;
-  unsigned jobs = static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  if (vm.count("jobs")) {
-    jobs = vm["jobs"].as<unsigned>();
-    if (jobs == 0) return bad("--jobs must be at least 1");
-  }
+  const unsigned jobs = jobs_option(vm);
+  start_timeout(vm);
 
   Scenario s;
   SweepSpace sp;
@@ -286,7 +264,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     // Results are kept per interleaving: refuse a count that cannot fit
     // before allocating for it.
     const u64 max =
-        vm.count("max-interleavings") ? vm["max-interleavings"].as<u64>() : default_max_interleavings();
+        vm.count("max-interleavings") ? unsigned_option(vm, "max-interleavings", 1, UINT64_MAX)
+                                    : default_max_interleavings();
     if (const std::string why = interleavings_refusal(sp, shard.count, max); !why.empty()) return bad(why);
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

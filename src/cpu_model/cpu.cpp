@@ -157,65 +157,65 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
       } else {
         v = (old & ~op.clear) | op.set;
       }
-      Cycle vis = now + cfg_.store_buffer_delay;
-      if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
+      Cycle vis = sat_add(now, cfg_.store_buffer_delay);
+      if (last_visible_ && sat_add(*last_visible_, 1) > vis) vis = sat_add(*last_visible_, 1);
       post(vis, e, index, 1, v, 0, mask);
       VTD_LOG(log_, debug, "store{} {:#x} = {:#x} visible at {} [{}]", op.bytes * 8, op.addr, v, vis,
               op.label);
-      return now + c.store64;
+      return sat_add(now, c.store64);
     }
     case OpKind::Store128: {
       // Locked: every earlier store is visible first, then this one at once.
       Cycle t = now;
-      if (last_visible_ && *last_visible_ >= now) t = *last_visible_ + 1;
+      if (last_visible_ && *last_visible_ >= now) t = sat_add(*last_visible_, 1);
       post(t, e, index, 2, op.lo, op.hi);
       VTD_LOG(log_, debug, "cmpxchg16b {:#x} = {{{:#x}, {:#x}}} visible at {} [{}]", op.addr, op.lo, op.hi, t,
               op.label);
-      return t + c.store128;
+      return sat_add(t, c.store128);
     }
     case OpKind::Load64: {
       const u64 v = load64(e, index, op.addr & ~Addr{7}, now);
       VTD_LOG(log_, debug, "load64 {:#x} -> {:#x} [{}]", op.addr, v, op.label);
-      return now + c.load64;
+      return sat_add(now, c.load64);
     }
-    case OpKind::CompilerBarrier: return now + c.compiler_barrier;
-    case OpKind::Mfence: return drained_at(now) + c.mfence;
+    case OpKind::CompilerBarrier: return sat_add(now, c.compiler_barrier);
+    case OpKind::Mfence: return sat_add(drained_at(now), c.mfence);
     case OpKind::Clflush: {
       // Ordered after earlier stores to the line (Linux brackets it with mb()).
       if (wait_for_drain()) return drained_at(now);
       memory_.mem().flush_line(op.addr, now, Writer{id_, e.item, index});
       memory_.store_posted();
       VTD_LOG(log_, debug, "clflush {:#x} [{}]", op.addr, op.label);
-      return now + c.clflush;
+      return sat_add(now, c.clflush);
     }
     case OpKind::MmioWrite: {
       if (wait_for_drain()) return drained_at(now);
       mmio_access(e, index, now, true, op.addr, op.value, op.bytes);
       VTD_LOG(log_, debug, "mmio write {:#x} = {:#x} [{}]", op.addr, op.value, op.label);
-      return now + c.mmio;
+      return sat_add(now, c.mmio);
     }
     case OpKind::MmioRead: {
       if (wait_for_drain()) return drained_at(now);
       const u64 v = mmio_access(e, index, now, false, op.addr, 0, op.bytes);
       VTD_LOG(log_, debug, "mmio read {:#x} -> {:#x} [{}]", op.addr, v, op.label);
-      return now + c.mmio;
+      return sat_add(now, c.mmio);
     }
     case OpKind::PollUntil: {
       const u64 v = view64(op.addr & ~Addr{7}, now);
       if ((v & op.mask) != op.value) {
         retry = true;
-        return now + c.poll;
+        return sat_add(now, c.poll);
       }
       // The read that found the value is what software learned from: publish it.
       load64(e, index, op.addr & ~Addr{7}, now, LoadKind::Poll);
       VTD_LOG(log_, debug, "poll {:#x} done [{}]", op.addr, op.label);
-      return now + c.poll;
+      return sat_add(now, c.poll);
     }
     case OpKind::Lock: {
       if (wait_for_drain()) return drained_at(now);
       if (!memory_.mem().compare_and_store(Writer{id_, e.item, index}, op.addr, 0, 1, now)) {
         retry = true;
-        return now + c.poll;
+        return sat_add(now, c.poll);
       }
       memory_.store_posted();
       held_.push_back(op.addr);
@@ -226,20 +226,20 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
                                LoadKind::Atomic});
       }
       VTD_LOG(log_, debug, "lock {:#x} taken [{}]", op.addr, op.label);
-      return now + c.atomic;
+      return sat_add(now, c.atomic);
     }
     case OpKind::Unlock: {
       if (auto it = std::find(held_.begin(), held_.end(), op.addr); it != held_.end()) held_.erase(it);
-      Cycle vis = now + cfg_.store_buffer_delay;
-      if (last_visible_ && *last_visible_ + 1 > vis) vis = *last_visible_ + 1;
+      Cycle vis = sat_add(now, cfg_.store_buffer_delay);
+      if (last_visible_ && sat_add(*last_visible_, 1) > vis) vis = sat_add(*last_visible_, 1);
       post(vis, e, index, 1, 0, 0);
-      return now + c.store64;
+      return sat_add(now, c.store64);
     }
-    case OpKind::Delay: return now + op.cycles;
+    case OpKind::Delay: return sat_add(now, op.cycles);
     case OpKind::Invalidate: {
       // The doorbell write is ordered after earlier stores: wait for them.
       const Cycle start = drained_at(now);
-      const Cycle end = start + c.invalidation;
+      const Cycle end = sat_add(start, c.invalidation);
       if (bus_.has_subscribers())
         bus_.publish(InvalidationEvent{id_, Writer{id_, e.item, index}, start, end, op.label});
       VTD_LOG(log_, debug, "invalidation {} (timed no-op) {}..{}", op.label, start, end);
@@ -254,7 +254,7 @@ Cycle Cpu::execute(u32 index, Cycle now, bool& retry) {
         item_ret_op_ = index;
         VTD_LOG(log_, debug, "{}: {:#x} & {:#x} = {:#x}, returning", op.label, op.addr, op.mask, v & op.mask);
       }
-      return now + c.branch;
+      return sat_add(now, c.branch);
     }
   }
   return now;

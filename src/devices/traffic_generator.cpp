@@ -45,7 +45,7 @@ void TrafficGenerator::advance_cursor(std::size_t i) {
   if (!s.at.empty())
     c.when = n < s.at.size() ? s.at[n] : kNever;
   else
-    c.when = n < s.count ? c.when + s.every : kNever;
+    c.when = n < s.count ? sat_add(c.when, s.every) : kNever;
 }
 
 // Out of line: the usual request reuses a payload.
@@ -125,7 +125,7 @@ void TrafficGenerator::run() {
     Cycle when = c.when;
     do {
       issue(s, when > now ? when - now : 0);
-      when = ++n < count ? when + every : kNever;
+      when = ++n < count ? sat_add(when, every) : kNever;
     } while (when < stop);
     c.next = n;
     c.when = when;

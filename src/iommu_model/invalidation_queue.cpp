@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/cycle_math.hpp"
+
 namespace vtd {
 
 using namespace qi_fmt;
@@ -140,7 +142,7 @@ void InvalidationQueue::try_start_fetch(Cycle now, QiSink& sink) {
     return;
   }
   if (head_ == t) return;
-  fetch_ = Fetch{head_, now + lat_.fetch};
+  fetch_ = Fetch{head_, sat_add(now, lat_.fetch)};
 }
 
 void InvalidationQueue::finish_fetch(QiMemory& mem, QiSink& sink) {
@@ -159,12 +161,12 @@ void InvalidationQueue::finish_fetch(QiMemory& mem, QiSink& sink) {
   ++stats_.fetched[r.desc.type & 0xf];
   sink.on_fetched(r.desc, f.index, now);
 
-  InFlight x{r.desc, f.index, next_seq_++, now + latency(r.desc.type)};
+  InFlight x{r.desc, f.index, next_seq_++, sat_add(now, latency(r.desc.type))};
   if (r.desc.type == TYPE_WAIT) {
     // Every descriptor in flight was fetched earlier: the wait drains them.
     Cycle start = now;
     for (const InFlight& y : in_flight_) start = std::max(start, y.done);
-    x.done = start + lat_.wait;
+    x.done = sat_add(start, lat_.wait);
     if (r.desc.get(wait::FN)) fence_ = x.seq;
   }
   in_flight_.push_back(x);

@@ -59,7 +59,7 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
     const auto kind = static_cast<EntryKind>(k);
     kinds_[k].fmt = &format_of(kind);
     kinds_[k].latency = latency_of(EntryId{kind, 0, {}, 0, 0});
-    kinds_[k].gap = cfg_.inter_burst + kinds_[k].latency;
+    kinds_[k].gap = sat_add(cfg_.inter_burst, kinds_[k].latency);
     kinds_[k].nbursts = kinds_[k].fmt->bursts();
     kinds_[k].narrow = kinds_[k].fmt->bits < 128;
     if (kinds_[k].nbursts > kMaxBursts) throw std::logic_error("iommu: an entry wider than a fetch holds");
@@ -102,7 +102,7 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
   }
   // Devices may issue ahead (loosely timed): the request arrives at now + t.
   const Cycle now = now_cycle();
-  const Cycle at = now + to_cycles(t);
+  const Cycle at = sat_add(now, to_cycles(t));
   accept(port, gp, *ext, at);
   wake_at(at, now);
   phase = tlm::END_REQ;
@@ -185,7 +185,7 @@ void Iommu::advance(Walk& w, Cycle now) {
     case Translator::Step::Kind::Wait:
       // s.last: a cache answered, so only the outcome's publication is left.
       w.phase = s.last ? Walk::Phase::Complete : Walk::Phase::Resume;
-      w.next = now + s.delay;
+      w.next = sat_add(now, s.delay);
       if (s.delay == 0) s.last ? complete(w, now) : advance(w, now);
       return;
     case Translator::Step::Kind::Fetch: {
@@ -204,7 +204,7 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.base = k.narrow ? entry.addr & ~Addr{15} : entry.addr;
       w.gap = k.gap;
       w.narrow = k.narrow;
-      w.next = now + s.delay + k.latency;
+      w.next = sat_add(now, s.delay, k.latency);
       return;
     }
   }
@@ -223,7 +223,7 @@ void Iommu::advance(Walk& w, Cycle now) {
   if (trace_) [[unlikely]]
     log_burst(w, b, w.order[n]);
   if (n + 1 == w.nbursts) return false;
-  w.next = now + w.gap;
+  w.next = sat_add(now, w.gap);
   due_.push(w.next, &w);
   return true;
 }
@@ -367,7 +367,7 @@ void Iommu::run() {
   qi_schedule(now);
   Cycle last = now;
   const sc_core::sc_time idle = sc_core::sc_time_to_pending_activity();
-  const Cycle horizon = std::min<Cycle>(now + to_cycles(idle), limit_);
+  const Cycle horizon = std::min<Cycle>(sat_add(now, to_cycles(idle)), limit_);
   for (Cycle d = next_due(); d < horizon; d = next_due()) {
     LogCycle ahead(d);
     process(d);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/cycle_math.hpp"
+
 namespace vtd {
 
 PhysicalMemory::~PhysicalMemory() = default;
@@ -78,7 +80,7 @@ void PhysicalMemory::post(const PendingStore& s) {
 Cycle PhysicalMemory::next_eviction() const {
   Cycle t = ~Cycle{0};
   if (evict_after_ == 0) return t;
-  for (const auto& [line, d] : dram_lines_) t = std::min(t, d.dirtied + evict_after_);
+  for (const auto& [line, d] : dram_lines_) t = std::min(t, sat_add(d.dirtied, evict_after_));
   return t;
 }
 
@@ -93,7 +95,7 @@ void PhysicalMemory::apply_due(Cycle now) {
       apply(s);
     } else if (te <= now) {
       for (auto it = dram_lines_.begin(); it != dram_lines_.end(); ++it)
-        if (it->second.dirtied + evict_after_ == te) {
+        if (sat_add(it->second.dirtied, evict_after_) == te) {
           writeback(it->first, te, true);
           break;
         }

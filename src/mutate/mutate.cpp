@@ -10,6 +10,7 @@
 #include "platform/run_listener.hpp"
 #include "platform/simulation.hpp"
 #include "platform/table_builder.hpp"
+#include "platform/wall_clock.hpp"
 #include "sweep/interleaving.hpp"
 #include "sweep/sweep.hpp"
 
@@ -216,6 +217,8 @@ MutateReport run_mutate(const Scenario& s, const MutateOptions& o) {
       out.note = e.what();
       rep.mutants.push_back(std::move(out));
       continue;
+    } catch (const WallClockTimeout&) {
+      throw;  // not a hang of the mutant: the command's deadline
     } catch (const std::runtime_error& e) {
       out.status = MutantOutcome::Status::Caught;
       out.why = unfinished_why(e.what()) + ", in the nominal run";

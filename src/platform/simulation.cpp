@@ -18,6 +18,8 @@
 #include "iommu_model/iommu.hpp"
 #include "memory/memory_module.hpp"
 #include "platform/table_builder.hpp"
+#include "platform/wall_clock.hpp"
+#include "platform/wall_clock_stop.hpp"
 #include "rules/rule.hpp"
 
 namespace vtd {
@@ -55,6 +57,7 @@ struct Top : sc_core::sc_module {
   Iommu iommu;
   TrafficGenerator traffic;
   std::vector<std::unique_ptr<Cpu>> cpus;
+  WallClockStop wall_clock;  // --timeout pauses the simulation through it
 
   Top(sc_core::sc_module_name name, const Scenario& s, PhysicalMemory& mem, const BootState& boot,
       const Programs& progs, const EventBus& bus)
@@ -350,16 +353,29 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
   impl_->cpus_stale = false;
   Top& top = *impl_->top;
   top.iommu.set_cycle_limit(s.platform.sim.max_cycles);
-  sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
+  {
+    // The watchdog of --timeout pauses this sc_start at its deadline.
+    const WallClockStop::Running guard(top.wall_clock);
+    if (!wall_clock_expired()) sc_start(cycles(s.platform.sim.max_cycles), SC_EXIT_ON_STARVATION);
+  }
   const Cycle end = now_cycle();
+  if (wall_clock_expired()) {
+    bus.clear();
+    throw WallClockTimeout("at cycle " + std::to_string(end));
+  }
   mem.advance_to(end);
   bool cpus_done = true;
   for (const auto& c : top.cpus) cpus_done = cpus_done && c->finished();
-  if (!cpus_done || !top.traffic.finished() || !top.iommu.idle()) {
+  // A store still in a store buffer is unfinished work too: a run must not
+  // report on memory its program has not finished writing.
+  if (!cpus_done || !top.traffic.finished() || !top.iommu.idle() || mem.has_pending()) {
     bus.clear();
-    throw std::runtime_error("simulation still running at cycle " + std::to_string(end) +
-                             " (platform.sim.max_cycles = " + std::to_string(s.platform.sim.max_cycles) +
-                             ")");
+    // SystemC stops at the last event before max_cycles when the next is
+    // later, so `end` may be well before max_cycles: say both.
+    throw std::runtime_error("simulation still running at max_cycles (platform.sim.max_cycles = " +
+                             std::to_string(s.platform.sim.max_cycles) +
+                             "): work is left for later cycles; the last activity was at cycle " +
+                             std::to_string(end));
   }
 
   RunResult r;

@@ -345,6 +345,17 @@ class Loader {
     return n;
   }
 
+  // A cycle count (a latency, cost, delay, start, period, listed cycle or
+  // max_cycles): at most kMaxInputCycles, so the models' sums of them and
+  // their SystemC times stay far from 2^64 (docs/reliability.md).
+  static Cycle cycle_count(const Value& v, u64 lo = 0) {
+    const u64 n = uint(v, lo);
+    if (n > kMaxInputCycles)
+      fail(v.loc, v.path + ": " + v.node.Scalar() + " cycles is more than the limit of " +
+                      std::to_string(kMaxInputCycles) + " (2^40) cycles");
+    return n;
+  }
+
   static unsigned uint32(const Value& v, u64 lo = 0) { return static_cast<unsigned>(uint(v, lo, UINT_MAX)); }
 
   static bool boolean(const Value& v) {
@@ -448,8 +459,8 @@ class Loader {
         if (c.burst_orders.empty()) fail(x->loc, x->path + ": give at least one burst order, or all");
       }
     }
-    auto cycles_list = [&](const Value& x, std::vector<Cycle>& out, u64 hi = kU64Max) {
-      for (const Value& item : list(x)) out.push_back(uint(item, 0, hi));
+    auto cycles_list = [&](const Value& x, std::vector<Cycle>& out) {
+      for (const Value& item : list(x)) out.push_back(cycle_count(item));
       if (out.empty()) fail(x.loc, x.path + ": give at least one value");
     };
     if (auto x = m.get("inter_burst")) cycles_list(*x, c.inter_burst);
@@ -471,22 +482,25 @@ class Loader {
                                " applies to scalable mode only (legacy mode never issues PASID-granular "
                                "descriptors); set platform.iommu.mode: scalable");
         c.qi_latency.emplace_back(e->key, std::vector<Cycle>{});
-        cycles_list(e->value, c.qi_latency.back().second, kMaxSweptCycles);
+        cycles_list(e->value, c.qi_latency.back().second);
       }
     }
-    if (auto x = m.get("mmio_cost")) cycles_list(*x, c.mmio_cost, kMaxSweptCycles);
+    if (auto x = m.get("mmio_cost")) cycles_list(*x, c.mmio_cost);
     if (auto x = m.get("compiler_orders")) c.all_compiler_orders = word(*x, {"all", "program"}) == "all";
-    if (auto x = m.get("max_compiler_orders")) c.max_compiler_orders = uint(*x, 1);
+    if (auto x = m.get("max_compiler_orders")) c.max_compiler_orders = uint(*x, 1, kMaxCompilerOrders);
     if (auto x = m.get("expect")) expect(*x, c.expect);
   }
 
   static long long sint(const Value& v) {
-    if (!v.node.IsScalar()) expected(v, "an integer");
+    // Offsets: at most kMaxOffset either way, as on the command line.
+    const std::string what =
+        "an integer in -2^40..2^40 (" + std::to_string(-kMaxOffset) + ".." + std::to_string(kMaxOffset) + ")";
+    if (!v.node.IsScalar()) expected(v, what);
     std::string t = trim(v.node.Scalar());
     bool neg = !t.empty() && t[0] == '-';
     if (neg) t = t.substr(1);
     u64 n = 0;
-    if (parse_uint(t, n) != IntParse::Ok || n > static_cast<u64>(1) << 40) expected(v, "an integer");
+    if (parse_uint(t, n) != IntParse::Ok || n > static_cast<u64>(kMaxOffset)) expected(v, what);
     return neg ? -static_cast<long long>(n) : static_cast<long long>(n);
   }
 
@@ -507,7 +521,7 @@ class Loader {
     if (auto x = m.get("sim")) {
       const MapView sim = map(*x);
       sim.allow({"max_cycles"});
-      if (auto y = sim.get("max_cycles")) p.sim.max_cycles = uint(*y, 1);
+      if (auto y = sim.get("max_cycles")) p.sim.max_cycles = cycle_count(*y, 1);
     }
   }
 
@@ -515,8 +529,8 @@ class Loader {
     const MapView m = map(v);
     m.allow({"cmpxchg16b", "store_buffer_delay", "start", "compiler", "costs", "cache"});
     if (auto x = m.get("cmpxchg16b")) c.cmpxchg16b = boolean(*x);
-    if (auto x = m.get("store_buffer_delay")) c.store_buffer_delay = uint(*x);
-    if (auto x = m.get("start")) c.start = uint(*x);
+    if (auto x = m.get("store_buffer_delay")) c.store_buffer_delay = cycle_count(*x);
+    if (auto x = m.get("start")) c.start = cycle_count(*x);
     if (auto x = m.get("compiler")) {
       const MapView comp = map(*x);
       comp.allow({"merge_rmw", "order"});
@@ -533,7 +547,7 @@ class Loader {
           fail(e->key_loc,
                "'eviction_delay' " + where(cache.path()) +
                    " applies only with evict: true (without eviction lines stay dirty until clflush)");
-        c.cache.eviction_delay = uint(e->value, 1);
+        c.cache.eviction_delay = cycle_count(e->value, 1);
       }
     }
   }
@@ -586,7 +600,7 @@ class Loader {
     m.allow(keys);
     for (const auto& [key, field] : fields)
       // A zero-cycle poll would spin without time passing.
-      if (auto x = m.get(key)) c.*field = uint(*x, key == "poll" ? 1 : 0);
+      if (auto x = m.get(key)) c.*field = cycle_count(*x, key == "poll" ? 1 : 0);
   }
 
   void iommu(const Value& v, IommuConfig& c) {
@@ -609,10 +623,10 @@ class Loader {
     }
     if (auto x = m.get("iotlb")) cache_config(*x, c.iotlb);
     if (auto x = m.get("qi")) qi_latencies(*x, c.qi, scalable);
-    if (auto x = m.get("burst_latency")) c.burst_latency = uint(*x, 1);
-    if (auto x = m.get("inter_burst")) c.inter_burst = uint(*x);
+    if (auto x = m.get("burst_latency")) c.burst_latency = cycle_count(*x, 1);
+    if (auto x = m.get("inter_burst")) c.inter_burst = cycle_count(*x);
     if (auto x = m.get("burst_order")) burst_order(*x, c);
-    if (auto x = m.get("pte_latency")) c.pte_latency = uint(*x, 1);
+    if (auto x = m.get("pte_latency")) c.pte_latency = cycle_count(*x, 1);
     if (auto x = m.get("max_outstanding")) c.max_outstanding = uint32(*x, 1);
     if (auto x = m.get("sagaw")) {
       c.sagaw.clear();
@@ -633,8 +647,8 @@ class Loader {
     m.allow({"enabled", "entries", "hit_latency", "miss_latency"});
     if (auto x = m.get("enabled")) c.enabled = boolean(*x);
     if (auto x = m.get("entries")) c.entries = uint32(*x, 1);
-    if (auto x = m.get("hit_latency")) c.hit_latency = uint(*x);
-    if (auto x = m.get("miss_latency")) c.miss_latency = uint(*x);
+    if (auto x = m.get("hit_latency")) c.hit_latency = cycle_count(*x);
+    if (auto x = m.get("miss_latency")) c.miss_latency = cycle_count(*x);
   }
 
   void qi_latencies(const Value& v, QiLatencies& q, bool scalable) {
@@ -650,7 +664,7 @@ class Loader {
         fail(e->key_loc, "'" + e->key + "' " + where(m.path()) +
                              " applies to scalable mode only (legacy mode never issues PASID-granular "
                              "descriptors); set platform.iommu.mode: scalable");
-      q.*f.field = uint(e->value);
+      q.*f.field = cycle_count(e->value);
     }
   }
 
@@ -899,7 +913,7 @@ class Loader {
     } else {
       m.allow({"delay"});
       item.kind = ProgramItem::Kind::Delay;
-      item.delay = uint(kind->value);
+      item.delay = cycle_count(kind->value);
     }
     return item;
   }
@@ -909,7 +923,7 @@ class Loader {
     m.allow({"start", "program"});
     ExtraCpu c;
     c.loc = m.loc();
-    if (auto x = m.get("start")) c.start = uint(*x);
+    if (auto x = m.get("start")) c.start = cycle_count(*x);
     const Value prog = m.require("program");
     for (const Value& item : list(prog)) c.program.push_back(program_item(item));
     if (c.program.empty()) fail(prog.loc, prog.path + ": an extra CPU needs at least one program item");
@@ -977,7 +991,7 @@ class Loader {
     } else if (r.op == "clflush") {
       r.addr = uint(m.require("addr"));
     } else if (r.op == "delay") {
-      r.cycles = uint(m.require("cycles"));
+      r.cycles = cycle_count(m.require("cycles"));
     }
     return r;
   }
@@ -1021,16 +1035,17 @@ class Loader {
       const std::vector<Value> cycles = list(at->value);
       if (cycles.empty()) fail(at->value.loc, at->value.path + ": needs at least one cycle");
       for (const Value& c : cycles) {
-        const Cycle cyc = uint(c);
+        const Cycle cyc = cycle_count(c);
         if (!s.at.empty() && cyc < s.at.back())
           fail(c.loc, c.path + ": cycles must be non-decreasing (" + std::to_string(cyc) + " comes after " +
                           std::to_string(s.at.back()) + ")");
         s.at.push_back(cyc);
       }
     } else {
-      s.every = uint(every->value, 1);
-      s.count = uint(m.require("count"), 1);
-      if (auto x = m.get("start")) s.start = uint(*x);
+      s.every = cycle_count(every->value, 1);
+      // A count beyond kMaxInputCycles could not be issued before max_cycles anyway.
+      s.count = uint(m.require("count"), 1, kMaxInputCycles);
+      if (auto x = m.get("start")) s.start = cycle_count(*x);
     }
     return s;
   }

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/cycle_math.hpp"
 #include "base/types.hpp"
 
 namespace vtd {
@@ -115,10 +116,12 @@ const QiLatencyField* find_qi_latency_field(std::string_view name);
 // "fetch, context_cache, ..." for messages.
 std::string qi_latency_names();
 
-// The largest cycle count a sweep (or a replayed interleaving) may set as a
-// queue latency or MMIO cost: far beyond any useful max_cycles, and small
-// enough that cycles times SystemC ticks, and sums of such, cannot overflow.
-inline constexpr Cycle kMaxSweptCycles = Cycle{1} << 40;
+// The largest cycle count a sweep (or a replayed interleaving) may set: the
+// limit of every cycle-valued input (base/cycle_math.hpp).
+inline constexpr Cycle kMaxSweptCycles = kMaxInputCycles;
+// The most compiler orders a sweep may enumerate (max_compiler_orders,
+// --max-compiler-orders): each is held in memory while the sweep runs.
+inline constexpr u64 kMaxCompilerOrders = u64{1} << 20;
 
 struct IommuConfig {
   bool operator==(const IommuConfig&) const = default;

@@ -175,7 +175,8 @@ bool parse_swept_cycles(const std::string& text, std::vector<Cycle>& out, std::s
     Cycle v = 0;
     auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
     if (tok.empty() || ec == std::errc::invalid_argument || p != tok.data() + tok.size()) {
-      err = "'" + text + "': expected cycle counts separated by commas";
+      err = "'" + text + "': expected cycle counts (each 0.." + std::to_string(kMaxSweptCycles) +
+            ") separated by commas";
       return false;
     }
     if (ec == std::errc::result_out_of_range || v > kMaxSweptCycles) {

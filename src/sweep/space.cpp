@@ -151,6 +151,10 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
       throw std::invalid_argument("--qi-latency " + std::string(f.name) + " is given more than once");
     if (n == 1) sp.qi_latency.push_back(*std::find_if(qi.begin(), qi.end(), is_f));
   }
+  for (const auto& [name, values] : {std::pair{"--inter-burst", &sp.inter_bursts},
+                                     std::pair{"--store-buffer-delay", &sp.store_buffer_delays}})
+    for (Cycle v : *values)
+      if (v > kMaxSweptCycles) throw std::invalid_argument(name + (": " + std::to_string(v)) + too_many);
   sp.mmio_costs = o.mmio_cost.value_or(c.mmio_cost);
   for (Cycle v : sp.mmio_costs)
     if (v > kMaxSweptCycles) throw std::invalid_argument("--mmio-cost: " + std::to_string(v) + too_many);
@@ -163,7 +167,11 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
       last = std::max(last, static_cast<long long>(ts.at.back()));
     } else if (ts.count > 0) {
       first = std::min(first, static_cast<long long>(ts.start));
-      last = std::max(last, static_cast<long long>(ts.start + (ts.count - 1) * ts.every));
+      // The last request a run can issue: no later than max_cycles (count x
+      // every may be far beyond it, and beyond 64 bits).
+      const Cycle end = std::min<Cycle>(sat_add(ts.start, sat_mul(ts.count - 1, ts.every)),
+                                        std::max<Cycle>(ts.start, s.platform.sim.max_cycles));
+      last = std::max(last, static_cast<long long>(end));
     }
   }
   if (first <= last)

@@ -1,18 +1,21 @@
 #include "sweep/sweep.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "base/process.hpp"
+#include "platform/wall_clock.hpp"
 #include "scenario/loader.hpp"
 #include "sweep/burst_order_witness.hpp"
 #include "sweep/merge.hpp"
@@ -105,6 +108,8 @@ InterleavingResult run_one(Simulator& sim, const Scenario& s, const SweepSpace& 
     apply_interleaving(s, sp.at(index), scratch);
     const RunResult r = sim.run(scratch, ro);
     return summarize(index, r);
+  } catch (const WallClockTimeout&) {
+    throw;  // the whole sweep ends, not this interleaving
   } catch (const std::exception& e) {
     InterleavingResult out;
     out.index = index;
@@ -229,11 +234,19 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     if (progress) progress(pr);
   };
 
+  const auto timed_out = [&] {
+    return WallClockTimeout("after " + std::to_string(pr.done) + " of " + std::to_string(pr.total) +
+                            " interleavings");
+  };
   if (jobs == 1) {
     if (!im.local) im.local.emplace(im.sim, im.s, im.sp, im.reduce, im.known);
-    for (u64 i : mine) {
-      results.push_back((*im.local)(i));
-      note(results.back());
+    try {
+      for (u64 i : mine) {
+        results.push_back((*im.local)(i));
+        note(results.back());
+      }
+    } catch (const WallClockTimeout&) {
+      throw timed_out();
     }
     return results;
   }
@@ -255,6 +268,8 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     if (pid < 0) throw std::runtime_error("sweep: fork failed");
     if (pid == 0) {
       become_worker(parent);  // dies with the parent
+      // The parent kills the workers at the --timeout deadline.
+      wall_clock_forget_after_fork();
       close(fds[0]);
       for (unsigned o = 0; o < w; ++o) close(workers[o].fd);
       std::string batch;
@@ -282,6 +297,7 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     remember_worker(pid);  // killed if vtdsim is
     workers[w] = Worker{pid, fds[0], {}};
   }
+  const auto deadline = wall_clock_deadline();
   std::vector<std::pair<InterleavingResult, GroupNews>> got;
   got.reserve(mine.size());
   std::vector<pollfd> pfds;
@@ -291,9 +307,26 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     pfds.clear();
     for (const Worker& w : workers)
       if (w.fd >= 0) pfds.push_back({w.fd, POLLIN, 0});
-    if (poll(pfds.data(), pfds.size(), -1) < 0) {
+    // Until the --timeout deadline, if any; then the workers die with the sweep.
+    int wait_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock::now()).count();
+      wait_ms = static_cast<int>(std::clamp<long long>(left, 0, INT_MAX));
+    }
+    const int ready = poll(pfds.data(), pfds.size(), wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error("sweep: poll failed");
+    }
+    if (ready == 0 && deadline && clock::now() >= *deadline) {
+      for (Worker& w : workers) {
+        kill(w.pid, SIGKILL);
+        if (w.fd >= 0) close(w.fd);
+        int status = 0;
+        while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+      throw timed_out();
     }
     for (Worker& w : workers) {
       if (w.fd < 0) continue;

@@ -312,9 +312,10 @@ expect:
 }
 
 TEST_CASE("the verdict kinds a scenario may expect are the rules' kinds, in report order", "[scenario]") {
-  CHECK(known_verdict_kinds() == std::vector<std::string>{"torn_fetch", "unsafe_live_update", "benign_mixed_fetch",
-                                                          "present_before_invalidate", "missing_invalidation",
-                                                          "stale_translation", "corrupting_dma"});
+  CHECK(known_verdict_kinds() == std::vector<std::string>{"torn_fetch", "unsafe_live_update",
+                                                          "benign_mixed_fetch", "present_before_invalidate",
+                                                          "missing_invalidation", "stale_translation",
+                                                          "corrupting_dma"});
   CHECK(is_violation_kind("missing_invalidation"));
   CHECK(is_violation_kind("present_before_invalidate"));
   CHECK(is_violation_kind("stale_translation"));
@@ -1643,11 +1644,11 @@ sweep:
   check_error("sweep:\n  qi_latency: [20, 2000]\n", "2:15", "expected a map");
   check_error("sweep:\n  qi_latency: {iotlb: 30}\n", "2:23", "expected a list");
   check_error("sweep:\n  qi_latency: {iotlb: [-1]}\n", "2:24", "sweep.qi_latency.iotlb[0]");
-  check_error("sweep:\n  qi_latency: {iotlb: [1099511627777]}\n", "2:24", "an integer in 0..1099511627776");
+  check_error("sweep:\n  qi_latency: {iotlb: [1099511627777]}\n", "2:24", "cycles is more than the limit of 1099511627776 (2^40) cycles");
   // Legacy mode never issues PASID-granular descriptors, as for platform.iommu.qi.
   check_error("sweep:\n  qi_latency: {piotlb: [1]}\n", "2:16", "scalable mode only");
   check_error("sweep:\n  mmio_cost: []\n", "2:14", "at least one value");
-  check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19", "an integer in 0..1099511627776");
+  check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19", "cycles is more than the limit of 1099511627776 (2^40) cycles");
 }
 
 TEST_CASE("expect returns lists items with their return value, as -ERRNO, ERRNO or an integer",
@@ -1732,4 +1733,76 @@ mutant: ""
 mutant: [a, b]
 )",
               "1:9", "a string");
+}
+
+TEST_CASE("every cycle-valued field is at most 2^40 cycles, reported at the value", "[scenario][limits]") {
+  // Each line sets one field; {} is replaced by the value tried.
+  const std::vector<std::pair<std::string, std::string>> fields{
+      {"platform:\n  cpu:\n    store_buffer_delay: {}\n", "3:25"},
+      {"platform:\n  cpu:\n    start: {}\n", "3:12"},
+      {"platform:\n  cpu:\n    costs: {mmio: {}}\n", "3:19"},
+      {"platform:\n  cpu:\n    costs: {poll: {}}\n", "3:19"},
+      {"platform:\n  iommu: {coherent: false}\n  cpu:\n    cache: {evict: true, eviction_delay: {}}\n",
+       "4:42"},
+      {"platform:\n  iommu:\n    burst_latency: {}\n", "3:20"},
+      {"platform:\n  iommu:\n    inter_burst: {}\n", "3:18"},
+      {"platform:\n  iommu:\n    pte_latency: {}\n", "3:18"},
+      {"platform:\n  iommu:\n    iotlb: {hit_latency: {}}\n", "3:26"},
+      {"platform:\n  iommu:\n    iotlb: {miss_latency: {}}\n", "3:27"},
+      {"platform:\n  iommu:\n    qi: {iotlb: {}}\n", "3:17"},
+      {"platform:\n  sim:\n    max_cycles: {}\n", "3:17"},
+      {"program:\n  - delay: {}\n", "2:12"},
+      {"program:\n  - ops:\n      - {op: delay, cycles: {}}\n", "3:29"},
+      {"cpus:\n  - start: {}\n    program:\n      - delay: 1\n", "2:12"},
+      {"sweep:\n  inter_burst: [{}]\n", "2:17"},
+      {"sweep:\n  store_buffer_delay: [{}]\n", "2:24"},
+      {"sweep:\n  qi_latency: {iotlb: [{}]}\n", "2:24"},
+      {"sweep:\n  mmio_cost: [{}]\n", "2:15"},
+  };
+  auto with = [](std::string text, const std::string& v) { return text.replace(text.find("{}"), 2, v); };
+  for (const auto& [text, where] : fields) {
+    INFO(text);
+    // The limit itself loads.
+    CHECK_NOTHROW(load(with(text, "1099511627776").c_str()));
+    // One more, and the values of the reported reproducers, do not.
+    for (const char* v : {"1099511627777", "18446744073709551", "0x8000000000000000", "9223372036854775807",
+                          "18446744073709551615"})
+      check_error(with(text, v).c_str(), where,
+                  "cycles is more than the limit of 1099511627776 (2^40) cycles");
+  }
+}
+
+TEST_CASE("traffic times and counts are bounded, reported at the value", "[scenario][limits]") {
+  const std::string head = R"(tables:
+  devices:
+    - bdf: "00:02.0"
+traffic:
+  - device: "00:02.0"
+    iova: 0x1000
+)";
+  auto err = [&](const std::string& tail) {
+    try {
+      load_scenario_text(head + tail, "t.yaml");
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  const std::string limit = "cycles is more than the limit of 1099511627776 (2^40) cycles";
+  CHECK_THAT(err("    every: 0x8000000000000000\n    count: 2\n"),
+             StartsWith("t.yaml:7:12: ") && Contains(limit));
+  CHECK_THAT(err("    every: 1\n    count: 2\n    start: 18446744073709551615\n"),
+             StartsWith("t.yaml:9:12: ") && Contains(limit));
+  CHECK_THAT(err("    at: [1, 18446744073709551615]\n"), StartsWith("t.yaml:7:13: ") && Contains(limit));
+  CHECK_THAT(err("    every: 1\n    count: 1099511627777\n"),
+             StartsWith("t.yaml:8:12: ") && Contains("1099511627776"));
+  CHECK(err("    every: 1099511627776\n    count: 1099511627776\n    start: 1099511627776\n") ==
+        "<no error>");
+}
+
+TEST_CASE("sweep offsets are bounded by 2^40 either way", "[scenario][limits]") {
+  check_error("sweep:\n  offsets: {from: -1099511627777, to: 0}\n", "2:19", "-2^40..2^40");
+  check_error("sweep:\n  offsets: {from: 0, to: 9223372036854775807}\n", "2:26", "-2^40..2^40");
+  CHECK_NOTHROW(load("sweep:\n  offsets: {from: -1099511627776, to: 1099511627776}\n"));
+  check_error("sweep:\n  max_compiler_orders: 1048577\n", "2:24", "1..1048576");
 }
