@@ -54,7 +54,10 @@ std::vector<ReadSnapshot> SoftwareReads::snapshots(const PhysicalMemory& mem,
                                                    const std::vector<EntryId>& watched) const {
   std::vector<ReadSnapshot> out;
   const std::vector<StoreEvent>& history = mem.history();
-  for (const auto& [key, loads] : loads_) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& kv : loads_) {
+    const auto& key = kv.first;
+    const auto& loads = kv.second;
     // An item that also stored to a word it loaded is a read-modify-write
     // sequence (the writers' checkers judge those), not a reader.
     auto st = stored_.find(key);

@@ -23,9 +23,18 @@ void context_flush(std::vector<Operation>& ops, const DriverEnv& env, const Devi
 
 }  // namespace
 
-DriverOp domain_context_mapping_one(const DriverEnv& env, const DeviceLayout& dev, const DomainLayout& dom,
-                                    MapVariant v) {
+DriverOp domain_context_mapping_one(const DriverEnv& caller_env, const DeviceLayout& dev,
+                                    const DomainLayout& dom, MapVariant v) {
   const Addr lo = dev.context_entry, hi = dev.context_entry + 8;
+  // The state says the entry is present: the CPU returns at the test below,
+  // leaving entry and ring as they are. What follows runs only if another
+  // CPU cleared the entry meanwhile: emit it on a copy of the state, so this
+  // item changes the state as the return does (in caching mode its
+  // invalidations would otherwise take ring slots no CPU fills, and the next
+  // submission's doorbell would make the IOMMU fetch empty slots).
+  DriverState what_if = caller_env.state;
+  const DriverEnv if_absent{caller_env.layout, caller_env.platform, what_if};
+  const DriverEnv& env = caller_env.state.context_domain.count(dev.rid) ? if_absent : caller_env;
   DriverOp d;
   std::vector<Operation>& ops = d.ops;
   ops.push_back(drv::lock_iommu(env));

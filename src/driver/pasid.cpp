@@ -142,6 +142,19 @@ struct PasidEmitter {
   // intel_pasid_setup_*(): lock, -EBUSY if present, config, unlock,
   // pasid_flush_caches().
   void setup(PasidType t, const DomainLayout* dom) {
+    if (state().present) {
+      // The state says the CPU returns -EBUSY at the test below, leaving
+      // entry and ring as they are. What follows runs only if another CPU
+      // cleared the entry meanwhile: emit it on a copy of the state, so this
+      // item changes the state as the return does (in caching mode its
+      // invalidations would otherwise take ring slots no CPU fills, and the
+      // next submission's doorbell would make the IOMMU fetch empty slots).
+      DriverState what_if = env.state;
+      what_if.pasid(dev.rid, pasid).present = false;
+      const DriverEnv if_absent{env.layout, env.platform, what_if};
+      PasidEmitter(if_absent, dev, pasid, ops).setup(t, dom);
+      return;
+    }
     const u16 did = t == PasidType::PassThrough ? FLPT_DEFAULT_DID : dom->did;
     ops.push_back(drv::lock_iommu(env));
     ops.push_back(Operation::return_if_set(w(0), field_mask(P), "pasid_pte_is_present(pte) -> -EBUSY",

@@ -150,6 +150,22 @@ RegWrite Registers::write(Addr offset, unsigned size, u64 value) {
   return {RegAccess::Ok, r};
 }
 
+RegAccess Registers::software_access(Addr offset, unsigned size, bool write) {
+  Registers r{Config{}};
+  if (!write) return r.read(offset, size).status;
+  // A write's outcome is decided before any hook runs; this instance is thrown away.
+  return r.write(offset, size, 0).status;
+}
+
+std::string Registers::register_list() {
+  const Registers r{Config{}};
+  std::string s;
+  for (const Register& x : r.regs_)
+    s += (s.empty() ? "" : ", ") + std::string(x.name) + " " + hex(x.offset) + " (" + std::to_string(x.size) +
+         " bytes" + (x.read_only() ? ", read-only" : "") + ")";
+  return s;
+}
+
 u64 Registers::get(Addr reg_offset) const {
   const Register* r = find(reg_offset);
   return r ? r->value : 0;

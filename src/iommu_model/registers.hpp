@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -82,6 +83,12 @@ class Registers {
   const Register* find(Addr offset) const;
   Register* find(Addr offset);
   const std::vector<Register>& all() const { return regs_; }
+  // What a software access would meet (Ok, or why the register file refuses
+  // it), for the scenario loader: the register set is the same whatever the
+  // configuration. The second form lists the registers ("VER 0x0 (4 bytes),
+  // CAP 0x8 (8 bytes), ...") for its messages.
+  static RegAccess software_access(Addr offset, unsigned size, bool write);
+  static std::string register_list();
 
   // Hardware side: raw value by register base offset, bypassing masks and hooks.
   u64 get(Addr reg_offset) const;

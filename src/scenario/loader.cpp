@@ -1,5 +1,6 @@
 #include "scenario/loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "base/errno.hpp"
+#include "iommu_model/registers.hpp"
 
 namespace vtd {
 
@@ -69,6 +71,31 @@ std::size_t utf8_error_at(std::string_view s) {
   }
   return std::string_view::npos;
 }
+// Where each YAML document of a text starts, and its first node (the
+// parser's events; nothing is built).
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks, nodes;
+  void node(const YAML::Mark& m) {
+    if (nodes.size() < marks.size()) nodes.push_back(m);
+  }
+  void OnDocumentStart(const YAML::Mark& m) override { marks.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+};
 
 // A YAML value with where it is and what it is (for messages).
 struct Value {
@@ -261,20 +288,37 @@ class Loader {
   }
 
   Scenario load(const std::string& text) {
-    std::vector<YAML::Node> docs;
+    YAML::Node doc;
     try {
-      docs = YAML::LoadAll(text);
+      // Not YAML::LoadAll: on some inputs (a lone ",") yaml-cpp 0.7's parser
+      // returns an empty document at the same place forever, and LoadAll
+      // collects them until memory runs out. Two documents at most are read.
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      DocumentStarts starts;
+      while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+      }
+      if (starts.marks.size() == 2) {
+        const YAML::Mark& m = starts.marks[1];
+        if (m.pos == starts.marks[0].pos)
+          fail(loc(m), std::string("unexpected '") +
+                           (m.pos >= 0 && static_cast<std::size_t>(m.pos) < text.size()
+                                ? text.substr(static_cast<std::size_t>(m.pos), 1)
+                                : std::string()) +
+                           "': not the start of a YAML value");
+        fail(loc(starts.nodes.size() == 2 ? starts.nodes[1] : m), "only one YAML document per scenario file");
+      }
+      doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       fail(loc(e.mark), e.msg);
     }
     Scenario s;
     s.file = file_;
-    if (docs.size() > 1) fail(loc(docs[1]), "only one YAML document per scenario file");
-    if (docs.empty() || docs[0].IsNull())
+    if (!doc || doc.IsNull())
       fail({file_, 1, 1}, "empty scenario: expected a map with keys " + join(kTopKeys));
     std::set<std::pair<std::size_t, int>> seen;
-    check_utf8(docs[0], "", seen);
-    scenario(Value{docs[0], loc(docs[0]), ""}, s);
+    check_utf8(doc, "", seen);
+    scenario(Value{doc, loc(doc), ""}, s);
     return s;
   }
 
@@ -971,6 +1015,14 @@ class Loader {
       if (r.addr % r.bytes)
         fail(reg.loc, reg.path + ": register offset " + hex(r.addr) + " is not " + std::to_string(r.bytes) +
                           "-byte aligned");
+      // An access the register file would refuse ends a run as a model
+      // error (exit 3) when the CPU makes it: refuse it here, where it is written.
+      if (const RegAccess a = Registers::software_access(r.addr, r.bytes, r.op == "mmio_write");
+          a != RegAccess::Ok)
+        fail(reg.loc, reg.path + (r.bytes == 8 ? ": an " : ": a ") + std::to_string(r.bytes) + "-byte " +
+                          (r.op == "mmio_write" ? "write" : "read") + " at " + hex(r.addr) + ": " +
+                          std::string(to_string(a)) + " (registers: " + Registers::register_list() +
+                          "; an 8-byte register may be accessed as two 4-byte halves)");
       if (r.op == "mmio_write") r.value = uint(m.require("value"), 0, r.bytes == 4 ? 0xFFFFFFFF : kU64Max);
     } else if (r.op == "poll") {
       r.addr = aligned(m.require("addr"), 8);

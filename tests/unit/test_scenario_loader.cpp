@@ -1806,3 +1806,46 @@ TEST_CASE("sweep offsets are bounded by 2^40 either way", "[scenario][limits]") 
   CHECK_NOTHROW(load("sweep:\n  offsets: {from: -1099511627776, to: 1099511627776}\n"));
   check_error("sweep:\n  max_compiler_orders: 1048577\n", "2:24", "1..1048576");
 }
+
+// Found by the fuzz target tests/fuzz/simulate.cpp (its corpus keeps the
+// input): the loader took these, and the run then ended as a model error
+// (exit 3, "SystemC: Warning: top.cpu0: MMIO read at 0x0 failed").
+TEST_CASE("raw MMIO accesses the register file would refuse are refused at the reg key", "[scenario]") {
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0x0, bytes: 8}
+)",
+              "3:30",
+              "an 8-byte read at 0x0: unsupported access size (registers: VER 0x0 (4 bytes, read-only)");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0x200, bytes: 4}
+)",
+              "3:30", "a 4-byte read at 0x200: unmapped offset");
+  check_error(R"(
+program:
+  - ops:
+      - {op: mmio_write, reg: 0x1c, value: 1, bytes: 4}
+)",
+              "3:31", "a 4-byte write at 0x1c: read-only register");
+  // Halves of 8-byte registers, writable registers: accepted.
+  CHECK(error_of(R"(
+program:
+  - ops:
+      - {op: mmio_read, reg: 0xc, bytes: 4}
+      - {op: mmio_read, reg: 0x1c, bytes: 4}
+      - {op: mmio_write, reg: 0x18, value: 0x80000000, bytes: 4}
+)") == "<no error>");
+}
+
+// Found by the fuzz target tests/fuzz/loader.cpp (tests/fuzz/corpus/loader
+// keeps the input): yaml-cpp 0.7's YAML::LoadAll collects empty documents at
+// a lone ',' forever, so loading took all memory and ended in bad_alloc.
+TEST_CASE("a text the YAML parser cannot start a document at is refused at once, in bounded memory",
+          "[scenario]") {
+  check_error(",", "1:1", "unexpected ',': not the start of a YAML value");
+  check_error(" , as the review discussed.", "1:2", "unexpected ','");
+  check_error("name: a\n---\nname: b\n", "3:1", "only one YAML document per scenario file");
+}
