@@ -121,4 +121,11 @@ check "at the pa, with the page size" "misaligned.yaml:12:37: .*pa: 0x2000020000
 sed 's/page_size: 1G/page_size: 4M/' "$tmp/1g.yaml" >"$tmp/4m.yaml"
 expect_rc 2 "an unknown page size is refused" "$vtdsim" run "$tmp/4m.yaml"
 check "with the sizes allowed" "expected 4K, 2M or 1G, got '4M'" "$tmp/err"
+# A large page overlapping a 4 KiB one (either order) is a mapping made twice.
+sed 's/        - {iova: 0x1000, pa: 0x80001000}/        - {iova: 0x10040201000, pa: 0x80001000}/' "$tmp/1g.yaml" >"$tmp/overlap.yaml"
+expect_rc 2 "a 4 KiB page inside a 1 GiB one is refused" "$vtdsim" run "$tmp/overlap.yaml"
+check "as mapped twice, at the mapping" "overlap.yaml:13:11: iova 0x10040201000 is mapped twice" "$tmp/err"
+sed -E 's/( +- \{iova: 0x10000000000.*)/        - {iova: 0x10040201000, pa: 0x80001000}\n\1/; /iova: 0x1000, pa/d' "$tmp/1g.yaml" >"$tmp/overlap2.yaml"
+expect_rc 2 "a 1 GiB page over a 4 KiB one is refused" "$vtdsim" run "$tmp/overlap2.yaml"
+check "as mapped twice, at the large mapping" "overlap2.yaml:13:11: iova 0x10040000000 is mapped twice" "$tmp/err"
 exit $fail
