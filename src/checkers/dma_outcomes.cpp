@@ -4,6 +4,41 @@
 
 namespace vtd {
 
+namespace {
+
+// Alike but for request number, arrival and completion.
+bool alike(const DmaEvent& a, const DmaEvent& b) {
+  return a.rid == b.rid && a.iova == b.iova && a.write == b.write && a.fault == b.fault &&
+         a.fault_reason == b.fault_reason && a.fault_recorded == b.fault_recorded && a.pa == b.pa &&
+         a.pasid == b.pasid && a.has_pasid == b.has_pasid && a.did == b.did && a.iotlb_hit == b.iotlb_hit &&
+         a.copies == b.copies;
+}
+
+}  // namespace
+
+void DmaLog::push_back(const DmaEvent& e) {
+  ++size_;
+  if (!runs_.empty()) {
+    Run& r = runs_.back();
+    if (alike(r.first, e)) {
+      const u64 k = r.n - 1;  // the last request's, without copying its copies
+      const u64 dr = e.request - (r.first.request + k * r.request);
+      const u64 da = e.arrived - (r.first.arrived + k * r.arrived);
+      const u64 dd = e.done - (r.first.done + k * r.done);
+      if (r.n == 1) {
+        r.request = dr;
+        r.arrived = da;
+        r.done = dd;
+      }
+      if (dr == r.request && da == r.arrived && dd == r.done) {
+        ++r.n;
+        return;
+      }
+    }
+  }
+  runs_.push_back(Run{e});
+}
+
 void DmaOutcomes::reset() {
   superseded_.clear();
   outcomes_.clear();

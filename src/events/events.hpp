@@ -77,6 +77,7 @@ struct Provenance {
   Addr entry_addr = 0;
   u8 nbursts = 0;
   std::array<u64, 4> versions{};  // memory version each burst saw
+  bool operator==(const Provenance&) const = default;
 };
 
 // A DMA request's outcome.
@@ -102,6 +103,7 @@ struct DmaEvent {
     bool from_cache = false;
     EntryBits value;
     Provenance source;
+    bool operator==(const CopyUsed&) const = default;
   };
   std::vector<CopyUsed> copies;
   bool iotlb_hit = false;

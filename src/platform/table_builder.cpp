@@ -42,6 +42,20 @@ std::vector<EntryId> TableLayout::watched_entries() const {
   return out;
 }
 
+std::map<Addr, DomainLayout::Page>::const_iterator DomainLayout::page_of(Addr iova) const {
+  auto it = pages.upper_bound(iova);
+  if (it == pages.begin()) return pages.end();
+  --it;
+  if ((iova - it->first) >> it->second.shift) return pages.end();
+  return it;
+}
+
+std::optional<Addr> DomainLayout::translate(Addr iova) const {
+  const auto it = page_of(iova);
+  if (it == pages.end()) return std::nullopt;
+  return it->second.pa + (iova - it->first);
+}
+
 namespace {
 
 class PageAllocator {
@@ -50,12 +64,15 @@ class PageAllocator {
   Addr alloc() {
     Addr a = next_;
     next_ += 0x1000;
+    ++count_;
     return a;
   }
   Addr next() const { return next_; }
+  u64 count() const { return count_; }
 
  private:
   Addr next_;
+  u64 count_ = 0;
 };
 
 void poke(PhysicalMemory& mem, Addr addr, const EntryBits& e, unsigned bits) {
@@ -68,11 +85,15 @@ EntryBits peek(const PhysicalMemory& mem, Addr addr, unsigned bits) {
   return e;
 }
 
+// The level of a leaf entry mapping a page of 2^shift bytes.
+unsigned leaf_level(unsigned shift) { return 1 + (shift - 12) / 9; }
+
 void map_sl_page(PhysicalMemory& mem, PageAllocator& pages, const DomainLayout& d, Addr iova, Addr pa, bool r,
-                 bool w) {
+                 bool w, unsigned shift = 12) {
   using namespace slpte_fmt;
+  const unsigned leaf = leaf_level(shift);
   Addr table = d.pgd;
-  for (unsigned level = agaw_levels(d.aw); level > 1; --level) {
+  for (unsigned level = agaw_levels(d.aw); level > leaf; --level) {
     const Addr slot = table + 8 * ((iova >> (12 + 9 * (level - 1))) & 511);
     EntryBits pte;
     pte.w[0] = mem.peek64(slot);
@@ -86,21 +107,23 @@ void map_sl_page(PhysicalMemory& mem, PageAllocator& pages, const DomainLayout& 
     }
     table = ADDR.get(pte) << 12;
   }
-  EntryBits leaf;
-  R.set(leaf, r);
-  W.set(leaf, w);
-  ADDR.set(leaf, pa >> 12);
-  mem.poke64(table + 8 * ((iova >> 12) & 511), leaf.w[0]);
+  EntryBits e;
+  R.set(e, r);
+  W.set(e, w);
+  if (leaf > 1) PS.set(e, 1);
+  ADDR.set(e, pa >> 12);
+  mem.poke64(table + 8 * ((iova >> shift) & 511), e.w[0]);
 }
 
 // x86-format entries. U/S on every level: DMA is a user-mode access (SRE is
 // not set), which every level must allow. Non-leaf entries allow writes so the
 // leaf alone decides.
 void map_fl_page(PhysicalMemory& mem, PageAllocator& pages, const DomainLayout& d, Addr iova, Addr pa, bool w,
-                 std::vector<Addr>& table_pages) {
+                 std::vector<Addr>& table_pages, unsigned shift) {
   using namespace flpte_fmt;
+  const unsigned leaf = leaf_level(shift);
   Addr table = d.pgd;
-  for (unsigned level = d.fl_levels; level > 1; --level) {
+  for (unsigned level = d.fl_levels; level > leaf; --level) {
     const Addr slot = table + 8 * ((iova >> (12 + 9 * (level - 1))) & 511);
     EntryBits pte;
     pte.w[0] = mem.peek64(slot);
@@ -116,12 +139,13 @@ void map_fl_page(PhysicalMemory& mem, PageAllocator& pages, const DomainLayout& 
     }
     table = ADDR.get(pte) << 12;
   }
-  EntryBits leaf;
-  P.set(leaf, 1);
-  RW.set(leaf, w);
-  US.set(leaf, 1);
-  ADDR.set(leaf, pa >> 12);
-  mem.poke64(table + 8 * ((iova >> 12) & 511), leaf.w[0]);
+  EntryBits e;
+  P.set(e, 1);
+  RW.set(e, w);
+  US.set(e, 1);
+  if (leaf > 1) PS.set(e, 1);
+  ADDR.set(e, pa >> 12);
+  mem.poke64(table + 8 * ((iova >> shift) & 511), e.w[0]);
 }
 
 // Input-address bits a domain translates. First-level input addresses must
@@ -185,20 +209,42 @@ class Builder {
     for (const Mapping& m : d.mappings) {
       if (fl && !m.read)
         throw ScenarioError(m.loc, "first-level paging entries cannot deny reads (read: false)");
-      for (u64 off = 0; off < m.size; off += 0x1000) {
+      const u64 page = u64{1} << m.page_shift;
+      // Refused before building: a mapping's pages cost time and memory
+      // (a leaf entry and its record each, table pages every 512).
+      const u64 count = m.size >> m.page_shift;
+      if (count > kMaxLeafEntries - leaves_)
+        throw ScenarioError(m.loc, "the mappings need more than " + std::to_string(kMaxLeafEntries) +
+                                       " leaf entries (this one " + std::to_string(count) + " of " +
+                                       hex(page) + " bytes, after " + std::to_string(leaves_) +
+                                       "); use larger pages (page_size: 2M or 1G)");
+      leaves_ += count;
+      const Addr last = m.iova + (m.size - 1);
+      if (last >> width)
+        throw ScenarioError(m.loc, "iova " + hex(std::max(m.iova, Addr{1} << width)) +
+                                       " is beyond the domain's " + std::to_string(width) +
+                                       "-bit address width");
+      for (u64 off = 0; off < m.size; off += page) {
         const Addr iova = m.iova + off;
-        if (iova >> width)
-          throw ScenarioError(m.loc, "iova " + hex(iova) + " is beyond the domain's " +
-                                         std::to_string(width) + "-bit address width");
-        if (dl.pages.count(iova)) throw ScenarioError(m.loc, "iova " + hex(iova) + " is mapped twice");
-        dl.pages[iova] = {m.pa + off, m.read, m.write};
+        if (dl.page_of(iova) != dl.pages.end() || overlaps_next(dl, iova, page))
+          throw ScenarioError(m.loc, "iova " + hex(iova) + " is mapped twice");
+        dl.pages[iova] = {m.pa + off, m.read, m.write, m.page_shift};
         if (fl)
-          map_fl_page(mem_, pages_, dl, iova, m.pa + off, m.write, tables);
+          map_fl_page(mem_, pages_, dl, iova, m.pa + off, m.write, tables, m.page_shift);
         else
-          map_sl_page(mem_, pages_, dl, iova, m.pa + off, m.read, m.write);
+          map_sl_page(mem_, pages_, dl, iova, m.pa + off, m.read, m.write, m.page_shift);
+        if (pages_.count() > kMaxTablePages)
+          throw ScenarioError(m.loc, "the tables need more than " + std::to_string(kMaxTablePages) +
+                                         " page-table pages; map fewer, denser or larger pages");
       }
     }
     L_.domains[d.name] = std::move(dl);
+  }
+
+  // Whether a page at iova of `size` bytes would cover an already mapped one.
+  static bool overlaps_next(const DomainLayout& d, Addr iova, u64 size) {
+    const auto it = d.pages.upper_bound(iova);
+    return it != d.pages.end() && it->first - iova < size;
   }
 
   // Nested first-level domains live in the parent's guest-physical space: the
@@ -218,20 +264,25 @@ class Builder {
     for (const Domain* d : nested) {
       const DomainLayout& p = L_.domains.at(d->parent);
       for (const Mapping& m : d->mappings)
-        for (u64 off = 0; off < m.size; off += 0x1000)
-          if (!p.pages.count(m.pa + off))
-            throw ScenarioError(m.loc, "pa " + hex(m.pa + off) + " of nested domain '" + d->name +
+        // Page by page of the parent's (which may be larger or smaller).
+        for (Addr a = m.pa; a - m.pa < m.size;) {
+          const auto it = p.page_of(a);
+          if (it == p.pages.end())
+            throw ScenarioError(m.loc, "pa " + hex(a) + " of nested domain '" + d->name +
                                            "' is a guest-physical address, but parent domain '" + p.name +
                                            "' does not map it");
+          a = it->first + (u64{1} << it->second.shift);
+          if (a == 0) break;  // the parent's page ends the address space
+        }
     }
     for (const Domain* d : nested) {
       DomainLayout& p = L_.domains.at(d->parent);
       for (const Addr page : fl_tables_.at(d->name)) {
-        if (auto it = p.pages.find(page); it != p.pages.end()) {
-          if (it->second.pa == page) continue;
+        if (const auto pa = p.translate(page)) {
+          if (*pa == page) continue;
           throw ScenarioError(d->loc, "first-level table page " + hex(page) + " of nested domain '" +
                                           d->name + "' must be mapped 1:1 by parent domain '" + p.name +
-                                          "', which maps that address to " + hex(it->second.pa) +
+                                          "', which maps that address to " + hex(*pa) +
                                           "; move that mapping");
         }
         if (page >> domain_width(p))
@@ -402,6 +453,7 @@ class Builder {
   TableLayout L_;
   std::map<std::string, std::vector<Addr>> fl_tables_;  // first-level domain -> its table pages
   std::map<unsigned, Addr> context_tables_;             // bus (+0x100: scalable upper table) -> table
+  u64 leaves_ = 0;                                      // leaf entries of the mappings so far
   unsigned iommu_agaw_ = 2;
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,19 @@ struct DomainLayout {
   unsigned fl_levels = 4;             // first_level: 4 or 5
   std::string parent;                 // first_level used nested: its second-level domain
   Addr pgd = 0;                       // page-table root (second- or first-level, by type)
-  // 4 KiB pages mapped: iova page -> pa page with permissions.
+  // Leaf entries: iova of the page -> pa of the page with permissions; a
+  // page is 4 KiB, or 2 MiB / 1 GiB (a PS leaf) for mappings with page_size.
   struct Page {
     Addr pa;
     bool read;
     bool write;
+    unsigned shift = 12;  // log2 of the page size
   };
   std::map<Addr, Page> pages;
+  // The page holding `iova` (begin..end of `pages` if none), and the address
+  // `iova` maps to.
+  std::map<Addr, Page>::const_iterator page_of(Addr iova) const;
+  std::optional<Addr> translate(Addr iova) const;
 };
 
 struct PasidLayout {
@@ -114,5 +121,14 @@ inline constexpr u32 kMaxTablePasid = kPasidDirEntries * 64 - 1;  // highest PAS
 inline constexpr Addr sm_context_offset(u8 devfn) { return 32 * Addr(devfn & 0x7f); }
 
 u64 translation_type_of(const std::string& name);
+
+// Bounds on what a scenario's tables may ask the builder to build, checked
+// before the mapping that would exceed them is built (ScenarioError at that
+// mapping): its leaf entries (one per page of every mapping, all domains),
+// and the page-table pages they need. A 4 GiB mapping in 4 KiB pages (about
+// 100 MB and a second to build) is within them; larger mappings need
+// page_size: 2M or 1G.
+inline constexpr u64 kMaxLeafEntries = u64{1} << 20;
+inline constexpr u64 kMaxTablePages = u64{1} << 16;
 
 }  // namespace vtd

@@ -806,9 +806,21 @@ class Loader {
 
   Mapping mapping(const Value& v, bool first_level) {
     const MapView m = map(v);
-    m.allow({"iova", "pa", "size", "read", "write"});
+    m.allow({"iova", "pa", "size", "page_size", "read", "write"});
     Mapping mp;
     mp.loc = m.loc();
+    if (auto x = m.get("page_size")) {
+      const std::string ps = str(*x);
+      if (ps == "4K")
+        mp.page_shift = 12;
+      else if (ps == "2M")
+        mp.page_shift = 21;
+      else if (ps == "1G")
+        mp.page_shift = 30;
+      else
+        fail(x->loc, x->path + ": expected 4K, 2M or 1G, got '" + ps + "'");
+    }
+    const u64 page = u64{1} << mp.page_shift;
     auto page_aligned = [](const Value& x) {
       const u64 a = uint(x);
       if (a & 0xfff) fail(x.loc, x.path + ": " + hex(a) + " is not 4 KiB aligned");
@@ -816,10 +828,16 @@ class Loader {
     };
     mp.iova = page_aligned(m.require("iova"));
     mp.pa = page_aligned(m.require("pa"));
+    // Large pages: the leaf entry maps a whole naturally aligned page.
+    for (const char* key : {"iova", "pa"})
+      if (auto x = m.get(key); x && (uint(*x) & (page - 1)))
+        fail(x->loc, x->path + ": " + hex(uint(*x)) + " is not aligned to the page size " + hex(page));
+    mp.size = page;
     if (auto x = m.get("size")) {
       mp.size = uint(*x);
-      if (mp.size == 0 || (mp.size & 0xfff))
-        fail(x->loc, x->path + ": expected a non-zero multiple of 0x1000, got " + hex(mp.size));
+      if (mp.size == 0 || (mp.size & (page - 1)))
+        fail(x->loc, x->path + ": expected a non-zero multiple of " + hex(page) + " (the page size), got " +
+                         hex(mp.size));
       if (mp.iova > kU64Max - (mp.size - 1) || mp.pa > kU64Max - (mp.size - 1))
         fail(x->loc, x->path + ": " + hex(mp.size) + " bytes run past the end of the address space");
     }

@@ -164,6 +164,10 @@ struct Mapping {
   bool read = true;
   bool write = true;
   SourceLoc loc;
+  // log2 of the leaf page size: 12 (4 KiB), 21 (2 MiB, PS at level 2) or 30
+  // (1 GiB, PS at level 3); iova, pa and size are multiples of it. Last, so
+  // aggregate initializers of the fields above keep their meaning.
+  unsigned page_shift = 12;
 };
 
 struct Domain {

@@ -430,53 +430,50 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bo
   return out;
 }
 
-SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
-                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
-                        const std::string& mutant) {
-  const auto& kinds = known_verdict_kinds();
-  SweepReport r;
-  r.scenario = scenario;
-  r.file = file;
-  r.mutant = mutant;
-  r.space = sp;
-  r.shard = shard;
-  r.results = std::move(results);
-  r.interleavings = r.results.size();
-  r.seconds = seconds;
-  r.jobs = jobs;
-  r.simulated = simulated;
-  for (const std::string& k : kinds) r.counts[k] = r.findings[k] = 0;
+ReportAccumulator::ReportAccumulator(const SweepSpace& sp) : sp_(sp) {
+  for (const std::string& k : known_verdict_kinds()) a_.counts[k] = a_.findings[k] = 0;
+}
 
-  // Per row and kind: the offsets showing it, as ranges.
-  std::map<std::string, std::map<u64, std::vector<std::pair<long long, long long>>>> win;
-  for (const InterleavingResult& ir : r.results) {
-    if (!ir.error.empty()) {
-      ++r.errors;
-      continue;
-    }
-    if (ir.returns_differ && !r.returns_differ++) r.returns_first = Reproducer{ir.index, sp.at(ir.index), 0};
-    for (std::size_t k = 0; k < kinds.size(); ++k) {
-      if (ir.counts[k] == 0) continue;
-      const std::string& kind = kinds[k];
-      ++r.counts[kind];
-      r.findings[kind] += ir.counts[k];
-      Reproducer rep{ir.index, sp.at(ir.index), ir.distance[k]};
-      if (!r.first.count(kind)) r.first[kind] = rep;
-      auto m = r.minimal.find(kind);
-      if (m == r.minimal.end() || rep.stores_between < m->second.stores_between) r.minimal[kind] = rep;
-      auto& ranges = win[kind][sp.row_of(ir.index)];
-      const long long off = sp.offset_of(ir.index);
-      if (!ranges.empty() && ranges.back().second + sp.offset_step == off)
-        ranges.back().second = off;
-      else
-        ranges.push_back({off, off});
-    }
+void ReportAccumulator::add(const InterleavingResult& ir) {
+  const auto& kinds = known_verdict_kinds();
+  ++a_.interleavings;
+  if (!ir.error.empty()) {
+    ++a_.errors;
+    return;
   }
-  for (auto& [kind, rows] : win)
+  if (ir.returns_differ && !a_.returns_differ++) a_.returns_first = Reproducer{ir.index, sp_.at(ir.index), 0};
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    if (ir.counts[k] == 0) continue;
+    const std::string& kind = kinds[k];
+    ++a_.counts[kind];
+    a_.findings[kind] += ir.counts[k];
+    Reproducer rep{ir.index, sp_.at(ir.index), ir.distance[k]};
+    if (!a_.first.count(kind)) a_.first[kind] = rep;
+    auto m = a_.minimal.find(kind);
+    if (m == a_.minimal.end() || rep.stores_between < m->second.stores_between) a_.minimal[kind] = rep;
+    auto& ranges = win_[kind][sp_.row_of(ir.index)];
+    const long long off = sp_.offset_of(ir.index);
+    if (!ranges.empty() && ranges.back().second + sp_.offset_step == off)
+      ranges.back().second = off;
+    else
+      ranges.push_back({off, off});
+  }
+}
+
+void ReportAccumulator::finish(SweepReport& r, const std::map<std::string, SweepExpectation>& expect) {
+  r.interleavings = a_.interleavings;
+  r.counts = std::move(a_.counts);
+  r.findings = std::move(a_.findings);
+  r.first = std::move(a_.first);
+  r.minimal = std::move(a_.minimal);
+  r.errors = a_.errors;
+  r.returns_differ = a_.returns_differ;
+  r.returns_first = std::move(a_.returns_first);
+  r.windows.clear();
+  for (auto& [kind, rows] : win_)
     for (auto& [row, ranges] : rows) r.windows[kind].push_back(KindWindow{row, std::move(ranges)});
 
-  for (const std::string& kind : kinds) {
+  for (const std::string& kind : known_verdict_kinds()) {
     SweepVerdict v;
     v.kind = kind;
     v.observed = r.counts[kind];
@@ -501,6 +498,25 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
   }
   r.expectations_met = r.errors == 0 && std::all_of(r.verdicts.begin(), r.verdicts.end(),
                                                     [](const SweepVerdict& v) { return v.ok; });
+}
+
+SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
+                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
+                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
+                        const std::string& mutant) {
+  SweepReport r;
+  r.scenario = scenario;
+  r.file = file;
+  r.mutant = mutant;
+  r.space = sp;
+  r.shard = shard;
+  r.results = std::move(results);
+  r.seconds = seconds;
+  r.jobs = jobs;
+  r.simulated = simulated;
+  ReportAccumulator acc(sp);
+  for (const InterleavingResult& ir : r.results) acc.add(ir);
+  acc.finish(r, expect);
   return r;
 }
 

@@ -138,6 +138,24 @@ SweepReport make_report(const std::string& scenario, const std::string& file, co
                         std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
                         const std::string& mutant = "");
 
+// A report's aggregates (interleavings, counts, findings, windows, first and
+// minimal reproducers, errors, returns, verdicts) built result by result, in
+// index order, so a caller can fold results in as they arrive and drop them.
+// `sp` must outlive it.
+class ReportAccumulator {
+ public:
+  explicit ReportAccumulator(const SweepSpace& sp);
+  void add(const InterleavingResult& ir);
+  // Moves the aggregates into `r` (once) and judges the expectations.
+  void finish(SweepReport& r, const std::map<std::string, SweepExpectation>& expect);
+
+ private:
+  const SweepSpace& sp_;
+  SweepReport a_;  // the aggregate fields only
+  // Per kind and row: the offsets showing the kind, as ranges.
+  std::map<std::string, std::map<u64, std::vector<std::pair<long long, long long>>>> win_;
+};
+
 nlohmann::json sweep_json(const SweepReport& r);
 // The text report's first lines (scenario, mutant, space, offsets, shard):
 // `vtdsim sweep` prints them before the run, the rest (sweep_text without

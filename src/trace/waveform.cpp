@@ -186,10 +186,11 @@ std::vector<OptionalEntry> optional_entries(const TableLayout& layout, const Phy
     std::set<std::pair<unsigned, Addr>> seen;  // (levels - level, address)
     for (const auto& [iova, page] : d.pages) {
       Addr table = d.pgd;
-      for (unsigned level = levels; level >= 1; --level) {
+      const unsigned leaf = 1 + (page.shift - 12) / 9;  // a large page's PS leaf is above level 1
+      for (unsigned level = levels; level >= leaf; --level) {
         const Addr slot = table + 8 * ((iova >> (12 + 9 * (level - 1))) & 511);
         seen.insert({levels - level, slot});
-        if (level == 1) break;
+        if (level == leaf) break;
         EntryBits e;
         e.w[0] = mem.peek64(slot);
         const bool present = fl ? flpte_fmt::P.get(e) != 0 : (slpte_fmt::R.get(e) | slpte_fmt::W.get(e)) != 0;

@@ -56,4 +56,24 @@ if [ "$b" -le $((a + a / 10 + 10240)) ]; then
 else
   bad "peak RSS grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
 fi
+
+# A missing invalidation leaves a stale cached PASID-table entry that every
+# later request uses: each such request is kept for stale_translation (a
+# record each, ~430 bytes, before they were kept as runs).
+stale() {  # COUNT FILE
+  sed -E -e "s/^( +)count: *[0-9]+/\1count: $1/" -e "s/max_cycles: *[0-9]+/max_cycles: 1000000/" \
+    "$src/scenarios/pasid/page-snoop-no-pasid-cache.yaml" >"$2"
+}
+stale $n "$tmp/sn.yaml"
+stale $((4 * n)) "$tmp/s4n.yaml"
+peak_kib "$tmp/sn.kib" "$vtdsim" run "$tmp/sn.yaml"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the stale-copy run of $n requests: exit $(cat "$tmp/rc")"
+peak_kib "$tmp/s4n.kib" "$vtdsim" run "$tmp/s4n.yaml"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the stale-copy run of $((4 * n)) requests: exit $(cat "$tmp/rc")"
+a=$(cat "$tmp/sn.kib") b=$(cat "$tmp/s4n.kib")
+if [ "$b" -le $((a + a / 10 + 10240)) ]; then
+  echo "ok: peak RSS flat from $n to $((4 * n)) requests through a stale cached copy ($a KiB, $b KiB)"
+else
+  bad "peak RSS through a stale cached copy grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
+fi
 exit $fail
