@@ -6,6 +6,9 @@
 # would defeat.
 source "$(dirname "$0")/common.bash" "$@"
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+# Under AddressSanitizer freed blocks wait in a quarantine of up to 256 MB:
+# the sanitizer's memory, not vtdsim's, and it grows with every free.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 # peak_kib FILE CMD...: the command's exit code in $tmp/rc, its peak RSS (KiB) in FILE.
 peak_kib() {
   local out=$1
