@@ -98,7 +98,12 @@ struct DmaEvent {
   // The copies of table entries the translation went through, from a cache
   // or fetched by this walk.
   struct CopyUsed {
-    EntryKind kind;
+    // A constructor, not aggregate init: the walk constructs copies in place
+    // (emplace_back), which clang 14 (the fuzz build) cannot do for aggregates.
+    CopyUsed() = default;
+    CopyUsed(EntryKind k, Addr e, bool cached, const EntryBits& v, const Provenance& s)
+        : kind(k), entry(e), from_cache(cached), value(v), source(s) {}
+    EntryKind kind{};
     Addr entry = 0;
     bool from_cache = false;
     EntryBits value;

@@ -53,6 +53,7 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   next_seq_ = 0;
   wake_pending_ = false;
   stats_ = IommuStats{};
+  check_latencies(cfg);
   for (unsigned n = 1; n <= kMaxBursts; ++n)
     for (unsigned k = 0; k < n; ++k) burst_order_[n][k] = static_cast<u8>(burst_index(k, n));
   for (unsigned k = 0; k < kinds_.size(); ++k) {
@@ -81,6 +82,24 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
   qi_wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
+// A walk's steps add at most three of these latencies to the current cycle,
+// a SystemC time (below 2^64 ticks, 2^54 cycles): bounded here, those sums
+// cannot wrap, so the per-burst path adds without saturating. The loader
+// bounds them the same way; a configuration built in code is checked here.
+void Iommu::check_latencies(const IommuConfig& cfg) {
+  const Cycle latencies[] = {cfg.burst_latency,
+                             cfg.inter_burst,
+                             cfg.pte_latency,
+                             cfg.context_cache.hit_latency,
+                             cfg.context_cache.miss_latency,
+                             cfg.pasid_cache.hit_latency,
+                             cfg.pasid_cache.miss_latency,
+                             cfg.iotlb.hit_latency,
+                             cfg.iotlb.miss_latency};
+  for (Cycle c : latencies)
+    if (c > kMaxInputCycles) throw std::invalid_argument("iommu: a latency above 2^40 cycles");
+}
+
 // mem_port's interface, looked up once bound (not through the port per
 // burst), and the memory behind it, which walks read directly: a walk reads
 // thousands of bursts, and a virtual call each cost a quarter of the read.
@@ -102,7 +121,7 @@ tlm::tlm_sync_enum Iommu::nb_transport_fw(int port, tlm::tlm_generic_payload& gp
   }
   // Devices may issue ahead (loosely timed): the request arrives at now + t.
   const Cycle now = now_cycle();
-  const Cycle at = sat_add(now, to_cycles(t));
+  const Cycle at = now + to_cycles(t);  // two SystemC times (each below 2^54 cycles): cannot wrap
   accept(port, gp, *ext, at);
   wake_at(at, now);
   phase = tlm::END_REQ;
@@ -185,7 +204,7 @@ void Iommu::advance(Walk& w, Cycle now) {
     case Translator::Step::Kind::Wait:
       // s.last: a cache answered, so only the outcome's publication is left.
       w.phase = s.last ? Walk::Phase::Complete : Walk::Phase::Resume;
-      w.next = sat_add(now, s.delay);
+      w.next = now + s.delay;  // cannot wrap: see check_latencies
       if (s.delay == 0) s.last ? complete(w, now) : advance(w, now);
       return;
     case Translator::Step::Kind::Fetch: {
@@ -204,7 +223,7 @@ void Iommu::advance(Walk& w, Cycle now) {
       w.base = k.narrow ? entry.addr & ~Addr{15} : entry.addr;
       w.gap = k.gap;
       w.narrow = k.narrow;
-      w.next = sat_add(now, s.delay, k.latency);
+      w.next = now + s.delay + k.latency;
       return;
     }
   }
@@ -223,7 +242,7 @@ void Iommu::advance(Walk& w, Cycle now) {
   if (trace_) [[unlikely]]
     log_burst(w, b, w.order[n]);
   if (n + 1 == w.nbursts) return false;
-  w.next = sat_add(now, w.gap);
+  w.next = now + w.gap;
   due_.push(w.next, &w);
   return true;
 }
@@ -341,8 +360,10 @@ void Iommu::process(Cycle at) {
     }
     settle(w, at);
   }
-  for (std::size_t i = taken; i < arrived; ++i) waiting_.push_back(arrivals_[i]);
-  stats_.waited_for_walker += arrived - taken;
+  for (std::size_t i = taken; i < arrived; ++i) {
+    waiting_.push_back(arrivals_[i]);
+    ++stats_.waited_for_walker;
+  }
   arrivals_.pop_front(arrived);
 }
 

@@ -65,6 +65,7 @@ class Iommu : public sc_core::sc_module, private QiMemory, private QiSink {
   }
 
  private:
+  static void check_latencies(const IommuConfig& cfg);
   struct Walk {
     Translator::Job job;
     int port = 0;

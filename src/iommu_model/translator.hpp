@@ -121,8 +121,7 @@ class Translator {
   static void add_copy(Job& j, EntryKind kind, Addr entry, bool from_cache, const EntryBits& value,
                        const Provenance& source) {
     if (j.out.copies.size() == 2) throw std::logic_error("translator: more entry copies than a walk can use");
-    // Braces, not parentheses: clang 14 (the fuzz build) has no parenthesized aggregate init.
-    j.out.copies.push_back(DmaEvent::CopyUsed{kind, entry, from_cache, value, source});
+    j.out.copies.emplace_back(kind, entry, from_cache, value, source);
   }
   template <typename W>
   Step next_in(Job& job, W& walker, Cycle now);
