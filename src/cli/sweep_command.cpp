@@ -63,8 +63,8 @@ bool reserve_outputs(OutputSet& outputs, const po::variables_map& vm, const char
 // when the heading was printed before the run.
 int write_outputs(const SweepReport& r, OutputSet& outputs, const char* cmd, bool with_heading = true) {
   std::cout << sweep_text(r, with_heading);
-  if (outputs.has("json")) outputs.stream("json") << dump_json(sweep_json(r), 1) << "\n";
-  if (outputs.has("csv")) outputs.stream("csv") << sweep_csv(r);
+  if (outputs.has("json")) write_sweep_json(r, outputs.stream("json"));
+  if (outputs.has("csv")) write_sweep_csv(r, outputs.stream("csv"));
   if (outputs.has("plot")) outputs.stream("plot") << sweep_svg(r);
   if (std::string err; !outputs.commit(err)) {
     std::cerr << "vtdsim " << cmd << ": " << err << "\n";
@@ -206,7 +206,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "exhaustive", "simulate every interleaving: no burst-order reduction (same results, slower)")(
       "max-interleavings", po::value<std::string>(),
       "refuse (exit 2, before simulating) a sweep of more interleavings than this (default: what half "
-      "the available memory holds at 2 KiB each, at least 1000000; with --shard, the shard's part)")(
+      "the available memory holds at 256 bytes each, at least 1000000; with --shard, the shard's part)")(
       "timeout", po::value<std::string>(), kTimeoutHelp)("quiet,q", "no progress line");
   po::options_description opts(
       "vtdsim sweep FILE [options]\n\nRun the scenario at every interleaving of the sweep dimensions and "
@@ -261,8 +261,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     // inherit, and its timing sizes the offset window.
     const RunResult nominal = sim.run(s, RunOptions{});
     sp = plan_sweep(s, so, ProgramTiming{nominal.program_start, nominal.program_end});
-    // Results are kept per interleaving: refuse a count that cannot fit
-    // before allocating for it.
+    // Results stream, but the reduction keeps a little per group of
+    // interleavings (and --plot a cell each): refuse a count that cannot fit.
     const u64 max =
         vm.count("max-interleavings") ? unsigned_option(vm, "max-interleavings", 1, UINT64_MAX)
                                     : default_max_interleavings();
@@ -287,11 +287,16 @@ int cmd_sweep(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total),
                  p.done / p.seconds, static_cast<unsigned long long>(p.violating));
   };
-  const SweepOutcome out = run_sweep(sim, s, sp, shard, jobs, progress, !vm.count("exhaustive"));
+  // Results are folded into the report as they arrive; only the outputs
+  // that list every interleaving keep them, in a temporary file.
+  ReportAccumulator acc(sp, outputs.has("json") || outputs.has("csv") || outputs.has("plot"));
+  const SweepOutcome out = run_sweep(
+      sim, s, sp, shard, jobs, [&](const InterleavingResult& ir) { acc.add(ir); }, progress,
+      !vm.count("exhaustive"));
   if (shown) std::fprintf(stderr, "\n");
   const SweepReport r =
-      make_report(s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.results,
-                  out.seconds, jobs, out.simulated, s.mutant ? s.mutant->id : "");
+      finish_report(acc, s.name, s.file, sp, shard, sweep_expectations(s, sp.offset_step > 1), out.seconds,
+                    jobs, out.simulated, s.mutant ? s.mutant->id : "");
   return write_outputs(r, outputs, "sweep", false);
 }
 

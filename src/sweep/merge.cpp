@@ -298,7 +298,7 @@ SweepReport merge_shards(std::vector<ShardFile> shards, const std::vector<std::s
   }
   std::sort(results.begin(), results.end(),
             [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
-  return make_report(f0.scenario, f0.file, f0.space, Shard{0, 1}, f0.expect, std::move(results), seconds,
+  return make_report(f0.scenario, f0.file, f0.space, Shard{0, 1}, f0.expect, results, seconds,
                      jobs, simulated, f0.mutant);
 }
 

@@ -98,9 +98,11 @@ struct SweepSpace {
 
 // The number of interleavings a sweep may run unless --max-interleavings
 // says otherwise: what half the memory available now holds at
-// kBytesPerInterleaving each (its result, its rows in the JSON and CSV
-// reports), at least kMinDefaultMaxInterleavings.
-inline constexpr u64 kBytesPerInterleaving = 2048;
+// kBytesPerInterleaving each, at least kMinDefaultMaxInterleavings. Results
+// stream to the report (docs/reliability.md); what stays per interleaving
+// is the burst-order reduction's knowledge of its group (about 220 bytes a
+// group, a group being two or more interleavings) and, with --plot, its cell.
+inline constexpr u64 kBytesPerInterleaving = 256;
 inline constexpr u64 kMinDefaultMaxInterleavings = 1'000'000;
 u64 default_max_interleavings();
 // sp.size() without wrapping: the product of the dimensions' sizes,

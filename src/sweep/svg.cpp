@@ -63,9 +63,35 @@ std::string sweep_svg(const SweepReport& r) {
     const std::size_t k = kind_index(l.kind);
     if (k < kinds.size() && r.counts.count(l.kind) && r.counts.at(l.kind) > 0) bands.push_back({k, l.color});
   }
-  std::vector<const InterleavingResult*> at(sp.size(), nullptr);
-  for (const InterleavingResult& ir : r.results) at[ir.index] = &ir;
-  auto shows = [&](u64 i, std::size_t k) { return at[i] && at[i]->error.empty() && at[i]->counts[k] > 0; };
+  // What the picture needs of each interleaving, read back from the results.
+  struct Cell {
+    bool run = false;
+    u32 error = 0;  // 1 + its index in `errors`; 0: none
+    u64 walker_waits = 0;
+    std::vector<u64> counts;  // of the bands' kinds only
+  };
+  std::vector<Cell> cells(sp.size());
+  std::vector<std::string> errors;
+  if (r.results)
+    r.results->each([&](const InterleavingResult& ir) {
+      Cell& c = cells[ir.index];
+      c.run = true;
+      c.walker_waits = ir.walker_waits;
+      if (!ir.error.empty()) {
+        auto e = std::find(errors.begin(), errors.end(), ir.error);
+        if (e == errors.end()) e = errors.insert(e, ir.error);
+        c.error = static_cast<u32>(e - errors.begin()) + 1;
+        return;
+      }
+      for (const Band& b : bands)
+        if (ir.counts[b.k] > 0) {
+          c.counts.resize(bands.size());
+          c.counts[static_cast<std::size_t>(&b - bands.data())] = ir.counts[b.k];
+        }
+    });
+  const Cell* at = cells.data();
+  auto band_count = [&](u64 i, std::size_t b) { return b < at[i].counts.size() ? at[i].counts[b] : 0; };
+  auto shows_band = [&](u64 i, std::size_t b) { return at[i].run && !at[i].error && band_count(i, b) > 0; };
 
   // Gaps: offsets of a row showing no finding of a kind between two that
   // show it. Those where DMA requests waited for a walker are hatched: there
@@ -76,18 +102,18 @@ std::string sweep_svg(const SweepReport& r) {
     for (u64 row = 0; row < rows; ++row) {
       u64 first = cols, last = 0;
       for (u64 c = 0; c < cols; ++c)
-        if (shows(row * cols + c, bands[b].k)) {
+        if (shows_band(row * cols + c, b)) {
           first = std::min(first, c);
           last = c;
         }
       for (u64 c = first; c < last; ++c) {
         const u64 i = row * cols + c;
-        if (!at[i] || !at[i]->error.empty() || shows(i, bands[b].k)) continue;
+        if (!at[i].run || at[i].error || shows_band(i, b)) continue;
         ++gaps;
-        if (at[i]->walker_waits > 0) {
+        if (at[i].walker_waits > 0) {
           ++queued_gaps;
           queued_gap[b][i] = true;
-          max_waits = std::max(max_waits, at[i]->walker_waits);
+          max_waits = std::max(max_waits, at[i].walker_waits);
         }
       }
     }
@@ -129,9 +155,7 @@ std::string sweep_svg(const SweepReport& r) {
     const double y = y_of(row);
     // The cell: clean, error, or not run (another shard's).
     runs(
-        row, [&](u64 i) -> std::string { return !at[i]                 ? kNotRun
-                                                : at[i]->error.empty() ? kClean
-                                                                       : kError; },
+        row, [&](u64 i) -> std::string { return !at[i].run ? kNotRun : !at[i].error ? kClean : kError; },
         [&](u64 c, u64 e, const std::string& fill) {
           rect(x_of(c), y, cw * static_cast<double>(e - c), rh, fill);
         });
@@ -139,7 +163,7 @@ std::string sweep_svg(const SweepReport& r) {
     for (std::size_t b = 0; b < bands.size(); ++b) {
       const double by = y + bh * static_cast<double>(b);
       runs(
-          row, [&](u64 i) -> std::string { return shows(i, bands[b].k) ? bands[b].color : ""; },
+          row, [&](u64 i) -> std::string { return shows_band(i, b) ? bands[b].color : ""; },
           [&](u64 c, u64 e, const std::string& fill) {
             rect(x_of(c), by, cw * static_cast<double>(e - c), bh, fill, " class=\"band\"");
           });
@@ -157,22 +181,22 @@ std::string sweep_svg(const SweepReport& r) {
   // Tooltips: an invisible rectangle over each cell (over each run of equal
   // outcomes in large sweeps), classed "cell" and by the kinds it shows.
   auto outcome = [&](u64 i) {
-    if (!at[i]) return std::string("not run in this shard");
-    if (!at[i]->error.empty()) return "error: " + at[i]->error;
+    if (!at[i].run) return std::string("not run in this shard");
+    if (at[i].error) return "error: " + errors[at[i].error - 1];
     std::string s;
-    for (const Band& b : bands)
-      if (at[i]->counts[b.k] > 0)
-        s += (s.empty() ? "" : ", ") + kinds[b.k] + " (" + std::to_string(at[i]->counts[b.k]) + " findings)";
+    for (std::size_t b = 0; b < bands.size(); ++b)
+      if (band_count(i, b) > 0)
+        s += (s.empty() ? "" : ", ") + kinds[bands[b].k] + " (" + std::to_string(band_count(i, b)) + " findings)";
     if (s.empty()) s = "clean";
-    if (at[i]->walker_waits > 0)
-      s += "; " + std::to_string(at[i]->walker_waits) + " DMA requests waited for a free walker";
+    if (at[i].walker_waits > 0)
+      s += "; " + std::to_string(at[i].walker_waits) + " DMA requests waited for a free walker";
     return s;
   };
   auto classes = [&](u64 i) {
     std::string s = "cell";
-    if (at[i] && !at[i]->error.empty()) s += " error";
-    for (const Band& b : bands)
-      if (shows(i, b.k)) s += " " + kinds[b.k];
+    if (at[i].run && at[i].error) s += " error";
+    for (std::size_t b = 0; b < bands.size(); ++b)
+      if (shows_band(i, b)) s += " " + kinds[bands[b].k];
     return s;
   };
   const bool per_cell = sp.size() <= kCellTooltips;
@@ -181,7 +205,7 @@ std::string sweep_svg(const SweepReport& r) {
         row,
         [&](u64 i) -> std::string {
           // One key per cell, or one per run of equal outcomes; empty (no tooltip): not run.
-          if (!at[i]) return "";
+          if (!at[i].run) return "";
           return per_cell ? std::to_string(i) : classes(i) + "|" + outcome(i);
         },
         [&](u64 c, u64 e, const std::string&) {

@@ -19,6 +19,7 @@
 #include "scenario/loader.hpp"
 #include "sweep/burst_order_witness.hpp"
 #include "sweep/merge.hpp"
+#include "sweep/result_store.hpp"
 
 namespace vtd {
 
@@ -49,53 +50,9 @@ InterleavingResult summarize(u64 index, const RunResult& r) {
 
 namespace {
 
-// One line per interleaving on a worker's pipe: "index cycles c... d... R G W"
-// (R: 1 when the returns differ; G: what the burst-order reduction learnt of
-// the interleaving's group from it, a GroupNews; W: walker waits) or
-// "index ! message".
+// What the burst-order reduction learnt of an interleaving's group from it,
+// sent with the result on a worker's pipe (ResultStore::encode's G).
 enum GroupNews : int { kNoNews = 0, kGroupFree = 1, kGroupSensitive = 2 };
-
-std::string encode(const InterleavingResult& r, GroupNews news) {
-  std::string line = std::to_string(r.index);
-  if (!r.error.empty()) {
-    std::string msg = r.error;
-    std::replace(msg.begin(), msg.end(), '\n', ' ');
-    return line + " ! " + msg + "\n";
-  }
-  line += " " + std::to_string(r.cycles);
-  for (u64 c : r.counts) line += " " + std::to_string(c);
-  for (u64 d : r.distance) line += " " + std::to_string(d);
-  line += r.returns_differ ? " 1" : " 0";
-  line += " " + std::to_string(static_cast<int>(news));
-  line += " " + std::to_string(r.walker_waits);
-  return line + "\n";
-}
-
-InterleavingResult decode(const std::string& line, GroupNews& news) {
-  InterleavingResult r;
-  std::istringstream in(line);
-  in >> r.index;
-  std::string tok;
-  in >> tok;
-  news = kNoNews;
-  if (tok == "!") {
-    std::getline(in, r.error);
-    if (!r.error.empty() && r.error[0] == ' ') r.error.erase(0, 1);
-    return r;
-  }
-  r.cycles = std::stoull(tok);
-  const std::size_t n = known_verdict_kinds().size();
-  r.counts.resize(n);
-  r.distance.resize(n);
-  for (u64& c : r.counts) in >> c;
-  for (u64& d : r.distance) in >> d;
-  int differ = 0, g = 0;
-  in >> differ >> g >> r.walker_waits;
-  r.returns_differ = differ != 0;
-  news = static_cast<GroupNews>(g);
-  if (!in) throw std::runtime_error("sweep: malformed worker output: " + line);
-  return r;
-}
 
 // `scratch`: a copy of `s` reused by every episode. With a witness, it
 // tells afterwards whether the burst order could have mattered.
@@ -199,11 +156,15 @@ struct SweepRunner::Impl {
   std::vector<GroupKnowledge> known;
   u64 simulated = 0;
   std::optional<Runner> local;  // jobs == 1: episodes in this process, one runner for every slice
+  // Progress over the slices run so far; total: the whole sweep's (0: each slice's own).
+  u64 done = 0, violating = 0, total = 0;
+  double seconds = 0;
 };
 
 SweepRunner::SweepRunner(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
                          unsigned jobs, bool reduce)
     : impl_(new Impl{sim, s, sp, shard, jobs == 0 ? 1 : jobs, reduce, {}, 0, std::nullopt}) {}
+void SweepRunner::count_progress_over(u64 total) { impl_->total = total; }
 SweepRunner::~SweepRunner() = default;
 u64 SweepRunner::simulated() const {
   return impl_->simulated + (impl_->local ? impl_->local->simulated() : 0);
@@ -225,15 +186,23 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
 
   std::vector<InterleavingResult> results;
   results.reserve(mine.size());
+  // Progress over the whole sweep when run_sweep runs it slice by slice.
   SweepProgress pr;
-  pr.total = mine.size();
+  pr.done = im.done;
+  pr.violating = im.violating;
+  pr.total = im.total ? im.total : mine.size();
   auto note = [&](const InterleavingResult& r) {
     ++pr.done;
     if (std::any_of(r.counts.begin(), r.counts.end(), [](u64 c) { return c > 0; })) ++pr.violating;
-    pr.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    pr.seconds = im.seconds + std::chrono::duration<double>(clock::now() - t0).count();
     if (progress) progress(pr);
   };
 
+  const auto slice_done = [&] {
+    im.done = pr.done;
+    im.violating = pr.violating;
+    im.seconds += std::chrono::duration<double>(clock::now() - t0).count();
+  };
   const auto timed_out = [&] {
     return WallClockTimeout("after " + std::to_string(pr.done) + " of " + std::to_string(pr.total) +
                             " interleavings");
@@ -248,6 +217,7 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     } catch (const WallClockTimeout&) {
       throw timed_out();
     }
+    slice_done();
     return results;
   }
   // Workers are forked after elaboration: each inherits the platform and
@@ -281,7 +251,7 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
         if ((run.reducing() ? mine[k] % group : k) % jobs != w) continue;
         GroupNews news = kNoNews;
         const InterleavingResult r = run(mine[k], &news);
-        batch += encode(r, news);
+        batch += ResultStore::encode(r, news);
         if (batch.size() > 4096) {
           write_all(fds[1], batch);
           batch.clear();
@@ -348,11 +318,11 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
           w.buf.erase(0, nl + 1);
           continue;
         }
-        GroupNews news = kNoNews;
-        InterleavingResult r = decode(w.buf.substr(0, nl), news);
+        int news = kNoNews;
+        InterleavingResult r = ResultStore::decode(w.buf.substr(0, nl), news);
         w.buf.erase(0, nl + 1);
         note(r);
-        got.emplace_back(std::move(r), news);
+        got.emplace_back(std::move(r), static_cast<GroupNews>(news));
       }
     }
   }
@@ -379,16 +349,21 @@ std::vector<InterleavingResult> SweepRunner::run(u64 begin, u64 end,
     }
   }
   for (auto& g : got) results.push_back(std::move(g.first));
+  slice_done();
   return results;
 }
 
 SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
-                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
-                       bool reduce) {
+                       unsigned jobs, const std::function<void(const InterleavingResult&)>& sink,
+                       const std::function<void(const SweepProgress&)>& progress, bool reduce, u64 slice) {
   const auto t0 = std::chrono::steady_clock::now();
   SweepRunner runner(sim, s, sp, shard, jobs, reduce);
+  const u64 n = sp.size();
+  runner.count_progress_over(n / shard.count + (shard.index < n % shard.count));
+  if (slice == 0) slice = 1;
+  for (u64 b = 0; b < n; b += std::min(slice, n - b))
+    for (const InterleavingResult& r : runner.run(b, b + std::min(slice, n - b), progress)) sink(r);
   SweepOutcome out;
-  out.results = runner.run(0, sp.size(), progress);
   out.simulated = runner.simulated();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
@@ -430,13 +405,16 @@ std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bo
   return out;
 }
 
-ReportAccumulator::ReportAccumulator(const SweepSpace& sp) : sp_(sp) {
+ReportAccumulator::ReportAccumulator(const SweepSpace& sp, bool keep)
+    : sp_(sp), kept_(keep ? std::make_shared<ResultStore>() : nullptr) {
   for (const std::string& k : known_verdict_kinds()) a_.counts[k] = a_.findings[k] = 0;
 }
 
 void ReportAccumulator::add(const InterleavingResult& ir) {
   const auto& kinds = known_verdict_kinds();
   ++a_.interleavings;
+  if (kept_) kept_->add(ir);
+  if (ir.walker_waits > 0) ++a_.walker_waited;
   if (!ir.error.empty()) {
     ++a_.errors;
     return;
@@ -462,12 +440,14 @@ void ReportAccumulator::add(const InterleavingResult& ir) {
 
 void ReportAccumulator::finish(SweepReport& r, const std::map<std::string, SweepExpectation>& expect) {
   r.interleavings = a_.interleavings;
+  r.results = std::move(kept_);
   r.counts = std::move(a_.counts);
   r.findings = std::move(a_.findings);
   r.first = std::move(a_.first);
   r.minimal = std::move(a_.minimal);
   r.errors = a_.errors;
   r.returns_differ = a_.returns_differ;
+  r.walker_waited = a_.walker_waited;
   r.returns_first = std::move(a_.returns_first);
   r.windows.clear();
   for (auto& [kind, rows] : win_)
@@ -500,24 +480,30 @@ void ReportAccumulator::finish(SweepReport& r, const std::map<std::string, Sweep
                                                     [](const SweepVerdict& v) { return v.ok; });
 }
 
-SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
-                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
-                        const std::string& mutant) {
+SweepReport finish_report(ReportAccumulator& acc, const std::string& scenario, const std::string& file,
+                          const SweepSpace& sp, const Shard& shard,
+                          const std::map<std::string, SweepExpectation>& expect, double seconds, unsigned jobs,
+                          u64 simulated, const std::string& mutant) {
   SweepReport r;
   r.scenario = scenario;
   r.file = file;
   r.mutant = mutant;
   r.space = sp;
   r.shard = shard;
-  r.results = std::move(results);
   r.seconds = seconds;
   r.jobs = jobs;
   r.simulated = simulated;
-  ReportAccumulator acc(sp);
-  for (const InterleavingResult& ir : r.results) acc.add(ir);
   acc.finish(r, expect);
   return r;
+}
+
+SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
+                        const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
+                        const std::vector<InterleavingResult>& results, double seconds, unsigned jobs,
+                        u64 simulated, const std::string& mutant) {
+  ReportAccumulator acc(sp, true);
+  for (const InterleavingResult& ir : results) acc.add(ir);
+  return finish_report(acc, scenario, file, sp, shard, expect, seconds, jobs, simulated, mutant);
 }
 
 namespace {
@@ -534,7 +520,7 @@ nlohmann::json reproducer_json(const SweepReport& r, const Reproducer& rep, bool
 
 }  // namespace
 
-nlohmann::json sweep_json(const SweepReport& r) {
+void write_sweep_json(const SweepReport& r, std::ostream& out) {
   using nlohmann::json;
   const SweepSpace& sp = r.space;
   json j;
@@ -604,35 +590,80 @@ nlohmann::json sweep_json(const SweepReport& r) {
   j["expectations_met"] = r.expectations_met;
   // Every interleaving's outcome, for merging shards and for tools:
   // [index, cycles, counts per kind..., stores_between per kind (null: none)...]
-  // or [index, "error text"].
+  // or [index, "error text"]. Then, only when some interleaving has them (so
+  // outputs stay as they were otherwise), the interleavings whose driver
+  // returns differ, and [index, requests] of those whose DMA requests waited
+  // for a walker. The lists are streamed from the results into the places
+  // the rest of the report (a JSON document) keeps for them.
   j["kinds"] = known_verdict_kinds();
-  json results = json::array();
-  for (const InterleavingResult& ir : r.results) {
-    json row = json::array({ir.index});
+  // Each row as dump(1) writes an element of a list in the report: two
+  // levels down. False: no row for this interleaving.
+  using Row = std::function<bool(const InterleavingResult&, std::string&)>;
+  std::vector<std::pair<std::string, Row>> lists;
+  lists.emplace_back("results", [](const InterleavingResult& ir, std::string& t) {
+    t = "  [\n   ";
+    t += std::to_string(ir.index);
+    const auto item = [&t](const std::string& v) {
+      t += ",\n   ";
+      t += v;
+    };
     if (!ir.error.empty()) {
-      row.push_back(ir.error);
+      item(json(ir.error).dump(-1, ' ', false, json::error_handler_t::replace));
     } else {
-      row.push_back(ir.cycles);
-      for (u64 c : ir.counts) row.push_back(c);
-      for (u64 d : ir.distance) d == InterleavingResult::kNone ? row.push_back(nullptr) : row.push_back(d);
+      item(std::to_string(ir.cycles));
+      for (u64 c : ir.counts) item(std::to_string(c));
+      for (u64 d : ir.distance) item(d == InterleavingResult::kNone ? "null" : std::to_string(d));
     }
-    results.push_back(row);
-  }
-  j["results"] = results;
-  // Only when some interleaving's returns differ: outputs stay as they were otherwise.
+    t += "\n  ]";
+    return true;
+  });
   if (r.returns_differ > 0) {
-    json differ = json::array();
-    for (const InterleavingResult& ir : r.results)
-      if (ir.returns_differ) differ.push_back(ir.index);
-    j["returns_differ"] = differ;
+    lists.emplace_back("returns_differ", [](const InterleavingResult& ir, std::string& t) {
+      t = "  " + std::to_string(ir.index);
+      return ir.returns_differ;
+    });
     j["returns_first"] = reproducer_json(r, *r.returns_first, false);
   }
-  // Likewise only when some request waited for a walker: [index, requests] per interleaving.
-  json waits = json::array();
-  for (const InterleavingResult& ir : r.results)
-    if (ir.walker_waits) waits.push_back({ir.index, ir.walker_waits});
-  if (!waits.empty()) j["walker_waits"] = waits;
-  return j;
+  if (r.walker_waited > 0)
+    lists.emplace_back("walker_waits", [](const InterleavingResult& ir, std::string& t) {
+      t = "  [\n   ";
+      t += std::to_string(ir.index);
+      t += ",\n   ";
+      t += std::to_string(ir.walker_waits);
+      t += "\n  ]";
+      return ir.walker_waits > 0;
+    });
+  // A placeholder per list (a string no report holds), replaced by its rows.
+  for (const auto& [key, row] : lists) j[key] = std::string("\x01") + key;
+  const std::string text = j.dump(1, ' ', false, json::error_handler_t::replace);
+  std::size_t at = 0;
+  for (;;) {
+    std::size_t next = std::string::npos;
+    const std::pair<std::string, Row>* list = nullptr;
+    for (const auto& l : lists)
+      if (const std::size_t p = text.find("\"\\u0001" + l.first + "\"", at); p < next) {
+        next = p;
+        list = &l;
+      }
+    if (!list) break;
+    out.write(text.data() + at, static_cast<std::streamsize>(next - at));
+    at = next + list->first.size() + 8;  // the placeholder: KEY after an escaped 0x01, quoted
+    u64 n = 0;
+    std::string row;
+    if (r.results)
+      r.results->each([&](const InterleavingResult& ir) {
+        if (list->second(ir, row)) out << (n++ ? ",\n" : "[\n") << row;
+      });
+    out << (n ? "\n ]" : "[]");
+  }
+  out.write(text.data() + at, static_cast<std::streamsize>(text.size() - at));
+  out << "\n";
+}
+
+nlohmann::json sweep_json(const SweepReport& r) {
+  std::ostringstream o;
+  write_sweep_json(r, o);
+  return nlohmann::json::parse(o.str());
 }
 
 std::string sweep_heading(const std::string& scenario, const std::string& file, const std::string& mutant,
@@ -700,9 +731,8 @@ std::string sweep_text(const SweepReport& r, bool with_heading) {
   return o.str();
 }
 
-std::string sweep_csv(const SweepReport& r) {
+void write_sweep_csv(const SweepReport& r, std::ostream& o) {
   const auto& kinds = known_verdict_kinds();
-  std::ostringstream o;
   // Queue latencies and the MMIO cost have columns only when the sweep sets
   // them: one per descriptor type it sets (qi_TYPE), and mmio_cost.
   o << "index,offset,burst_order,inter_burst,merge_rmw,compiler_order,store_buffer_delay";
@@ -711,7 +741,8 @@ std::string sweep_csv(const SweepReport& r) {
   o << ",cycles";
   for (const std::string& k : kinds) o << "," << k;
   o << ",error\n";
-  for (const InterleavingResult& ir : r.results) {
+  if (!r.results) return;
+  r.results->each([&](const InterleavingResult& ir) {
     const Interleaving il = r.space.at(ir.index);
     o << ir.index << "," << il.offset << ",\"" << burst_order_text(il.burst_order) << "\"," << il.inter_burst
       << "," << (il.merge_rmw ? "yes" : "no") << ",\"" << compiler_order_text(il.order) << "\","
@@ -723,7 +754,12 @@ std::string sweep_csv(const SweepReport& r) {
     std::string err = ir.error;
     std::replace(err.begin(), err.end(), '"', '\'');
     o << ",\"" << err << "\"\n";
-  }
+  });
+}
+
+std::string sweep_csv(const SweepReport& r) {
+  std::ostringstream o;
+  write_sweep_csv(r, o);
   return o.str();
 }
 

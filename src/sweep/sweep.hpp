@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "platform/simulation.hpp"
+#include "sweep/result_store.hpp"
 #include "sweep/space.hpp"
 
 namespace vtd {
@@ -45,7 +47,6 @@ struct SweepProgress {
 };
 
 struct SweepOutcome {
-  std::vector<InterleavingResult> results;  // in index order
   double seconds = 0;
   u64 simulated = 0;  // episodes run; the other results came from burst-order reduction
 };
@@ -69,16 +70,24 @@ class SweepRunner {
   std::vector<InterleavingResult> run(u64 begin, u64 end,
                                       const std::function<void(const SweepProgress&)>& progress = {});
   u64 simulated() const;  // episodes run so far
+  // Progress (and a --timeout's message) counts over `total` interleavings,
+  // the slices run so far included, rather than over each slice.
+  void count_progress_over(u64 total);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-// The whole of this shard's interleavings as one slice of a SweepRunner.
+// This shard's interleavings, streamed: run `slice` indices at a time, each
+// result handed to `sink` in index order and then dropped, so memory does
+// not grow with the sweep (the burst-order reduction's knowledge aside: one
+// entry per group of burst orders).
+inline constexpr u64 kSweepSlice = u64{1} << 14;
 SweepOutcome run_sweep(Simulator& sim, const Scenario& s, const SweepSpace& sp, const Shard& shard,
-                       unsigned jobs, const std::function<void(const SweepProgress&)>& progress,
-                       bool reduce = true);
+                       unsigned jobs, const std::function<void(const InterleavingResult&)>& sink,
+                       const std::function<void(const SweepProgress&)>& progress = {}, bool reduce = true,
+                       u64 slice = kSweepSlice);
 
 struct KindWindow {
   u64 row = 0;
@@ -104,7 +113,9 @@ struct SweepReport {
   std::string mutant;  // the id of the mutant swept (--mutant), empty: none
   SweepSpace space;
   Shard shard;
-  std::vector<InterleavingResult> results;
+  // Every interleaving's outcome, in index order, for the outputs that list
+  // them (JSON and CSV rows, the plot); null when none was asked for.
+  std::shared_ptr<const ResultStore> results;
   u64 interleavings = 0;
   double seconds = 0;
   unsigned jobs = 1;
@@ -117,6 +128,7 @@ struct SweepReport {
   // Interleavings whose driver returns differ from expect: returns:, and the first of them.
   u64 returns_differ = 0;
   std::optional<Reproducer> returns_first;
+  u64 walker_waited = 0;  // interleavings with DMA requests that waited for a walker
   std::vector<SweepVerdict> verdicts;
   bool expectations_met = false;
 };
@@ -133,29 +145,43 @@ inline constexpr const char* kReturnsVerdict = "returns";
 // which cannot show that a kind appears "in some run".
 std::map<std::string, SweepExpectation> sweep_expectations(const Scenario& s, bool sampled = false);
 
+// The report of results in index order (kept for the outputs that list them).
 SweepReport make_report(const std::string& scenario, const std::string& file, const SweepSpace& sp,
                         const Shard& shard, const std::map<std::string, SweepExpectation>& expect,
-                        std::vector<InterleavingResult> results, double seconds, unsigned jobs, u64 simulated,
-                        const std::string& mutant = "");
+                        const std::vector<InterleavingResult>& results, double seconds, unsigned jobs,
+                        u64 simulated, const std::string& mutant = "");
 
 // A report's aggregates (interleavings, counts, findings, windows, first and
 // minimal reproducers, errors, returns, verdicts) built result by result, in
-// index order, so a caller can fold results in as they arrive and drop them.
-// `sp` must outlive it.
+// index order, so a caller can fold results in as they arrive and drop them;
+// with `keep`, the results go to a ResultStore (a temporary file) for the
+// outputs that list them. `sp` must outlive it.
 class ReportAccumulator {
  public:
-  explicit ReportAccumulator(const SweepSpace& sp);
+  explicit ReportAccumulator(const SweepSpace& sp, bool keep = false);
   void add(const InterleavingResult& ir);
-  // Moves the aggregates into `r` (once) and judges the expectations.
+  // Moves the aggregates (and the kept results) into `r` (once) and judges
+  // the expectations.
   void finish(SweepReport& r, const std::map<std::string, SweepExpectation>& expect);
 
  private:
   const SweepSpace& sp_;
+  std::shared_ptr<ResultStore> kept_;
   SweepReport a_;  // the aggregate fields only
   // Per kind and row: the offsets showing the kind, as ranges.
   std::map<std::string, std::map<u64, std::vector<std::pair<long long, long long>>>> win_;
 };
 
+// The report of a sweep whose results `acc` folded in as they arrived.
+SweepReport finish_report(ReportAccumulator& acc, const std::string& scenario, const std::string& file,
+                          const SweepSpace& sp, const Shard& shard,
+                          const std::map<std::string, SweepExpectation>& expect, double seconds, unsigned jobs,
+                          u64 simulated, const std::string& mutant = "");
+
+// The JSON report, written as it is produced: its rows read back from the
+// report's ResultStore one at a time, never all in memory.
+void write_sweep_json(const SweepReport& r, std::ostream& out);
+// The same, parsed (for tests and tools on small sweeps).
 nlohmann::json sweep_json(const SweepReport& r);
 // The text report's first lines (scenario, mutant, space, offsets, shard):
 // `vtdsim sweep` prints them before the run, the rest (sweep_text without
@@ -163,6 +189,7 @@ nlohmann::json sweep_json(const SweepReport& r);
 std::string sweep_heading(const std::string& scenario, const std::string& file, const std::string& mutant,
                           const SweepSpace& sp, const Shard& shard);
 std::string sweep_text(const SweepReport& r, bool with_heading = true);
+void write_sweep_csv(const SweepReport& r, std::ostream& out);
 std::string sweep_csv(const SweepReport& r);
 
 // Combines shard reports (their JSON) into the report of the whole sweep

@@ -38,6 +38,28 @@ expect_rc 2 "--max-interleavings lowers the limit" "$vtdsim" sweep "$scn" --offs
 check "the lowered limit is the one quoted" "100 interleavings, more than --max-interleavings 99" "$tmp/err"
 expect_rc 0 "a sweep within --max-interleavings runs" "$vtdsim" sweep "$scn" --offsets 0..99 --max-interleavings 100 -q -j 1
 
+# A sweep streams its results: N and 8N interleavings (one per CPU start
+# offset) with every output that lists them peak at about the same RSS, and
+# the outputs list all 8N. Kept in memory, with the JSON built as one
+# document, they cost over a kilobyte each (7N = 70,000: +80 MB).
+dims=(--burst-orders ascending --compiler-orders program --store-buffer-delay 1
+      --qi-latency context_cache=20 --qi-latency iotlb=30)
+wmb="$src/scenarios/context/map-dma-wmb.yaml"
+peak_kib "$tmp/s1.kib" "$vtdsim" sweep "$wmb" "${dims[@]}" --offsets 0..9999 -q -j 2 \
+  --json "$tmp/s1.json" --csv "$tmp/s1.csv" --plot "$tmp/s1.svg"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the sweep of 10,000 interleavings: exit $(cat "$tmp/rc")"
+peak_kib "$tmp/s8.kib" "$vtdsim" sweep "$wmb" "${dims[@]}" --offsets 0..79999 -q -j 2 \
+  --json "$tmp/s8.json" --csv "$tmp/s8.csv" --plot "$tmp/s8.svg"
+[ "$(cat "$tmp/rc")" = 0 ] || bad "the sweep of 80,000 interleavings: exit $(cat "$tmp/rc")"
+s1=$(cat "$tmp/s1.kib") s8=$(cat "$tmp/s8.kib")
+[ $((s8 - s1)) -lt 12288 ] && echo "ok: a sweep's memory does not grow with its results (N: $s1 KiB, 8N: $s8 KiB)" ||
+  bad "8N interleavings peaked at $s8 KiB, N at $s1 KiB"
+rows=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(len(j["results"]), j["results"][-1][0])' "$tmp/s8.json")
+[ "$rows" = "80000 79999" ] && echo "ok: the streamed JSON lists every interleaving" || bad "JSON rows: $rows"
+[ "$(wc -l <"$tmp/s8.csv")" = 80001 ] && echo "ok: the CSV has a row per interleaving" ||
+  bad "CSV lines: $(wc -l <"$tmp/s8.csv")"
+grep -q '(80000 run)' "$tmp/s8.svg" && echo "ok: the plot counts every interleaving" || bad "the plot's count"
+
 # A long run: the context entry torn down while the device reads it every
 # cycle with no caches, N and 4N requests. Every fetch of the entry after
 # its first store is evidence; kept one record each they took ~600 bytes a

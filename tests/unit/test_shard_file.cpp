@@ -45,7 +45,10 @@ std::string merge_error(const std::vector<nlohmann::json>& shards) {
   std::vector<ShardFile> files;
   std::vector<std::string> names;
   for (std::size_t i = 0; i < shards.size(); ++i) {
-    names.push_back("s" + std::to_string(i) + ".json");
+    std::string name = "s";  // appended: GCC 12 warns falsely (-Wrestrict) on a chain of +
+    name += std::to_string(i);
+    name += ".json";
+    names.push_back(name);
     ShardParse p = parse_shard(shards[i].dump(), names.back());
     if (!p.shard) return p.error;
     files.push_back(std::move(*p.shard));
