@@ -7,72 +7,38 @@
 
 #include <array>
 #include <cstddef>
-#include <iterator>
 #include <map>
 #include <tuple>
 #include <vector>
 
 #include "checkers/entry_history.hpp"
+#include "checkers/run_log.hpp"
 
 namespace vtd {
+
+// A run of DmaLog: `first`, then n - 1 requests each adding the steps below.
+struct DmaRun {
+  DmaEvent first;
+  std::size_t n = 1;
+  u64 request = 0, arrived = 0, done = 0;  // the step from one request to the next (mod 2^64)
+  DmaEvent at(u64 k) const {
+    DmaEvent e = first;
+    e.request += k * request;
+    e.arrived += k * arrived;
+    e.done += k * done;
+    return e;
+  }
+};
 
 // DMA requests in completion order, stored as runs: a request alike the
 // previous one but for its request number, arrival and completion (a stream
 // through the same stale cached copy) whose steps in those equal the run's
 // extends the run instead of taking a record. Lossless: every request reads
 // back exactly as it was published. SystemC-free.
-class DmaLog {
+class DmaLog : public RunLog<DmaRun, DmaEvent> {
  public:
-  struct Run {
-    DmaEvent first;
-    u64 n = 1;
-    u64 request = 0, arrived = 0, done = 0;  // the step from one request to the next (mod 2^64)
-    DmaEvent at(u64 k) const {
-      DmaEvent e = first;
-      e.request += k * request;
-      e.arrived += k * arrived;
-      e.done += k * done;
-      return e;
-    }
-  };
+  using Run = DmaRun;
   void push_back(const DmaEvent& e);
-  void clear() {
-    runs_.clear();
-    size_ = 0;
-  }
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const std::vector<Run>& runs() const { return runs_; }
-
-  // Every request in order, by value.
-  class const_iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = DmaEvent;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = DmaEvent;
-    const_iterator(const Run* run, u64 k) : run_(run), k_(k) {}
-    DmaEvent operator*() const { return run_->at(k_); }
-    const_iterator& operator++() {
-      if (++k_ == run_->n) {
-        ++run_;
-        k_ = 0;
-      }
-      return *this;
-    }
-    bool operator==(const const_iterator&) const = default;
-
-   private:
-    const Run* run_;
-    u64 k_;
-  };
-  const_iterator begin() const { return {runs_.data(), 0}; }
-  const_iterator end() const { return {runs_.data() + runs_.size(), 0}; }
-
- private:
-  std::vector<Run> runs_;
-  std::size_t size_ = 0;
 };
 
 class DmaOutcomes : public Observer {

@@ -19,10 +19,10 @@ bool alike_but_time(const FetchEvent& f, const FetchEvent& e) {
 
 }  // namespace
 
-FetchEvent FetchLog::Run::at(std::size_t k) const {
+FetchEvent FetchRun::at(std::size_t k) const {
   FetchEvent e = first;
   if (k == 0) return e;
-  Step s;
+  FetchStep s;
   if (locked) {
     const std::size_t p = steps.size();
     const u64 rounds = k / p;

@@ -263,9 +263,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
     sp = plan_sweep(s, so, ProgramTiming{nominal.program_start, nominal.program_end});
     // Results stream, but the reduction keeps a little per group of
     // interleavings (and --plot a cell each): refuse a count that cannot fit.
-    const u64 max =
-        vm.count("max-interleavings") ? unsigned_option(vm, "max-interleavings", 1, UINT64_MAX)
-                                    : default_max_interleavings();
+    const u64 max = vm.count("max-interleavings") ? unsigned_option(vm, "max-interleavings", 1, UINT64_MAX)
+                                                  : default_max_interleavings();
     if (const std::string why = interleavings_refusal(sp, shard.count, max); !why.empty()) return bad(why);
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

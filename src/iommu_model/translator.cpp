@@ -175,7 +175,8 @@ void Translator::keep_copy(Job& j, const FetchEvent& f, Cycle now) {
   const auto version = [&](unsigned i) { return i < n ? f.bursts[i].version : u64{0}; };
   DmaEvent::CopyUsed& c = j.out.copies.emplace_back(
       f.entry.kind, f.entry.addr, false, f.value,
-      Provenance{f.request, f.cycle(), f.entry.addr, f.nbursts, {version(0), version(1), version(2), version(3)}});
+      Provenance{
+          f.request, f.cycle(), f.entry.addr, f.nbursts, {version(0), version(1), version(2), version(3)}});
   const Provenance& src = c.source;
   const Rid rid = j.req.rid;
   const auto copy = static_cast<u8>(j.out.copies.size() - 1);

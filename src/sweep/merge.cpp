@@ -298,8 +298,8 @@ SweepReport merge_shards(std::vector<ShardFile> shards, const std::vector<std::s
   }
   std::sort(results.begin(), results.end(),
             [](const InterleavingResult& a, const InterleavingResult& b) { return a.index < b.index; });
-  return make_report(f0.scenario, f0.file, f0.space, Shard{0, 1}, f0.expect, results, seconds,
-                     jobs, simulated, f0.mutant);
+  return make_report(f0.scenario, f0.file, f0.space, Shard{0, 1}, f0.expect, results, seconds, jobs,
+                     simulated, f0.mutant);
 }
 
 SweepReport merge_reports(const std::vector<nlohmann::json>& shards, const std::vector<std::string>& names) {

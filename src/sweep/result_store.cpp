@@ -1,8 +1,8 @@
 #include "sweep/result_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 

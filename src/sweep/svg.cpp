@@ -155,7 +155,9 @@ std::string sweep_svg(const SweepReport& r) {
     const double y = y_of(row);
     // The cell: clean, error, or not run (another shard's).
     runs(
-        row, [&](u64 i) -> std::string { return !at[i].run ? kNotRun : !at[i].error ? kClean : kError; },
+        row, [&](u64 i) -> std::string { return !at[i].run     ? kNotRun
+                                                : !at[i].error ? kClean
+                                                               : kError; },
         [&](u64 c, u64 e, const std::string& fill) {
           rect(x_of(c), y, cw * static_cast<double>(e - c), rh, fill);
         });
@@ -186,7 +188,8 @@ std::string sweep_svg(const SweepReport& r) {
     std::string s;
     for (std::size_t b = 0; b < bands.size(); ++b)
       if (band_count(i, b) > 0)
-        s += (s.empty() ? "" : ", ") + kinds[bands[b].k] + " (" + std::to_string(band_count(i, b)) + " findings)";
+        s += (s.empty() ? "" : ", ") + kinds[bands[b].k] + " (" + std::to_string(band_count(i, b)) +
+             " findings)";
     if (s.empty()) s = "clean";
     if (at[i].walker_waits > 0)
       s += "; " + std::to_string(at[i].walker_waits) + " DMA requests waited for a free walker";

@@ -482,8 +482,8 @@ void ReportAccumulator::finish(SweepReport& r, const std::map<std::string, Sweep
 
 SweepReport finish_report(ReportAccumulator& acc, const std::string& scenario, const std::string& file,
                           const SweepSpace& sp, const Shard& shard,
-                          const std::map<std::string, SweepExpectation>& expect, double seconds, unsigned jobs,
-                          u64 simulated, const std::string& mutant) {
+                          const std::map<std::string, SweepExpectation>& expect, double seconds,
+                          unsigned jobs, u64 simulated, const std::string& mutant) {
   SweepReport r;
   r.scenario = scenario;
   r.file = file;

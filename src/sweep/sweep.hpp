@@ -175,8 +175,8 @@ class ReportAccumulator {
 // The report of a sweep whose results `acc` folded in as they arrived.
 SweepReport finish_report(ReportAccumulator& acc, const std::string& scenario, const std::string& file,
                           const SweepSpace& sp, const Shard& shard,
-                          const std::map<std::string, SweepExpectation>& expect, double seconds, unsigned jobs,
-                          u64 simulated, const std::string& mutant = "");
+                          const std::map<std::string, SweepExpectation>& expect, double seconds,
+                          unsigned jobs, u64 simulated, const std::string& mutant = "");
 
 // The JSON report, written as it is produced: its rows read back from the
 // report's ResultStore one at a time, never all in memory.
