@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A fuzz campaign: builds the libFuzzer targets with clang (build-fuzz:
 # -fsanitize=fuzzer,address,undefined), runs each target for a number of
-# executions or a time budget, one after another (one process each), then
+# executions or a time budget, one after another (each in --workers
+# processes sharing its corpus directory, which libFuzzer reloads), then
 # replays each final corpus on a coverage build (build-cov: clang
 # -fprofile-instr-generate -fcoverage-mapping) and reports, per target:
 # executions, exec/s, wall time, findings (crashes, timeouts, OOMs: the
@@ -9,11 +10,12 @@
 # the simulate target the fraction of inputs that reached the simulator and
 # the DMA requests the differential oracle checked.
 #
-#   tests/fuzz/campaign.sh [--runs N | --time SECONDS] [--out DIR]
+#   tests/fuzz/campaign.sh [--runs N | --time SECONDS] [--workers W] [--out DIR]
 #                          [--no-coverage | --coverage-only] [TARGET...]
 #
 # TARGET: loader, simulate, merge (default: all three). Default: --runs
-# 1000000, --out fuzz-campaign. The summary is DIR/summary.md (appended to,
+# 1000000 (in all, split evenly between the workers), --workers 1, --out
+# fuzz-campaign. The summary is DIR/summary.md (appended to,
 # so targets may run in separate calls; --coverage-only then measures the
 # corpora they left); the corpora DIR/corpus/TARGET (seeded from
 # tests/fuzz/corpus/TARGET); findings DIR/artifacts/. Needs clang, llvm
@@ -23,6 +25,7 @@ cd "$(dirname "$0")/../.."
 src=$PWD
 
 runs=1000000
+workers=1
 time_budget=
 coverage=yes
 out=fuzz-campaign
@@ -31,6 +34,7 @@ while (($#)); do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --time) time_budget=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-coverage) coverage=no; shift ;;
     --coverage-only) coverage=only; shift ;;
@@ -82,7 +86,7 @@ notes_file=$out/notes.md
 
 for t in "${targets[@]}"; do
   mkdir -p "$out/corpus/$t"
-  budget=(-runs="$runs")
+  budget=(-runs="$(((runs + workers - 1) / workers))")
   [ -n "$time_budget" ] && budget=(-max_total_time="$time_budget")
   log=$out/logs/$t.log
   echo "campaign: fuzz_$t ${budget[*]}"
@@ -94,19 +98,29 @@ for t in "${targets[@]}"; do
   # "allocates more than it frees" and triggers a full leak scan.
   extra=(-entropic=0)
   [ "$t" = simulate ] && extra+=(-detect_leaks=0)
-  build-fuzz/fuzz_"$t" "${budget[@]}" "${extra[@]}" -max_len="${max_len[$t]}" -timeout=20 -rss_limit_mb=3072 \
-    -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" "tests/fuzz/corpus/$t" \
-    >"$log" 2>&1
-  status=$?
+  pids=()
+  rm -f "$log".*
+  for ((w = 0; w < workers; w++)); do
+    build-fuzz/fuzz_"$t" "${budget[@]}" "${extra[@]}" -max_len="${max_len[$t]}" -timeout=20 -rss_limit_mb=3072 \
+      -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" "tests/fuzz/corpus/$t" \
+      >"$log.$w" 2>&1 &
+    pids+=($!)
+  done
+  status=0
+  for p in "${pids[@]}"; do wait "$p" || status=$?; done
+  cat "$log".* >"$log"
   set -e
   wall=$(($(date +%s) - start))
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  # Summed over the workers.
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{n += $1} END {print n}')
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | awk '{n += $1} END {print n}')
   crashes=$(find "$out/artifacts" -name "$t-crash-*" | wc -l)
   timeouts=$(find "$out/artifacts" -name "$t-timeout-*" | wc -l)
   ooms=$(find "$out/artifacts" -name "$t-oom-*" | wc -l)
   note="exit $status"
-  [ "$t" = simulate ] && note="$note; $(grep -o '[0-9]* inputs, .*mismatches' "$log" | tail -1)"
+  # The simulate target's last tally of each worker.
+  [ "$t" = simulate ] &&
+    note="$note; $(for f in "$log".*; do grep -o '[0-9]* inputs, .*mismatches' "$f" | tail -1; done | paste -sd ';')"
   printf '| %s | %s | %s | %dm%02ds | %d | %d | %d | %s |\n' "$t" "${execs:-?}" "${rate:-?}" $((wall / 60)) \
     $((wall % 60)) "$crashes" "$timeouts" "$ooms" "$note" >>"$summary"
   if ((status != 0)); then
