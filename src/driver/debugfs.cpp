@@ -23,7 +23,7 @@
 // readq/readl: the same accesses in the same order.
 #include "driver/emit.hpp"
 #include "formats/qi_descriptors.hpp"
-#include "platform/table_builder.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

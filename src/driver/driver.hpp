@@ -21,8 +21,8 @@
 
 #include "cpu_model/operation.hpp"
 #include "formats/formats.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/scenario.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 
@@ -195,12 +195,15 @@ DriverOp intel_pasid_replace(const DriverEnv& env, const DeviceLayout& dev, u32 
 DriverOp dmar_translation_struct_show(const DriverEnv& env, const DeviceLayout& dev, u32 pasid, bool locked);
 
 // ---- registry ----
+struct SequenceCall;  // a call's checked arguments (registry.cpp)
 struct SequenceInfo {
   std::string name;
   std::string summary;
   std::vector<std::string> args;      // every accepted argument: "device", "domain", "variant"
   std::vector<std::string> variants;  // accepted values of `variant` (empty: no `variant` argument)
   std::vector<std::string> optional;  // the subset of args that may be left out
+  bool scalable = true;               // the tables it needs: scalable mode, or legacy
+  DriverOp (*build)(const SequenceCall& call) = nullptr;
 };
 const std::vector<SequenceInfo>& sequences();
 

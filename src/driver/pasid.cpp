@@ -12,7 +12,7 @@
 
 #include "base/errno.hpp"
 #include "driver/emit.hpp"
-#include "driver/entries.hpp"
+#include "tables/entries.hpp"
 
 namespace vtd {
 

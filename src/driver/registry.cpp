@@ -8,111 +8,6 @@
 
 namespace vtd {
 
-const std::vector<SequenceInfo>& sequences() {
-  static const std::vector<std::string> replace_variants{"struct_copy", "hitless", "upstream"};
-  static const std::string replace_summary =
-      " on a present PASID entry: struct_copy = 6.x `*pte = new_pte`, hitless = patch 3/3 (one 128-bit "
-      "chunk, else tear down + set up), upstream = tear down then set up; `domain` = the caller's old domain "
-      "(default: the attached one); without an old domain, plain setup (vtd-facts §7.7)";
-  static const std::vector<SequenceInfo> list{
-      {"domain_context_mapping_one",
-       "legacy context-entry set-up for a device in a domain (vtd-facts §7.2)",
-       {"device", "domain", "variant"},
-       {"pre_fix", "cmpxchg16b", "dma_wmb"},
-       {}},
-      {"context_teardown",
-       "legacy context-entry teardown, domain_context_clear_one: pre_fix = zero then flush, clear_present = "
-       "v2 2/3 / current, no_wait = deliberately broken: clear_present with the invalidations not waited for "
-       "(vtd-facts §7.3)",
-       {"device", "variant"},
-       {"pre_fix", "clear_present", "no_wait"},
-       {}},
-      {"device_pasid_table_setup",
-       "scalable-mode context entry pointing at the device's PASID directory; copied: true for an entry "
-       "inherited by a kdump kernel (default false), whose global invalidations copied_flush chooses: full "
-       "(default: CC-dev, PC-global, IOTLB-global, devTLB), no_pasid_cache and no_iotlb = deliberately "
-       "broken, "
-       "that one dropped (vtd-facts §7.4)",
-       {"device", "variant", "copied", "copied_flush"},
-       {"pre_fix", "cmpxchg16b", "dma_wmb"},
-       {"copied", "copied_flush"}},
-      {"device_pasid_table_teardown",
-       "scalable-mode context-entry teardown at device release (vtd-facts §7.3)",
-       {"device"},
-       {},
-       {}},
-      {"intel_pasid_setup_first_level",
-       "PASID entry set-up for a first_level domain (vtd-facts §4.2, §7.6)",
-       {"device", "pasid", "domain"},
-       {},
-       {}},
-      {"intel_pasid_setup_second_level",
-       "PASID entry set-up for a second_level domain (vtd-facts §4.2, §7.6)",
-       {"device", "pasid", "domain"},
-       {},
-       {}},
-      {"intel_pasid_setup_pass_through",
-       "PASID entry set-up for pass-through, DID 1 (vtd-facts §4.2, §7.6)",
-       {"device", "pasid"},
-       {},
-       {}},
-      {"intel_pasid_setup_nested",
-       "PASID entry set-up for a first_level domain nested on its second_level parent (vtd-facts §4.2, §7.6)",
-       {"device", "pasid", "domain"},
-       {},
-       {}},
-      {"intel_pasid_flush_present",
-       "invalidations after changing a present PASID entry; domain gives the DID (default: the attached "
-       "domain's) (vtd-facts §7.8)",
-       {"device", "pasid", "domain"},
-       {},
-       {"domain"}},
-      {"intel_pasid_tear_down_entry",
-       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current; "
-       "deliberately broken: no_wait and no_poll (the same: every wait descriptor queued, never polled), "
-       "wait_first (each wait queued before its descriptors), no_wait_last (only the last submission not "
-       "waited for), zero_before_flush (the zeroing before the invalidations); fault_ignore default false "
-       "(vtd-facts §7.5)",
-       {"device", "pasid", "variant", "fault_ignore"},
-       {"pre_fix", "clear_present", "no_wait", "zero_before_flush", "no_poll", "wait_first", "no_wait_last"},
-       {"fault_ignore"}},
-      {"intel_pasid_setup_page_snoop_control",
-       "PGSNP set on a present PASID entry under iommu->lock, then intel_pasid_flush_present: current; "
-       "deliberately broken: no_pasid_cache (flush_present without PC-PASID), no_wait (its submissions not "
-       "waited for) (vtd-facts §7.8)",
-       {"device", "pasid", "variant"},
-       {"current", "no_pasid_cache", "no_wait"},
-       {}},
-      {"intel_pasid_replace_first_level",
-       "replace with new_domain (first_level)" + replace_summary,
-       {"device", "pasid", "new_domain", "domain", "variant"},
-       replace_variants,
-       {"domain"}},
-      {"intel_pasid_replace_second_level",
-       "replace with new_domain (second_level)" + replace_summary,
-       {"device", "pasid", "new_domain", "domain", "variant"},
-       replace_variants,
-       {"domain"}},
-      {"intel_pasid_replace_pass_through",
-       "replace with pass-through" + replace_summary,
-       {"device", "pasid", "domain", "variant"},
-       replace_variants,
-       {"domain"}},
-      {"intel_pasid_replace_nested",
-       "replace with new_domain (first_level nested on its parent)" + replace_summary,
-       {"device", "pasid", "new_domain", "domain", "variant"},
-       replace_variants,
-       {"domain"}},
-      {"dmar_translation_struct_show",
-       "debugfs dump of the translation tables (v7.0 debugfs.c), the part of its walk that reaches the "
-       "device's PASID entry: locked = under iommu->lock as Linux does, no_lock = hypothetically without it",
-       {"device", "pasid", "variant"},
-       {"locked", "no_lock"},
-       {}},
-  };
-  return list;
-}
-
 namespace {
 
 std::string join(const std::vector<std::string>& v) {
@@ -198,13 +93,6 @@ void require_cmpxchg16b(const Arg& variant, const Platform& p) {
         "variant cmpxchg16b needs cmpxchg16b, which this CPU lacks (platform.cpu.cmpxchg16b: false)");
 }
 
-PasidType pasid_type(const std::string& suffix) {
-  if (suffix == "first_level") return PasidType::FirstLevel;
-  if (suffix == "second_level") return PasidType::SecondLevel;
-  if (suffix == "pass_through") return PasidType::PassThrough;
-  return PasidType::Nested;
-}
-
 Operation raw_op(const RawOp& r, const Platform& p) {
   if (r.op == "store64") {
     Operation o = Operation::assign64(r.addr, r.value, r.once ? "WRITE_ONCE" : "store", r.once);
@@ -235,9 +123,304 @@ Operation raw_op(const RawOp& r, const Platform& p) {
   throw ScenarioError(r.loc, "unknown operation '" + r.op + "'");
 }
 
-// One named sequence call.
+}  // namespace
+
+// A named sequence call whose arguments sequence_op checked against its
+// SequenceInfo: what each sequence's build function reads.
+struct SequenceCall {
+  const ProgramItem& item;
+  const DriverEnv& env;
+  const DeviceLayout& dev;
+  std::string variant;  // empty: none given
+  const Arg* variant_arg = nullptr;
+
+  const TableLayout& layout() const { return env.layout; }
+  // "[variant]", or empty: how a report names the variant.
+  std::string tag() const { return variant.empty() ? "" : "[" + variant + "]"; }
+  // The `pasid` argument, and " BDF pasid N" for the name.
+  u32 pasid() const { return pasid_arg(item, dev); }
+  std::string where(u32 pasid) const {
+    // Built by appending: GCC 12 warns (-Wrestrict, a false positive) on " " + std::string.
+    std::string w(" ");
+    w += to_string(dev.rid);
+    w += " pasid ";
+    w += std::to_string(pasid);
+    return w;
+  }
+};
+
+namespace {
+
+PasidTeardownVariant pasid_teardown_variant(const std::string& v) {
+  return v == "pre_fix"         ? PasidTeardownVariant::PreFix
+         : v == "clear_present" ? PasidTeardownVariant::ClearPresent
+         : v == "no_wait"       ? PasidTeardownVariant::NoWait
+         : v == "no_poll"       ? PasidTeardownVariant::NoPoll
+         : v == "wait_first"    ? PasidTeardownVariant::WaitFirst
+         : v == "no_wait_last"  ? PasidTeardownVariant::NoWaitLast
+                                : PasidTeardownVariant::ZeroBeforeFlush;
+}
+
+// intel_pasid_setup_* for PASID type `t`.
+DriverOp pasid_setup(const SequenceCall& c, PasidType t) {
+  const u32 pasid = c.pasid();
+  const DomainLayout* dom = optional_domain(c.item, "domain", c.layout());
+  DriverOp d;
+  try {
+    d = intel_pasid_setup(c.env, c.dev, pasid, t, dom);
+  } catch (const std::invalid_argument& e) {
+    throw ScenarioError(find(c.item, "domain") ? find(c.item, "domain")->loc : c.item.loc, e.what());
+  }
+  d.name = c.item.sequence + c.where(pasid) + (dom ? " -> " + dom->name : "");
+  return d;
+}
+
+// intel_pasid_replace_* with a PASID type `t` entry.
+DriverOp pasid_replace(const SequenceCall& c, PasidType t) {
+  const u32 pasid = c.pasid();
+  const DomainLayout* new_dom = optional_domain(c.item, "new_domain", c.layout());
+  const DomainLayout* old_dom = optional_domain(c.item, "domain", c.layout());
+  const ReplaceVariant v = c.variant == "struct_copy" ? ReplaceVariant::StructCopy
+                           : c.variant == "hitless"   ? ReplaceVariant::Hitless
+                                                      : ReplaceVariant::Upstream;
+  DriverOp d;
+  try {
+    d = intel_pasid_replace(c.env, c.dev, pasid, t, new_dom, old_dom, v);
+  } catch (const std::invalid_argument& e) {
+    const Arg* a = find(c.item, "new_domain");
+    throw ScenarioError(a ? a->loc : c.item.loc, e.what());
+  }
+  d.name = c.item.sequence + c.tag() + c.where(pasid) + " -> " + (new_dom ? new_dom->name : "pass-through");
+  return d;
+}
+
+}  // namespace
+
+// Every sequence in one place: what it accepts (checked by sequence_op), the
+// tables it needs, and how it is built.
+const std::vector<SequenceInfo>& sequences() {
+  static const std::vector<std::string> replace_variants{"struct_copy", "hitless", "upstream"};
+  static const std::string replace_summary =
+      " on a present PASID entry: struct_copy = 6.x `*pte = new_pte`, hitless = patch 3/3 (one 128-bit "
+      "chunk, else tear down + set up), upstream = tear down then set up; `domain` = the caller's old domain "
+      "(default: the attached one); without an old domain, plain setup (vtd-facts §7.7)";
+  static const std::vector<SequenceInfo> list{
+      {"domain_context_mapping_one",
+       "legacy context-entry set-up for a device in a domain (vtd-facts §7.2)",
+       {"device", "domain", "variant"},
+       {"pre_fix", "cmpxchg16b", "dma_wmb"},
+       {},
+       false,
+       [](const SequenceCall& c) {
+         const DomainLayout& dom = domain_named(require(c.item, "domain"), c.layout());
+         if (c.dev.translation == ctx_fmt::TT_PASS_THROUGH)
+           throw ScenarioError(c.item.loc, "domain_context_mapping_one maps translated devices; device " +
+                                               to_string(c.dev.rid) + " is pass_through");
+         const MapVariant v = map_variant(c.variant);
+         if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*c.variant_arg, c.env.platform);
+         DriverOp d = domain_context_mapping_one(c.env, c.dev, dom, v);
+         d.name = c.item.sequence + c.tag() + " " + to_string(c.dev.rid) + " -> " + dom.name;
+         return d;
+       }},
+      {"context_teardown",
+       "legacy context-entry teardown, domain_context_clear_one: pre_fix = zero then flush, clear_present = "
+       "v2 2/3 / current, no_wait = deliberately broken: clear_present with the invalidations not waited for "
+       "(vtd-facts §7.3)",
+       {"device", "variant"},
+       {"pre_fix", "clear_present", "no_wait"},
+       {},
+       false,
+       [](const SequenceCall& c) {
+         DriverOp d = domain_context_clear_one(c.env, c.dev,
+                                               c.variant == "pre_fix"         ? TeardownVariant::PreFix
+                                               : c.variant == "clear_present" ? TeardownVariant::ClearPresent
+                                                                              : TeardownVariant::NoWait);
+         d.name = c.item.sequence + c.tag() + " " + to_string(c.dev.rid);
+         return d;
+       }},
+      {"device_pasid_table_setup",
+       "scalable-mode context entry pointing at the device's PASID directory; copied: true for an entry "
+       "inherited by a kdump kernel (default false), whose global invalidations copied_flush chooses: full "
+       "(default: CC-dev, PC-global, IOTLB-global, devTLB), no_pasid_cache and no_iotlb = deliberately "
+       "broken, "
+       "that one dropped (vtd-facts §7.4)",
+       {"device", "variant", "copied", "copied_flush"},
+       {"pre_fix", "cmpxchg16b", "dma_wmb"},
+       {"copied", "copied_flush"},
+       true,
+       [](const SequenceCall& c) {
+         const MapVariant v = map_variant(c.variant);
+         if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*c.variant_arg, c.env.platform);
+         const bool copied = bool_arg(c.item, "copied", false);
+         CopiedFlush flush = CopiedFlush::Full;
+         const Arg* a = find(c.item, "copied_flush");
+         if (a) {
+           if (!copied)
+             throw ScenarioError(a->loc, "copied_flush applies only with copied: true (the kdump path)");
+           if (a->text == "no_pasid_cache")
+             flush = CopiedFlush::NoPasidCache;
+           else if (a->text == "no_iotlb")
+             flush = CopiedFlush::NoIotlb;
+           else if (a->text != "full")
+             throw ScenarioError(
+                 a->loc, "copied_flush must be full, no_pasid_cache or no_iotlb, not '" + a->text + "'");
+         }
+         DriverOp d = device_pasid_table_setup(c.env, c.dev, v, copied, flush);
+         d.name = c.item.sequence + c.tag() + " " + to_string(c.dev.rid) + (copied ? " (copied)" : "");
+         if (flush != CopiedFlush::Full) d.name += " [" + a->text + "]";
+         return d;
+       }},
+      {"device_pasid_table_teardown",
+       "scalable-mode context-entry teardown at device release (vtd-facts §7.3)",
+       {"device"},
+       {},
+       {},
+       true,
+       [](const SequenceCall& c) {
+         DriverOp d = device_pasid_table_teardown(c.env, c.dev);
+         d.name = c.item.sequence + " " + to_string(c.dev.rid);
+         return d;
+       }},
+      {"intel_pasid_setup_first_level",
+       "PASID entry set-up for a first_level domain (vtd-facts §4.2, §7.6)",
+       {"device", "pasid", "domain"},
+       {},
+       {},
+       true,
+       [](const SequenceCall& c) { return pasid_setup(c, PasidType::FirstLevel); }},
+      {"intel_pasid_setup_second_level",
+       "PASID entry set-up for a second_level domain (vtd-facts §4.2, §7.6)",
+       {"device", "pasid", "domain"},
+       {},
+       {},
+       true,
+       [](const SequenceCall& c) { return pasid_setup(c, PasidType::SecondLevel); }},
+      {"intel_pasid_setup_pass_through",
+       "PASID entry set-up for pass-through, DID 1 (vtd-facts §4.2, §7.6)",
+       {"device", "pasid"},
+       {},
+       {},
+       true,
+       [](const SequenceCall& c) { return pasid_setup(c, PasidType::PassThrough); }},
+      {"intel_pasid_setup_nested",
+       "PASID entry set-up for a first_level domain nested on its second_level parent (vtd-facts §4.2, §7.6)",
+       {"device", "pasid", "domain"},
+       {},
+       {},
+       true,
+       [](const SequenceCall& c) { return pasid_setup(c, PasidType::Nested); }},
+      {"intel_pasid_flush_present",
+       "invalidations after changing a present PASID entry; domain gives the DID (default: the attached "
+       "domain's) (vtd-facts §7.8)",
+       {"device", "pasid", "domain"},
+       {},
+       {"domain"},
+       true,
+       [](const SequenceCall& c) {
+         const u32 pasid = c.pasid();
+         const DomainLayout* dom = optional_domain(c.item, "domain", c.layout());
+         const PasidState& st = c.env.state.pasid(c.dev.rid, pasid);
+         u16 did = 0;
+         if (dom)
+           did = dom->did;
+         else if (st.present && st.pgtt == pasid_fmt::PGTT_PT)
+           did = pasid_fmt::FLPT_DEFAULT_DID;
+         else if (st.present && c.layout().domain(st.domain))
+           did = c.layout().domain(st.domain)->did;
+         else
+           throw ScenarioError(c.item.loc, "intel_pasid_flush_present: PASID " + std::to_string(pasid) +
+                                               " of " + to_string(c.dev.rid) +
+                                               " has no domain attached here; name its `domain`");
+         DriverOp d = intel_pasid_flush_present(c.env, c.dev, pasid, did);
+         d.name = c.item.sequence + c.where(pasid) + " did " + std::to_string(did);
+         return d;
+       }},
+      {"intel_pasid_tear_down_entry",
+       "PASID entry teardown: pre_fix = zero then invalidate, clear_present = patch 2/3 / current; "
+       "deliberately broken: no_wait and no_poll (the same: every wait descriptor queued, never polled), "
+       "wait_first (each wait queued before its descriptors), no_wait_last (only the last submission not "
+       "waited for), zero_before_flush (the zeroing before the invalidations); fault_ignore default false "
+       "(vtd-facts §7.5)",
+       {"device", "pasid", "variant", "fault_ignore"},
+       {"pre_fix", "clear_present", "no_wait", "zero_before_flush", "no_poll", "wait_first", "no_wait_last"},
+       {"fault_ignore"},
+       true,
+       [](const SequenceCall& c) {
+         const u32 pasid = c.pasid();
+         const bool fault_ignore = bool_arg(c.item, "fault_ignore", false);
+         DriverOp d = intel_pasid_tear_down_entry(c.env, c.dev, pasid, fault_ignore,
+                                                  pasid_teardown_variant(c.variant));
+         d.name = c.item.sequence + c.tag() + c.where(pasid) + (fault_ignore ? " fault_ignore" : "");
+         return d;
+       }},
+      {"intel_pasid_setup_page_snoop_control",
+       "PGSNP set on a present PASID entry under iommu->lock, then intel_pasid_flush_present: current; "
+       "deliberately broken: no_pasid_cache (flush_present without PC-PASID), no_wait (its submissions not "
+       "waited for) (vtd-facts §7.8)",
+       {"device", "pasid", "variant"},
+       {"current", "no_pasid_cache", "no_wait"},
+       {},
+       true,
+       [](const SequenceCall& c) {
+         const u32 pasid = c.pasid();
+         DriverOp d = intel_pasid_setup_page_snoop_control(c.env, c.dev, pasid,
+                                                           c.variant == "current" ? PageSnoopVariant::Current
+                                                           : c.variant == "no_pasid_cache"
+                                                               ? PageSnoopVariant::NoPasidCache
+                                                               : PageSnoopVariant::NoWait);
+         d.name = c.item.sequence + c.tag() + c.where(pasid);
+         return d;
+       }},
+      {"intel_pasid_replace_first_level",
+       "replace with new_domain (first_level)" + replace_summary,
+       {"device", "pasid", "new_domain", "domain", "variant"},
+       replace_variants,
+       {"domain"},
+       true,
+       [](const SequenceCall& c) { return pasid_replace(c, PasidType::FirstLevel); }},
+      {"intel_pasid_replace_second_level",
+       "replace with new_domain (second_level)" + replace_summary,
+       {"device", "pasid", "new_domain", "domain", "variant"},
+       replace_variants,
+       {"domain"},
+       true,
+       [](const SequenceCall& c) { return pasid_replace(c, PasidType::SecondLevel); }},
+      {"intel_pasid_replace_pass_through",
+       "replace with pass-through" + replace_summary,
+       {"device", "pasid", "domain", "variant"},
+       replace_variants,
+       {"domain"},
+       true,
+       [](const SequenceCall& c) { return pasid_replace(c, PasidType::PassThrough); }},
+      {"intel_pasid_replace_nested",
+       "replace with new_domain (first_level nested on its parent)" + replace_summary,
+       {"device", "pasid", "new_domain", "domain", "variant"},
+       replace_variants,
+       {"domain"},
+       true,
+       [](const SequenceCall& c) { return pasid_replace(c, PasidType::Nested); }},
+      {"dmar_translation_struct_show",
+       "debugfs dump of the translation tables (v7.0 debugfs.c), the part of its walk that reaches the "
+       "device's PASID entry: locked = under iommu->lock as Linux does, no_lock = hypothetically without it",
+       {"device", "pasid", "variant"},
+       {"locked", "no_lock"},
+       {},
+       true,
+       [](const SequenceCall& c) {
+         const u32 pasid = c.pasid();
+         DriverOp d = dmar_translation_struct_show(c.env, c.dev, pasid, c.variant == "locked");
+         d.name = c.item.sequence + c.tag() + c.where(pasid);
+         return d;
+       }},
+  };
+  return list;
+}
+
+namespace {
+
+// One named sequence call: its arguments checked against its SequenceInfo,
+// then built by it.
 DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
-  const TableLayout& layout = env.layout;
   const auto& seqs = sequences();
   auto info =
       std::find_if(seqs.begin(), seqs.end(), [&](const SequenceInfo& i) { return i.name == item.sequence; });
@@ -263,141 +446,9 @@ DriverOp sequence_op(const ProgramItem& item, const DriverEnv& env) {
       throw ScenarioError(variant_arg->loc, "sequence '" + item.sequence + "' has no variant '" + variant +
                                                 "' (variants: " + join(info->variants) + ")");
   }
-  const std::string tag = variant.empty() ? "" : "[" + variant + "]";
-  const DeviceLayout& dev = device_arg(item, layout);
-  const std::string& seq = item.sequence;
-  DriverOp d;
-
-  if (seq == "domain_context_mapping_one") {
-    require_mode(item, layout, false);
-    const DomainLayout& dom = domain_named(require(item, "domain"), layout);
-    if (dev.translation == ctx_fmt::TT_PASS_THROUGH)
-      throw ScenarioError(item.loc, "domain_context_mapping_one maps translated devices; device " +
-                                        to_string(dev.rid) + " is pass_through");
-    const MapVariant v = map_variant(variant);
-    if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*variant_arg, env.platform);
-    d = domain_context_mapping_one(env, dev, dom, v);
-    d.name = seq + tag + " " + to_string(dev.rid) + " -> " + dom.name;
-    return d;
-  }
-  if (seq == "context_teardown") {
-    require_mode(item, layout, false);
-    d = domain_context_clear_one(env, dev,
-                                 variant == "pre_fix"         ? TeardownVariant::PreFix
-                                 : variant == "clear_present" ? TeardownVariant::ClearPresent
-                                                              : TeardownVariant::NoWait);
-    d.name = seq + tag + " " + to_string(dev.rid);
-    return d;
-  }
-
-  require_mode(item, layout, true);
-  if (seq == "device_pasid_table_setup") {
-    const MapVariant v = map_variant(variant);
-    if (v == MapVariant::Cmpxchg16b) require_cmpxchg16b(*variant_arg, env.platform);
-    const bool copied = bool_arg(item, "copied", false);
-    CopiedFlush flush = CopiedFlush::Full;
-    if (const Arg* a = find(item, "copied_flush")) {
-      if (!copied)
-        throw ScenarioError(a->loc, "copied_flush applies only with copied: true (the kdump path)");
-      if (a->text == "no_pasid_cache")
-        flush = CopiedFlush::NoPasidCache;
-      else if (a->text == "no_iotlb")
-        flush = CopiedFlush::NoIotlb;
-      else if (a->text != "full")
-        throw ScenarioError(a->loc,
-                            "copied_flush must be full, no_pasid_cache or no_iotlb, not '" + a->text + "'");
-    }
-    d = device_pasid_table_setup(env, dev, v, copied, flush);
-    d.name = seq + tag + " " + to_string(dev.rid) + (copied ? " (copied)" : "");
-    if (flush != CopiedFlush::Full) d.name += " [" + find(item, "copied_flush")->text + "]";
-    return d;
-  }
-  if (seq == "device_pasid_table_teardown") {
-    d = device_pasid_table_teardown(env, dev);
-    d.name = seq + " " + to_string(dev.rid);
-    return d;
-  }
-
-  const u32 pasid = pasid_arg(item, dev);
-  // Built by appending: GCC 12 warns (-Wrestrict, a false positive) on " " + std::string.
-  std::string where(" ");
-  where += to_string(dev.rid);
-  where += " pasid ";
-  where += std::to_string(pasid);
-  const std::string setup = "intel_pasid_setup_", replace = "intel_pasid_replace_";
-  if (seq == "dmar_translation_struct_show") {
-    d = dmar_translation_struct_show(env, dev, pasid, variant == "locked");
-    d.name = seq + tag + where;
-    return d;
-  }
-  // Before the setup_ prefix below, which it shares.
-  if (seq == "intel_pasid_setup_page_snoop_control") {
-    d = intel_pasid_setup_page_snoop_control(env, dev, pasid,
-                                             variant == "current"          ? PageSnoopVariant::Current
-                                             : variant == "no_pasid_cache" ? PageSnoopVariant::NoPasidCache
-                                                                           : PageSnoopVariant::NoWait);
-    d.name = seq + tag + where;
-    return d;
-  }
-  if (seq.starts_with(setup)) {
-    const PasidType t = pasid_type(seq.substr(setup.size()));
-    const DomainLayout* dom = optional_domain(item, "domain", layout);
-    try {
-      d = intel_pasid_setup(env, dev, pasid, t, dom);
-    } catch (const std::invalid_argument& e) {
-      throw ScenarioError(find(item, "domain") ? find(item, "domain")->loc : item.loc, e.what());
-    }
-    d.name = seq + where + (dom ? " -> " + dom->name : "");
-    return d;
-  }
-  if (seq == "intel_pasid_flush_present") {
-    const DomainLayout* dom = optional_domain(item, "domain", layout);
-    const PasidState& st = env.state.pasid(dev.rid, pasid);
-    u16 did = 0;
-    if (dom)
-      did = dom->did;
-    else if (st.present && st.pgtt == pasid_fmt::PGTT_PT)
-      did = pasid_fmt::FLPT_DEFAULT_DID;
-    else if (st.present && layout.domain(st.domain))
-      did = layout.domain(st.domain)->did;
-    else
-      throw ScenarioError(item.loc, "intel_pasid_flush_present: PASID " + std::to_string(pasid) + " of " +
-                                        to_string(dev.rid) +
-                                        " has no domain attached here; name its `domain`");
-    d = intel_pasid_flush_present(env, dev, pasid, did);
-    d.name = seq + where + " did " + std::to_string(did);
-    return d;
-  }
-  if (seq == "intel_pasid_tear_down_entry") {
-    const bool fault_ignore = bool_arg(item, "fault_ignore", false);
-    const PasidTeardownVariant v = variant == "pre_fix"         ? PasidTeardownVariant::PreFix
-                                   : variant == "clear_present" ? PasidTeardownVariant::ClearPresent
-                                   : variant == "no_wait"       ? PasidTeardownVariant::NoWait
-                                   : variant == "no_poll"       ? PasidTeardownVariant::NoPoll
-                                   : variant == "wait_first"    ? PasidTeardownVariant::WaitFirst
-                                   : variant == "no_wait_last"  ? PasidTeardownVariant::NoWaitLast
-                                                                : PasidTeardownVariant::ZeroBeforeFlush;
-    d = intel_pasid_tear_down_entry(env, dev, pasid, fault_ignore, v);
-    d.name = seq + tag + where + (fault_ignore ? " fault_ignore" : "");
-    return d;
-  }
-  if (seq.starts_with(replace)) {
-    const PasidType t = pasid_type(seq.substr(replace.size()));
-    const DomainLayout* new_dom = optional_domain(item, "new_domain", layout);
-    const DomainLayout* old_dom = optional_domain(item, "domain", layout);
-    const ReplaceVariant v = variant == "struct_copy" ? ReplaceVariant::StructCopy
-                             : variant == "hitless"   ? ReplaceVariant::Hitless
-                                                      : ReplaceVariant::Upstream;
-    try {
-      d = intel_pasid_replace(env, dev, pasid, t, new_dom, old_dom, v);
-    } catch (const std::invalid_argument& e) {
-      const Arg* a = find(item, "new_domain");
-      throw ScenarioError(a ? a->loc : item.loc, e.what());
-    }
-    d.name = seq + tag + where + " -> " + (new_dom ? new_dom->name : "pass-through");
-    return d;
-  }
-  throw ScenarioError(item.loc, "sequence '" + seq + "' is listed but not built");
+  const DeviceLayout& dev = device_arg(item, env.layout);
+  require_mode(item, env.layout, info->scalable);
+  return info->build(SequenceCall{item, env, dev, variant, variant_arg});
 }
 
 }  // namespace

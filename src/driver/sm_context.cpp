@@ -3,7 +3,7 @@
 // struct context_entry is the low 128 bits of the 256-bit entry; the upper
 // half is never written.
 #include "driver/emit.hpp"
-#include "driver/entries.hpp"
+#include "tables/entries.hpp"
 
 namespace vtd {
 

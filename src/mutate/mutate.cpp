@@ -9,10 +9,10 @@
 #include "memory/physical_memory.hpp"
 #include "platform/run_listener.hpp"
 #include "platform/simulation.hpp"
-#include "platform/table_builder.hpp"
 #include "platform/wall_clock.hpp"
 #include "sweep/interleaving.hpp"
 #include "sweep/sweep.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

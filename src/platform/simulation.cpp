@@ -17,10 +17,10 @@
 #include "driver/driver.hpp"
 #include "iommu_model/iommu.hpp"
 #include "memory/memory_module.hpp"
-#include "platform/table_builder.hpp"
 #include "platform/wall_clock.hpp"
 #include "platform/wall_clock_stop.hpp"
 #include "rules/rule.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

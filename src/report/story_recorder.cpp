@@ -4,8 +4,8 @@
 #include <set>
 
 #include "platform/run_result.hpp"
-#include "platform/table_builder.hpp"
 #include "rules/rule.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

@@ -11,7 +11,7 @@
 
 #include "driver/driver.hpp"
 #include "memory/physical_memory.hpp"
-#include "platform/table_builder.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

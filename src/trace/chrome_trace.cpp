@@ -9,8 +9,8 @@
 #include "formats/qi_descriptors.hpp"
 #include "iommu_model/fault_reasons.hpp"
 #include "platform/run_result.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/scenario.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "platform/run_result.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/scenario.hpp"
+#include "tables/table_builder.hpp"
 
 namespace vtd {
 

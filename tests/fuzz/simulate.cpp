@@ -45,9 +45,9 @@
 #include "memory/physical_memory.hpp"
 #include "platform/run_result.hpp"
 #include "platform/simulation.hpp"
-#include "platform/table_builder.hpp"
 #include "report/report.hpp"
 #include "scenario/loader.hpp"
+#include "tables/table_builder.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include "iommu_model/fault_reasons.hpp"
 #include "iommu_model/iommu.hpp"
 #include "memory/memory_module.hpp"
-#include "platform/table_builder.hpp"
 #include "sc_test_support.hpp"
+#include "tables/table_builder.hpp"
 
 using namespace vtd;
 
@@ -169,7 +169,8 @@ TEST_CASE("iommu: the context-cache and IOTLB answer repeated requests", "[model
   CHECK(r.rec.dmas[1].copies[0].source.request == 0);  // the copy came from request #0's fetch
 }
 
-TEST_CASE("iommu: cache hits of no latency complete in the cycle the request arrives", "[model][iommu][caches]") {
+TEST_CASE("iommu: cache hits of no latency complete in the cycle the request arrives",
+          "[model][iommu][caches]") {
   test::StrictSystemC strict;
   IommuConfig cfg;
   cfg.context_cache.hit_latency = 0;

@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include "driver/driver.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/loader.hpp"
+#include "tables/table_builder.hpp"
 
 using namespace vtd;
 

@@ -6,8 +6,8 @@
 #include <map>
 
 #include "driver/driver.hpp"
-#include "driver/entries.hpp"
 #include "formats/qi_descriptors.hpp"
+#include "tables/entries.hpp"
 
 using namespace vtd;
 using Catch::Matchers::Contains;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "formats/formats.hpp"
-#include "platform/table_builder.hpp"
+#include "tables/table_builder.hpp"
 
 using namespace vtd;
 

@@ -12,8 +12,8 @@
 #include "checkers/reference_walk.hpp"
 #include "formats/formats.hpp"
 #include "iommu_model/fault_reasons.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/loader.hpp"
+#include "tables/table_builder.hpp"
 
 using namespace vtd;
 

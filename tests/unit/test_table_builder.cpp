@@ -6,10 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "driver/entries.hpp"
 #include "formats/formats.hpp"
-#include "platform/table_builder.hpp"
 #include "scenario/loader.hpp"
+#include "tables/entries.hpp"
+#include "tables/table_builder.hpp"
 
 using namespace vtd;
 using Catch::Matchers::Contains;

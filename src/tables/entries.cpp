@@ -1,4 +1,4 @@
-#include "driver/entries.hpp"
+#include "tables/entries.hpp"
 
 namespace vtd {
 

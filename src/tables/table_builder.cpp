@@ -1,9 +1,9 @@
-#include "platform/table_builder.hpp"
+#include "tables/table_builder.hpp"
 
 #include <algorithm>
 
-#include "driver/entries.hpp"
 #include "formats/formats.hpp"
+#include "tables/entries.hpp"
 
 namespace vtd {
 
