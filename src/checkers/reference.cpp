@@ -71,7 +71,7 @@ ReferenceResult ReferenceTranslator::translate(Rid rid, std::optional<u32> pasid
   for (unsigned aw : cfg_.sagaw) sagaw |= static_cast<u8>(1u << aw);
   const DmaRequest req{0, rid, iova, write, 0};
   ReferenceResult r;
-  if (cfg_.mode == "scalable") {
+  if (cfg_.mode == TranslationMode::Scalable) {
     ScalableWalker w(ScalableWalkerConfig{sagaw, cfg_.pass_through, cfg_.fl5lp});
     w.start(req, pasid, rtaddr_);
     run(w, version);

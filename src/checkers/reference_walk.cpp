@@ -9,7 +9,7 @@
 namespace vtd {
 
 RefWalkConfig ref_walk_config(const IommuConfig& cfg) {
-  return RefWalkConfig{cfg.mode == "scalable", cfg.sagaw, cfg.pass_through, cfg.fl5lp};
+  return RefWalkConfig{cfg.mode == TranslationMode::Scalable, cfg.sagaw, cfg.pass_through, cfg.fl5lp};
 }
 
 std::string to_string(const RefOutcome& o) { return o.fault ? "fault " + hex(o.reason) : "pa " + hex(o.pa); }

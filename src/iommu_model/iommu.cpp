@@ -68,7 +68,7 @@ void Iommu::begin_episode(const IommuConfig& cfg, const BootState& boot) {
 
   // Boot as Linux leaves the unit (vtd-facts §5.1, §7.1): RTADDR + SRTP, the
   // queue (256 descriptors: one page, or two with 256-bit descriptors), QIE, TE.
-  const bool sm = cfg.mode == "scalable";
+  const bool sm = cfg.mode == TranslationMode::Scalable;
   regs_->write(reg::RTADDR, 8, boot.rtaddr | (sm ? reg_fmt::RTADDR_SMT.mask_in_word() : 0));
   regs_->write(reg::GCMD, 4, reg_fmt::GCMD_SRTP.mask_in_word());
   qi_->mmio_write(reg::IQT, 8, 0, 0);

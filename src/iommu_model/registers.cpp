@@ -28,7 +28,7 @@ std::string_view to_string(RegAccess a) {
 
 Registers::Config Registers::config_from(const IommuConfig& cfg) {
   Config c;
-  const bool scalable = cfg.mode == "scalable";
+  const bool scalable = cfg.mode == TranslationMode::Scalable;
   // Scalable mode arrived with VT-d 3.0.
   c.ver = scalable ? 0x30 : 0x10;
 

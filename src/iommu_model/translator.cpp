@@ -6,7 +6,7 @@ namespace vtd {
 
 Translator::Translator(const IommuConfig& cfg, Addr rtaddr, const EventBus& bus)
     : cfg_(cfg),
-      scalable_(cfg.mode == "scalable"),
+      scalable_(cfg.mode == TranslationMode::Scalable),
       rtaddr_(rtaddr),
       bus_(bus),
       ctx_(cfg.context_cache, scalable_, cfg.caching_mode),

@@ -209,7 +209,7 @@ std::optional<Suspicion> caches_off(const SuspicionInputs& in) {
   if (!is_qi_mutant(k) && k != MutantKind::ZeroBeforeFlush && k != MutantKind::SkipClearPresent)
     return std::nullopt;
   const IommuConfig& io = in.scenario.platform.iommu;
-  const bool scalable = io.mode == "scalable";
+  const bool scalable = io.mode == TranslationMode::Scalable;
   if (io.context_cache.enabled || io.iotlb.enabled || (scalable && io.pasid_cache.enabled))
     return std::nullopt;
   return Suspicion{"caches-off",

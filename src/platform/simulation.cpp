@@ -207,7 +207,7 @@ Programs build_programs(const Scenario& s, const TableLayout& layout) {
 struct TableImage {
   // What build_tables reads.
   Tables tables;
-  std::string mode;
+  TranslationMode mode = TranslationMode::Legacy;
   std::vector<unsigned> sagaw;
   // What it made.
   TableLayout layout;
@@ -408,7 +408,7 @@ RunResult Simulator::run(const Scenario& s, const RunOptions& opt) {
     if (e.writer.cpu != Writer::kIommu) r.program_end = std::max(r.program_end, e.cycle);
   const Translator& tr = top.iommu.translator();
   r.caches.push_back({"context-cache", tr.context_cache().config().enabled, tr.context_cache().stats()});
-  if (s.platform.iommu.mode == "scalable")
+  if (s.platform.iommu.mode == TranslationMode::Scalable)
     r.caches.push_back({"pasid-cache", tr.pasid_cache().config().enabled, tr.pasid_cache().stats()});
   r.caches.push_back({"iotlb", tr.iotlb().config().enabled, tr.iotlb().stats()});
   r.faults_by_reason = tally.faults;

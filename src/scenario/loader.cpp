@@ -460,7 +460,7 @@ class Loader {
     if (auto x = m.get("traffic"))
       for (const Value& item : list(*x)) s.traffic.push_back(traffic(item, s.tables, s.platform.iommu));
     if (auto x = m.get("expect")) expect(*x, s.expect, &s);
-    if (auto x = m.get("sweep")) sweep(*x, s.sweep, s.platform.iommu.mode == "scalable");
+    if (auto x = m.get("sweep")) sweep(*x, s.sweep, s.platform.iommu.mode == TranslationMode::Scalable);
     // Checked against the program's mutants when the programs are built.
     if (auto x = m.get("mutant")) {
       s.mutant = MutantRef{str(*x), x->loc};
@@ -652,8 +652,10 @@ class Loader {
     m.allow({"mode", "coherent", "caching_mode", "fl5lp", "context_cache", "pasid_cache", "iotlb", "qi",
              "burst_latency", "inter_burst", "burst_order", "pte_latency", "max_outstanding", "sagaw",
              "pass_through"});
-    if (auto x = m.get("mode")) c.mode = word(*x, {"legacy", "scalable"});
-    const bool scalable = c.mode == "scalable";
+    if (auto x = m.get("mode"))
+      c.mode = word(*x, {"legacy", "scalable"}) == "scalable" ? TranslationMode::Scalable
+                                                              : TranslationMode::Legacy;
+    const bool scalable = c.mode == TranslationMode::Scalable;
     if (auto x = m.get("coherent")) c.coherent = boolean(*x);
     if (auto x = m.get("caching_mode")) c.caching_mode = boolean(*x);
     if (auto x = m.get("fl5lp")) c.fl5lp = boolean(*x);
@@ -774,7 +776,7 @@ class Loader {
     d.did = static_cast<u16>(uint(m.require("did"), 1, 65535));
     if (auto x = m.get("type")) {
       d.type = word(*x, {"second_level", "first_level"});
-      if (d.type == "first_level" && io.mode != "scalable")
+      if (d.type == "first_level" && io.mode != TranslationMode::Scalable)
         fail(x->loc, x->path + ": first_level domains need scalable mode (platform.iommu.mode: scalable)");
     }
     const bool fl = d.type == "first_level";
@@ -863,7 +865,7 @@ class Loader {
   Device device(const Value& v, const Tables& t, const IommuConfig& io) {
     const MapView m = map(v);
     m.allow({"bdf", "domain", "translation", "context", "ats", "pasids"});
-    const bool scalable = io.mode == "scalable";
+    const bool scalable = io.mode == TranslationMode::Scalable;
     for (const Entry& e : m.entries()) {
       if (scalable && (e.key == "domain" || e.key == "translation"))
         fail(e.key_loc, "'" + e.key + "' " + where(m.path()) +
@@ -1077,7 +1079,7 @@ class Loader {
     if (std::none_of(t.devices.begin(), t.devices.end(), [&](const Device& d) { return d.rid == s.rid; }))
       fail(dev.loc, "device " + to_string(s.rid) + " is not declared under tables.devices");
     if (const Entry* e = m.find("pasid")) {
-      if (io.mode != "scalable")
+      if (io.mode != TranslationMode::Scalable)
         fail(e->key_loc,
              "'pasid' " + where(v.path) + " applies to scalable mode only (platform.iommu.mode: scalable)");
       s.pasid = static_cast<u32>(uint(e->value, 0, 0xFFFFF));

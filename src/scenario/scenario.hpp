@@ -123,11 +123,18 @@ inline constexpr Cycle kMaxSweptCycles = kMaxInputCycles;
 // --max-compiler-orders): each is held in memory while the sweep runs.
 inline constexpr u64 kMaxCompilerOrders = u64{1} << 20;
 
+// Which tables the IOMMU walks (RTADDR_REG.TTM): legacy root/context
+// entries, or scalable-mode ones with PASID tables.
+enum class TranslationMode : u8 { Legacy, Scalable };
+inline const char* mode_name(TranslationMode m) {
+  return m == TranslationMode::Scalable ? "scalable" : "legacy";
+}
+
 struct IommuConfig {
   bool operator==(const IommuConfig&) const = default;
-  std::string mode = "legacy";  // legacy | scalable
-  bool coherent = true;         // ECAP.C: page walks snoop CPU caches
-  bool caching_mode = false;    // CAP.CM
+  TranslationMode mode = TranslationMode::Legacy;
+  bool coherent = true;       // ECAP.C: page walks snoop CPU caches
+  bool caching_mode = false;  // CAP.CM
   CacheConfig context_cache;
   CacheConfig pasid_cache;
   CacheConfig iotlb;

@@ -208,7 +208,7 @@ bool parse_qi_latency(const std::string& text, std::string& type, std::vector<Cy
 void check_qi_latency_applies(const Scenario& s, const std::string& type, const std::string& what) {
   const QiLatencyField* f = find_qi_latency_field(type);
   if (!f) throw std::invalid_argument(what + ": unknown descriptor type '" + type + "'");
-  if (f->scalable_only && s.platform.iommu.mode != "scalable")
+  if (f->scalable_only && s.platform.iommu.mode != TranslationMode::Scalable)
     throw std::invalid_argument(what + ": " + type +
                                 " applies to scalable mode only (legacy mode never issues PASID-granular "
                                 "descriptors)");

@@ -81,7 +81,9 @@ std::vector<SweepSpace::Compiler> compiler_choices(const Scenario& s, u64 limit,
 
 }  // namespace
 
-unsigned widest_entry_bursts(const Scenario& s) { return s.platform.iommu.mode == "scalable" ? 4 : 1; }
+unsigned widest_entry_bursts(const Scenario& s) {
+  return s.platform.iommu.mode == TranslationMode::Scalable ? 4 : 1;
+}
 
 SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTiming& t) {
   const SweepConfig& c = s.sweep;
@@ -112,7 +114,8 @@ SweepSpace plan_sweep(const Scenario& s, const SweepOptions& o, const ProgramTim
     if (!order.empty() && order.size() != nb)
       throw std::invalid_argument("burst order " + burst_order_text(order) + " names " +
                                   std::to_string(order.size()) + " bursts, but the widest entry of this " +
-                                  s.platform.iommu.mode + "-mode scenario has " + std::to_string(nb));
+                                  mode_name(s.platform.iommu.mode) + "-mode scenario has " +
+                                  std::to_string(nb));
 
   sp.inter_bursts =
       o.inter_burst.value_or(c.inter_burst.empty() ? std::vector<Cycle>{nominal.inter_burst} : c.inter_burst);

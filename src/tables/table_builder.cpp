@@ -166,7 +166,7 @@ class Builder {
  public:
   Builder(const Tables& t, const IommuConfig& io, PhysicalMemory& mem, Addr base)
       : t_(t), mem_(mem), pages_(base) {
-    L_.scalable = io.mode == "scalable";
+    L_.scalable = io.mode == TranslationMode::Scalable;
     // iommu->agaw: Linux takes the highest supported SAGAW code, and so do
     // the driver sequences; initial entries must match what they write.
     iommu_agaw_ = 0;

@@ -87,7 +87,7 @@ struct Case {
   DriverOp item = teardown();
   std::vector<QiSite> qi = sites();
   Case() {
-    scenario.platform.iommu.mode = "scalable";
+    scenario.platform.iommu.mode = TranslationMode::Scalable;
     TrafficStream t;
     t.rid = kDev;
     scenario.traffic.push_back(t);

@@ -377,7 +377,7 @@ ProgramItem teardown_item() {
 
 TEST_CASE("the registry numbers a sequence's submissions and builds its mutants", "[mutation]") {
   Scenario s;
-  s.platform.iommu.mode = "scalable";
+  s.platform.iommu.mode = TranslationMode::Scalable;
   s.program = {teardown_item()};
   const TableLayout L = layout();
   const MutantCatalog c = catalog_mutants(s, L);
@@ -399,7 +399,7 @@ TEST_CASE("the registry numbers a sequence's submissions and builds its mutants"
 
 TEST_CASE("a scenario's mutant is applied where the programs are built", "[mutation]") {
   Scenario s;
-  s.platform.iommu.mode = "scalable";
+  s.platform.iommu.mode = TranslationMode::Scalable;
   s.program = {teardown_item()};
   const TableLayout L = layout();
   const std::vector<Operation> original = build_program(s, L).at(0).ops;
@@ -421,7 +421,7 @@ TEST_CASE("a scenario's mutant is applied where the programs are built", "[mutat
 TEST_CASE("an unknown mutant is a scenario error that says where to find the ids", "[mutation]") {
   Scenario s;
   s.file = "t.yaml";
-  s.platform.iommu.mode = "scalable";
+  s.platform.iommu.mode = TranslationMode::Scalable;
   s.program = {teardown_item()};
   s.mutant = MutantRef{"drop-wait:cpu0:item0:qi9", SourceLoc{"t.yaml", 7, 9}};
   try {

@@ -35,7 +35,7 @@ TEST_CASE("registers reset to their configured and zero values", "[registers]") 
 
 TEST_CASE("CAP and ECAP follow the scenario configuration", "[registers]") {
   IommuConfig cfg;
-  cfg.mode = "scalable";
+  cfg.mode = TranslationMode::Scalable;
   cfg.coherent = false;
   cfg.caching_mode = true;
   cfg.sagaw = {2, 3};
@@ -49,7 +49,7 @@ TEST_CASE("CAP and ECAP follow the scenario configuration", "[registers]") {
   CHECK(reg_get(ECAP_C, c.ecap) == 0);
   CHECK(reg_get(ECAP_SMTS, c.ecap) == 1);
   CHECK(reg_get(ECAP_PASID, c.ecap) == 1);
-  cfg.mode = "legacy";
+  cfg.mode = TranslationMode::Legacy;
   CHECK(reg_get(ECAP_SMTS, Registers::config_from(cfg).ecap) == 0);
   Registers r(c);
   CHECK(decode_options(r).mamv == 18);

@@ -146,7 +146,7 @@ expect:
   CHECK(cpu.costs.branch == 4);
 
   const IommuConfig& io = s.platform.iommu;
-  CHECK(io.mode == "legacy");
+  CHECK(io.mode == TranslationMode::Legacy);
   CHECK(io.coherent);
   CHECK(io.burst_latency == 7);
   CHECK(io.inter_burst == 2);
@@ -925,7 +925,7 @@ platform:
   CHECK(cpu.cache.eviction_delay == 300);
 
   const IommuConfig& io = s.platform.iommu;
-  CHECK(io.mode == "scalable");
+  CHECK(io.mode == TranslationMode::Scalable);
   CHECK_FALSE(io.coherent);
   CHECK(io.caching_mode);
   CHECK_FALSE(io.fl5lp);
@@ -961,7 +961,7 @@ platform:
     iotlb: {enabled: false}
     qi: {fetch: 3, context_cache: 4, iotlb: 5, dev_tlb: 6, wait: 7}
 )");
-  CHECK(s.platform.iommu.mode == "legacy");
+  CHECK(s.platform.iommu.mode == TranslationMode::Legacy);
   CHECK_FALSE(s.platform.iommu.coherent);
   CHECK_FALSE(s.platform.cpu.cache.evict);
   CHECK(s.platform.cpu.cache.eviction_delay == 1000);  // default
@@ -1644,11 +1644,13 @@ sweep:
   check_error("sweep:\n  qi_latency: [20, 2000]\n", "2:15", "expected a map");
   check_error("sweep:\n  qi_latency: {iotlb: 30}\n", "2:23", "expected a list");
   check_error("sweep:\n  qi_latency: {iotlb: [-1]}\n", "2:24", "sweep.qi_latency.iotlb[0]");
-  check_error("sweep:\n  qi_latency: {iotlb: [1099511627777]}\n", "2:24", "cycles is more than the limit of 1099511627776 (2^40) cycles");
+  check_error("sweep:\n  qi_latency: {iotlb: [1099511627777]}\n", "2:24",
+              "cycles is more than the limit of 1099511627776 (2^40) cycles");
   // Legacy mode never issues PASID-granular descriptors, as for platform.iommu.qi.
   check_error("sweep:\n  qi_latency: {piotlb: [1]}\n", "2:16", "scalable mode only");
   check_error("sweep:\n  mmio_cost: []\n", "2:14", "at least one value");
-  check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19", "cycles is more than the limit of 1099511627776 (2^40) cycles");
+  check_error("sweep:\n  mmio_cost: [50, 1099511627777]\n", "2:19",
+              "cycles is more than the limit of 1099511627776 (2^40) cycles");
 }
 
 TEST_CASE("expect returns lists items with their return value, as -ERRNO, ERRNO or an integer",

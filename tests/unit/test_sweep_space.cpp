@@ -133,7 +133,7 @@ TEST_CASE("queue-latency and MMIO-cost options parse, and reject unknown types, 
 TEST_CASE("an interleaving sets the queue latencies and MMIO cost it names, the scenario the rest",
           "[sweep]") {
   Scenario s;
-  s.platform.iommu.mode = "scalable";
+  s.platform.iommu.mode = TranslationMode::Scalable;
   s.platform.iommu.qi.iotlb = 31;
   s.platform.iommu.qi.pasid_cache = 21;
   s.platform.cpu.costs.mmio = 51;
@@ -158,7 +158,7 @@ TEST_CASE("an interleaving sets the queue latencies and MMIO cost it names, the 
   CHECK(out.platform.iommu.qi.iotlb == 3000);
   CHECK(out.platform.cpu.costs.mmio == 51);
 
-  s.platform.iommu.mode = "legacy";
+  s.platform.iommu.mode = TranslationMode::Legacy;
   CHECK_NOTHROW(check_qi_latency_applies(s, "iotlb", "--qi-latency"));
   CHECK_THROWS_WITH(check_qi_latency_applies(s, "pasid_cache", "--qi-latency"),
                     Catch::Matchers::Contains("scalable mode only"));
@@ -262,7 +262,7 @@ TEST_CASE("queue latency and MMIO cost vary inside a row: MMIO cost fastest, bur
 TEST_CASE("the command line's queue latencies replace the scenario's as a whole, in descriptor-type order",
           "[sweep]") {
   Scenario s;
-  s.platform.iommu.mode = "scalable";
+  s.platform.iommu.mode = TranslationMode::Scalable;
   s.sweep.offsets = {0, 3};
   s.sweep.qi_latency = {{"iotlb", {30, 3000}}, {"pasid_cache", {20, 2000}}};
   s.sweep.mmio_cost = {50, 500};
@@ -285,7 +285,7 @@ TEST_CASE("the command line's queue latencies replace the scenario's as a whole,
   o.qi_latency = {{"iotlb", {kMaxSweptCycles + 1}}};
   CHECK_THROWS_AS(plan_sweep(s, o, ProgramTiming{}), std::invalid_argument);
   o.qi_latency = {{"pasid_dev_tlb", {1}}};
-  s.platform.iommu.mode = "legacy";
+  s.platform.iommu.mode = TranslationMode::Legacy;
   s.sweep.qi_latency.clear();
   CHECK_THROWS_WITH(plan_sweep(s, o, ProgramTiming{}), Catch::Matchers::Contains("scalable mode only"));
   o.qi_latency.reset();

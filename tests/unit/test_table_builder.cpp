@@ -599,7 +599,7 @@ tables:
   d.mappings.push_back(mp);
   t.domains.push_back(d);
   IommuConfig io;
-  io.mode = "scalable";
+  io.mode = TranslationMode::Scalable;
   PhysicalMemory mem;
   CHECK_THROWS_WITH(build_tables(t, io, mem), Contains("cannot deny reads"));
 }
