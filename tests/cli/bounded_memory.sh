@@ -60,6 +60,23 @@ rows=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(len(j[
   bad "CSV lines: $(wc -l <"$tmp/s8.csv")"
 grep -q '(80000 run)' "$tmp/s8.svg" && echo "ok: the plot counts every interleaving" || bad "the plot's count"
 
+# flat_rss WHAT N.yaml 4N.yaml: both run (exit 0) and the second's peak RSS
+# stays within 10 % + 10 MiB of the first's (allocator and sanitizer noise).
+flat_rss() {
+  local what=$1 f
+  for f in "$2" "$3"; do
+    peak_kib "$f.kib" "$vtdsim" run "$f"
+    [ "$(cat "$tmp/rc")" = 0 ] || bad "the run of $f$what: exit $(cat "$tmp/rc")"
+  done
+  local a b
+  a=$(cat "$2.kib") b=$(cat "$3.kib")
+  if [ "$b" -le $((a + a / 10 + 10240)) ]; then
+    echo "ok: peak RSS flat from $n to $((4 * n)) requests$what ($a KiB, $b KiB)"
+  else
+    bad "peak RSS$what grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
+  fi
+}
+
 # A long run: the context entry torn down while the device reads it every
 # cycle with no caches, N and 4N requests. Every fetch of the entry after
 # its first store is evidence; kept one record each they took ~600 bytes a
@@ -70,17 +87,7 @@ long() {  # COUNT FILE
 n=50000
 long $n "$tmp/n.yaml"
 long $((4 * n)) "$tmp/4n.yaml"
-peak_kib "$tmp/n.kib" "$vtdsim" run "$tmp/n.yaml"
-[ "$(cat "$tmp/rc")" = 0 ] || bad "the run of $n requests: exit $(cat "$tmp/rc")"
-peak_kib "$tmp/4n.kib" "$vtdsim" run "$tmp/4n.yaml"
-[ "$(cat "$tmp/rc")" = 0 ] || bad "the run of $((4 * n)) requests: exit $(cat "$tmp/rc")"
-a=$(cat "$tmp/n.kib") b=$(cat "$tmp/4n.kib")
-# Slack: 10 MiB and 10 % for allocator and sanitizer noise.
-if [ "$b" -le $((a + a / 10 + 10240)) ]; then
-  echo "ok: peak RSS flat from $n to $((4 * n)) requests ($a KiB, $b KiB)"
-else
-  bad "peak RSS grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
-fi
+flat_rss "" "$tmp/n.yaml" "$tmp/4n.yaml"
 
 # A missing invalidation leaves a stale cached PASID-table entry that every
 # later request uses: each such request is kept for stale_translation (a
@@ -91,14 +98,5 @@ stale() {  # COUNT FILE
 }
 stale $n "$tmp/sn.yaml"
 stale $((4 * n)) "$tmp/s4n.yaml"
-peak_kib "$tmp/sn.kib" "$vtdsim" run "$tmp/sn.yaml"
-[ "$(cat "$tmp/rc")" = 0 ] || bad "the stale-copy run of $n requests: exit $(cat "$tmp/rc")"
-peak_kib "$tmp/s4n.kib" "$vtdsim" run "$tmp/s4n.yaml"
-[ "$(cat "$tmp/rc")" = 0 ] || bad "the stale-copy run of $((4 * n)) requests: exit $(cat "$tmp/rc")"
-a=$(cat "$tmp/sn.kib") b=$(cat "$tmp/s4n.kib")
-if [ "$b" -le $((a + a / 10 + 10240)) ]; then
-  echo "ok: peak RSS flat from $n to $((4 * n)) requests through a stale cached copy ($a KiB, $b KiB)"
-else
-  bad "peak RSS through a stale cached copy grew from $a KiB ($n requests) to $b KiB ($((4 * n)) requests)"
-fi
+flat_rss " through a stale cached copy" "$tmp/sn.yaml" "$tmp/s4n.yaml"
 exit $fail

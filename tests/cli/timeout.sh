@@ -5,12 +5,11 @@
 set -u
 source "$(dirname "$0")/common.bash" "$@"
 
-# DMA every cycle up to max_cycles 2^40: hours of simulation.
-cat > "$tmp/long.yaml" <<'YAML'
-name: long
-platform:
-  sim:
-    max_cycles: 1099511627776
+# scenario NAME PLATFORM TIMING: one domain, one device streaming DMA after
+# a short program; PLATFORM is YAML (or empty), TIMING the stream's timing keys.
+scenario() {
+  printf 'name: %s\n%s' "$1" "$2"
+  cat <<'YAML'
 tables:
   domains:
     - name: dom1
@@ -26,34 +25,20 @@ program:
 traffic:
   - device: "00:02.0"
     iova: 0x1000
-    every: 1
-    count: 1099511627776
 YAML
+  printf '%s\n' "$3"
+}
+
+# DMA every cycle up to max_cycles 2^40: hours of simulation.
+scenario long $'platform:\n  sim:\n    max_cycles: 1099511627776\n' \
+  $'    every: 1\n    count: 1099511627776' >"$tmp/long.yaml"
 start=$(date +%s)
 expect_rc 3 "run --timeout 1 of a long run exits 3" timeout 20 "$vtdsim" run "$tmp/long.yaml" --timeout 1 --json "$tmp/r.json"
 check "run: the message" "^vtdsim: wall-clock timeout of 1 s reached at cycle [0-9]" "$tmp/err"
 [ ! -e "$tmp/r.json" ] || bad "run: --json written after a timeout"
 
 # A sweep of many short runs: killed after some of them, with 1 and 2 workers.
-cat > "$tmp/short.yaml" <<'YAML'
-name: short
-tables:
-  domains:
-    - name: dom1
-      did: 2
-      aw: 2
-      mappings:
-        - {iova: 0x1000, pa: 0x80001000}
-  devices:
-    - bdf: "00:02.0"
-      domain: dom1
-program:
-  - delay: 10
-traffic:
-  - device: "00:02.0"
-    iova: 0x1000
-    at: [5]
-YAML
+scenario short "" "    at: [5]" >"$tmp/short.yaml"
 for j in 1 2; do
   expect_rc 3 "sweep -j $j --timeout 1 of 10^6 interleavings exits 3" \
     timeout 20 "$vtdsim" sweep "$tmp/short.yaml" --offsets 0..999999 -j "$j" --timeout 1 -q --json "$tmp/s.json"
